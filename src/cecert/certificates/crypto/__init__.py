@@ -1,0 +1,1 @@
+"""Signing keys and signed payloads for certificates (no Django imports)."""
