@@ -1,0 +1,54 @@
+"""Session rules for officers and administrators: idle timeout and a second factor."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+
+SECOND_FACTOR_SESSION_KEY = "cecert_second_factor_at"
+LAST_SEEN_SESSION_KEY = "cecert_last_seen"
+
+
+class IdleTimeoutMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated and user.is_privileged:  # type: ignore[union-attr]
+            now = time.time()
+            last_seen = request.session.get(LAST_SEEN_SESSION_KEY, now)
+            if now - last_seen > settings.CECERT_IDLE_TIMEOUT_SECONDS:
+                logout(request)
+                return redirect(f"{reverse('accounts:login')}?timeout=1")
+            request.session[LAST_SEEN_SESSION_KEY] = now
+        return self.get_response(request)
+
+
+class SecondFactorMiddleware:
+    """Officers and administrators reach nothing but the TOTP pages until verified."""
+
+    exempt_prefixes = ("/accounts/2fa/", "/accounts/logout/", "/static/")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if (
+            user.is_authenticated
+            and user.is_privileged  # type: ignore[union-attr]
+            and not request.session.get(SECOND_FACTOR_SESSION_KEY)
+            and not request.path.startswith(self.exempt_prefixes)
+        ):
+            if request.path.startswith("/api/"):
+                return HttpResponse(status=401)
+            target = "accounts:totp_verify" if user.totp_confirmed_at else "accounts:totp_enrol"  # type: ignore[union-attr]
+            return redirect(reverse(target))
+        return self.get_response(request)

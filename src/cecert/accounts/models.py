@@ -1,0 +1,223 @@
+"""Users, role memberships, professionals (专业技术人员) and their registration."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cecert.organisations.models import Organisation
+
+PERSON_LOGIN_PREFIX = "id:"
+
+
+class Role(models.TextChoices):
+    PROFESSIONAL = "professional", _("专业技术人员")
+    EMPLOYER_ADMIN = "employer_admin", _("用人单位管理员")
+    HR_OFFICER = "hr_officer", _("人社部门经办人")
+    INDUSTRY_OFFICER = "industry_officer", _("行业主管部门经办人")
+    BASE_ADMIN = "base_admin", _("继续教育基地管理员")
+    SYSADMIN = "sysadmin", _("系统管理员")
+    AUDITOR = "auditor", _("安全审计员")
+
+
+# Roles that must use a second factor and time out when idle (等保三级).
+PRIVILEGED_ROLES = frozenset(Role) - {Role.PROFESSIONAL}
+# Roles whose membership must name an organisation.
+ORGANISATION_ROLES = {
+    Role.EMPLOYER_ADMIN: "employer",
+    Role.HR_OFFICER: "hr",
+    Role.INDUSTRY_OFFICER: "industry",
+    Role.BASE_ADMIN: "base",
+}
+
+
+class UserManager(BaseUserManager["User"]):
+    def create_user(self, username: str, password: str | None = None, **fields: object) -> User:
+        user = self.model(username=username, **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+
+class User(AbstractBaseUser):
+    """A login. Professionals log in with their ID number, stored only as a keyed hash."""
+
+    username = models.CharField(_("登录名"), max_length=80, unique=True)
+    display_name = models.CharField(_("姓名"), max_length=64)
+    phone = models.CharField(_("手机号码"), max_length=20, blank=True)
+    email = models.EmailField(_("电子邮箱"), blank=True)
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+    totp_secret = models.CharField(max_length=200, blank=True)  # encrypted at rest
+    totp_confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "username"
+    REQUIRED_FIELDS = ["display_name"]
+
+    class Meta:
+        verbose_name = _("用户")
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    @cached_property
+    def active_memberships(self) -> list[Membership]:
+        return list(
+            self.memberships.filter(active=True)
+            .select_related("organisation", "organisation__region", "organisation__industry")
+            .order_by("pk")
+        )
+
+    @cached_property
+    def roles(self) -> frozenset[str]:
+        roles = {m.role for m in self.active_memberships}
+        if Person.objects.filter(user=self, state=RegistrationState.APPROVED).exists():
+            roles.add(Role.PROFESSIONAL)
+        return frozenset(roles)
+
+    @property
+    def is_privileged(self) -> bool:
+        return bool(self.roles & PRIVILEGED_ROLES)
+
+    def organisations_for(self, role: str) -> list[Organisation]:
+        return [m.organisation for m in self.active_memberships if m.role == role and m.organisation]
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("角色"), max_length=24, choices=Role.choices)
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="memberships"
+    )
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("角色授权")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "role", "organisation"], name="unique_membership"),
+            models.CheckConstraint(
+                condition=models.Q(role__in=["sysadmin", "auditor"])
+                | models.Q(organisation__isnull=False),
+                name="membership_names_organisation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.organisation or ''}"
+
+
+class RecoveryCode(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=128)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+
+class RegistrationState(models.TextChoices):
+    PENDING = "pending", _("待单位审核")
+    RETURNED = "returned", _("已退回")
+    WITHDRAWN = "withdrawn", _("已撤回")
+    APPROVED = "approved", _("已通过")
+
+
+class Gender(models.TextChoices):
+    MALE = "male", _("男")
+    FEMALE = "female", _("女")
+
+
+class Education(models.TextChoices):
+    DOCTORATE = "doctorate", _("博士研究生")
+    MASTER = "master", _("硕士研究生")
+    BACHELOR = "bachelor", _("大学本科")
+    COLLEGE = "college", _("大学专科")
+    SECONDARY = "secondary", _("中专及以下")
+
+
+class PersonQuerySet(models.QuerySet["Person"]):
+    def restrict(self, user: User) -> PersonQuerySet:
+        from cecert.accounts.jurisdiction import person_scope
+
+        return self.filter(person_scope(user))
+
+
+class Person(models.Model):
+    """A professional's profile. The ID number is never stored in the clear."""
+
+    user = models.OneToOneField(User, on_delete=models.PROTECT, related_name="person")
+    id_number_digest = models.CharField(max_length=64, unique=True)
+    id_number_encrypted = models.TextField()
+    id_number_masked = models.CharField(_("身份证号码"), max_length=18)
+    name = models.CharField(_("姓名"), max_length=64)
+    gender = models.CharField(_("性别"), max_length=8, choices=Gender.choices)
+    birth_date = models.DateField(_("出生日期"))
+    education = models.CharField(_("学历"), max_length=16, choices=Education.choices)
+    specialty = models.CharField(_("所学专业"), max_length=64)
+    title_series = models.CharField(_("职称系列"), max_length=64)
+    employer = models.ForeignKey(
+        Organisation, verbose_name=_("工作单位"), on_delete=models.PROTECT, related_name="staff"
+    )
+    state = models.CharField(
+        _("注册状态"), max_length=16, choices=RegistrationState.choices, default=RegistrationState.PENDING
+    )
+    state_reason = models.TextField(_("退回原因"), blank=True)
+    certificate_number = models.CharField(
+        _("证书管理号"), max_length=13, unique=True, null=True, blank=True
+    )
+    registered_at = models.DateTimeField(default=timezone.now)
+    approved_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("专业技术人员")
+        indexes = [models.Index(fields=["employer", "state"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def id_number(self) -> str:
+        """The clear number: for the owner's own page and for signing, never for logs."""
+        from cecert.core.crypto import decrypt_text
+
+        return decrypt_text(self.id_number_encrypted)
+
+
+class CertificateNumberSequence(models.Model):
+    """The last serial allocated under one 6-digit prefix (Article 13)."""
+
+    prefix = models.CharField(max_length=6, primary_key=True)
+    last_serial = models.PositiveIntegerField(default=0)
+
+
+class TransferState(models.TextChoices):
+    PENDING = "pending", _("待新单位审核")
+    APPROVED = "approved", _("已通过")
+    RETURNED = "returned", _("已退回")
+    WITHDRAWN = "withdrawn", _("已撤回")
+
+
+class Transfer(models.Model):
+    """A move to another employer; the certificate number and history stay."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="transfers")
+    from_employer = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    to_employer = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(max_length=16, choices=TransferState.choices, default=TransferState.PENDING)
+    reason = models.TextField(blank=True)
+    requested_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"], condition=models.Q(state="pending"), name="one_pending_transfer"
+            )
+        ]

@@ -1,0 +1,26 @@
+"""Logins, logouts and failed logins go to the audit trail (never the password or ID number)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+
+from cecert.audit.domain import record
+
+
+@receiver(user_logged_in)
+def audit_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    record("login.success", actor=user, request=request)
+
+
+@receiver(user_logged_out)
+def audit_logout(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    if user is not None:
+        record("logout", actor=user, request=request)
+
+
+@receiver(user_login_failed)
+def audit_failed_login(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
+    record("login.failed", request=request)

@@ -1,0 +1,46 @@
+"""The HTTP API (``/api/v1/``): one NinjaAPI, routers contributed by the domain apps."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError
+
+from cecert.api.people import router as people_router
+from cecert.api.regions import router as regions_router
+from cecert.core.errors import DomainError
+
+api = NinjaAPI(
+    title="河南省专业技术人员继续教育证书管理平台 API",
+    version="1",
+    description="继续教育学时、人员、证书接口 / continuing-education hours, people and certificates",
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(DomainError)
+def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return api.create_response(request, {"errors": [exc.as_dict()]}, status=400)
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors = []
+    for error in exc.errors:
+        location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path", "payload")]
+        errors.append({
+            "field": ".".join(location),
+            "message_zh": "输入无效：" + str(error.get("msg", "")),
+            "message_en": str(error.get("msg", "")),
+        })
+    return api.create_response(request, {"errors": errors}, status=422)
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(request, {"errors": [{"field": "", "message_zh": "请先登录",
+                                                     "message_en": "authentication required"}]}, status=401)
+
+
+api.add_router("/regions", regions_router)
+api.add_router("/people", people_router)

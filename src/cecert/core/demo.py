@@ -1,0 +1,152 @@
+"""A demo world for ``make run``: every role, several regions, a few hundred professionals."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass, field
+
+import pyotp
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.utils import timezone
+
+from cecert.accounts.domain.numbering import allocate_certificate_number
+from cecert.accounts.idnumbers import id_number_digest, make_id_number, mask_id_number
+from cecert.accounts.models import (
+    PERSON_LOGIN_PREFIX,
+    Education,
+    Membership,
+    Person,
+    RegistrationState,
+    Role,
+    User,
+)
+from cecert.core.crypto import encrypt_text
+from cecert.organisations.models import Industry, Organisation, OrganisationKind, OrganisationState
+from cecert.organisations.uscc import make_uscc
+from cecert.regions.domain import certificate_prefix
+from cecert.regions.models import Region
+
+DEMO_PASSWORD = "Demo@2026cecert"
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
+GIVEN = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "洋", "艳", "勇", "军", "杰", "娟", "涛", "明", "超", "秀英", "华", "慧"]
+SPECIALTIES = [("临床医学", "卫生"), ("护理学", "卫生"), ("汉语言文学", "中小学教师"), ("土木工程", "工程"), ("农学", "农业")]
+
+
+@dataclass
+class DemoLogin:
+    role: str
+    username: str
+    organisation: str
+    totp_secret: str = ""
+
+
+@dataclass
+class DemoWorld:
+    logins: list[DemoLogin] = field(default_factory=list)
+    people: int = 0
+
+
+def _org(kind: str, name: str, region: str, **extra: object) -> Organisation:
+    org, _ = Organisation.objects.get_or_create(
+        kind=kind, name=name,
+        defaults={"region": Region.objects.get(code=region), "state": OrganisationState.APPROVED, **extra},
+    )
+    return org
+
+
+def _staff_user(world: DemoWorld, username: str, name: str, role: str, org: Organisation | None) -> User:
+    user, created = User.objects.get_or_create(username=username, defaults={"display_name": name})
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        secret = pyotp.random_base32()
+        user.totp_secret = encrypt_text(secret)
+        user.totp_confirmed_at = timezone.now()
+        user.save()
+    from cecert.accounts.domain.second_factor import secret_of
+
+    Membership.objects.get_or_create(user=user, role=role, organisation=org)
+    world.logins.append(DemoLogin(role, username, org.name if org else "", secret_of(user)))
+    return user
+
+
+@transaction.atomic
+def build_demo_world(people: int = 300, seed: int = 2017) -> DemoWorld:
+    rng = random.Random(seed)
+    world = DemoWorld()
+    health, education, engineering = (Industry.objects.get(code=c) for c in ("health", "education", "engineering"))
+
+    hr_province = _org(OrganisationKind.HR_DEPARTMENT, "河南省人力资源和社会保障厅", "410000")
+    hr_zz = _org(OrganisationKind.HR_DEPARTMENT, "郑州市人力资源和社会保障局", "410100")
+    hr_ly = _org(OrganisationKind.HR_DEPARTMENT, "洛阳市人力资源和社会保障局", "410300")
+    hr_gy = _org(OrganisationKind.HR_DEPARTMENT, "巩义市人力资源和社会保障局", "410181")
+    hr_js = _org(OrganisationKind.HR_DEPARTMENT, "郑州市金水区人力资源和社会保障局", "410105")
+    ind_health = _org(OrganisationKind.INDUSTRY_AUTHORITY, "河南省卫生健康委员会", "410000", industry=health)
+    ind_edu = _org(OrganisationKind.INDUSTRY_AUTHORITY, "河南省教育厅", "410000", industry=education)
+    ind_eng = _org(OrganisationKind.INDUSTRY_AUTHORITY, "河南省住房和城乡建设厅", "410000", industry=engineering)
+
+    def employer(name: str, region: str, authority: Organisation, body: str, **extra: object) -> Organisation:
+        return _org(OrganisationKind.EMPLOYER, name, region, industry=authority.industry, authority=authority,
+                    uscc=make_uscc(body), **extra)
+
+    employers = [
+        employer("郑州市金水区人民医院", "410105", ind_health, "12410105MB0000001"),
+        employer("郑州市第一中学", "410102", ind_edu, "12410100MB0000002"),
+        employer("洛阳市中心医院", "410302", ind_health, "12410300MB0000003"),
+        employer("洛阳市建筑设计研究院", "410305", ind_eng, "91410300MA0000004"),
+        employer("巩义市人民医院", "410181", ind_health, "12410181MB0000005"),
+        employer("河南省人民医院", "410105", ind_health, "12410000MB0000006", provincial_direct=True),
+    ]
+    employer("郑州市惠济区卫生院（待审核）", "410108", ind_health, "12410108MB0000007",
+             state=OrganisationState.PENDING)
+    base = _org(OrganisationKind.TRAINING_BASE, "河南省专业技术人员继续教育基地（郑州大学）", "410102")
+
+    _staff_user(world, "sysadmin", "系统管理员", Role.SYSADMIN, None)
+    _staff_user(world, "auditor", "安全审计员", Role.AUDITOR, None)
+    _staff_user(world, "hr_henan", "省人社厅经办人", Role.HR_OFFICER, hr_province)
+    _staff_user(world, "hr_zhengzhou", "郑州市人社局经办人", Role.HR_OFFICER, hr_zz)
+    _staff_user(world, "hr_luoyang", "洛阳市人社局经办人", Role.HR_OFFICER, hr_ly)
+    _staff_user(world, "hr_gongyi", "巩义市人社局经办人", Role.HR_OFFICER, hr_gy)
+    _staff_user(world, "hr_jinshui", "金水区人社局经办人", Role.HR_OFFICER, hr_js)
+    _staff_user(world, "health_henan", "省卫健委经办人", Role.INDUSTRY_OFFICER, ind_health)
+    _staff_user(world, "edu_henan", "省教育厅经办人", Role.INDUSTRY_OFFICER, ind_edu)
+    _staff_user(world, "eng_henan", "省住建厅经办人", Role.INDUSTRY_OFFICER, ind_eng)
+    for index, emp in enumerate(employers, start=1):
+        _staff_user(world, f"employer{index}", f"{emp.name}管理员", Role.EMPLOYER_ADMIN, emp)
+    _staff_user(world, "base1", "继续教育基地管理员", Role.BASE_ADMIN, base)
+
+    if Person.objects.exists():
+        world.people = Person.objects.count()
+        return world
+    # One hash for every demo professional: hashing 300 passwords with Argon2 would take a minute.
+    password_hash = make_password(DEMO_PASSWORD)
+    states = [RegistrationState.APPROVED] * 8 + [RegistrationState.PENDING, RegistrationState.RETURNED]
+    for index in range(people):
+        emp = employers[index % len(employers)]
+        county = emp.region.code if emp.region.level != "province" else "410105"
+        birth = dt.date(1965, 1, 1) + dt.timedelta(days=rng.randrange(0, 35 * 365))
+        id_number = make_id_number(county, birth, 100 + index)
+        gender = "male" if int(id_number[16]) % 2 else "female"
+        state = RegistrationState.APPROVED if index == 0 else rng.choice(states)
+        digest = id_number_digest(id_number, settings.CECERT_ID_HASH_KEY)
+        name = rng.choice(SURNAMES) + rng.choice(GIVEN)
+        user = User.objects.create(username=PERSON_LOGIN_PREFIX + digest, display_name=name, password=password_hash,
+                                   is_active=state == RegistrationState.APPROVED)
+        specialty, series = rng.choice(SPECIALTIES)
+        person = Person.objects.create(
+            user=user, id_number_digest=digest, id_number_encrypted=encrypt_text(id_number),
+            id_number_masked=mask_id_number(id_number), name=name, gender=gender, birth_date=birth,
+            education=rng.choice(Education.values), specialty=specialty, title_series=series, employer=emp,
+            state=state, state_reason="学历信息与证明材料不符，请核对" if state == RegistrationState.RETURNED else "",
+        )
+        if state == RegistrationState.APPROVED:
+            person.certificate_number = allocate_certificate_number(
+                certificate_prefix(emp.region, provincial_direct=emp.provincial_direct))
+            person.approved_at = timezone.now()
+            person.save(update_fields=["certificate_number", "approved_at"])
+        if index == 0:
+            world.logins.append(DemoLogin(Role.PROFESSIONAL, id_number, emp.name))
+    world.people = people
+    return world

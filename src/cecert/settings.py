@@ -1,0 +1,190 @@
+"""Settings, read from the environment.
+
+``DATABASE_URL`` selects the database (default: a SQLite file under ``var/``);
+``CECERT_ENV=production`` turns off debug and requires every secret to come
+from the environment (see ``cecert.core.secrets``).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+
+from cecert.core.secrets import load_secrets
+
+BASE_DIR = Path(__file__).resolve().parent
+VAR_DIR = Path(os.environ.get("CECERT_VAR_DIR", Path.cwd() / "var")).resolve()
+PRODUCTION = os.environ.get("CECERT_ENV") == "production"
+_secrets = load_secrets(VAR_DIR, PRODUCTION)
+
+SECRET_KEY = _secrets["SECRET_KEY"]
+CECERT_ID_HASH_KEY = _secrets["CECERT_ID_HASH_KEY"]
+CECERT_ID_ENCRYPTION_KEY = _secrets["CECERT_ID_ENCRYPTION_KEY"]
+CECERT_KEY_PASSPHRASE = _secrets["CECERT_KEY_PASSPHRASE"]
+
+DEBUG = os.environ.get("CECERT_DEBUG", "0" if PRODUCTION else "1") == "1"
+ALLOWED_HOSTS = [h for h in os.environ.get("CECERT_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CECERT_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+CECERT_PUBLIC_URL = os.environ.get("CECERT_PUBLIC_URL", "http://127.0.0.1:8000")
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "rules.apps.AutodiscoverRulesConfig",
+    "axes",
+    "django_tasks",
+    "django_tasks_db",
+    "cecert.core",
+    "cecert.audit",
+    "cecert.regions",
+    "cecert.organisations",
+    "cecert.accounts",
+    "cecert.crediting",
+    "cecert.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "cecert.accounts.middleware.IdleTimeoutMiddleware",
+    "cecert.accounts.middleware.SecondFactorMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "cecert.urls"
+WSGI_APPLICATION = "cecert.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "cecert.accounts.context_processors.roles",
+            ],
+        },
+    }
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'cecert.sqlite3'}"),
+        conn_max_age=int(os.environ.get("CECERT_CONN_MAX_AGE", "0")),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL and a busy timeout let the dev server and a task worker share the file.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+    }
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "rules.permissions.ObjectPermissionBackend",
+    "cecert.accounts.backends.LoginNameBackend",
+]
+
+PASSWORD_HASHERS = [
+    "cecert.accounts.hashers.TunedArgon2PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "cecert.accounts.passwords.CharacterClassValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "accounts:dashboard"
+LOGOUT_REDIRECT_URL = "home"
+
+# 等保三级: five failures lock the login for 30 minutes.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=30)
+# Lock the account, not the address: whole government offices share one NAT address.
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# Axes stores the digest, never the typed ID number.
+AXES_USERNAME_CALLABLE = "cecert.accounts.backends.axes_username"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_SENSITIVE_PARAMETERS = ["username", "password"]
+AXES_VERBOSE = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]  # see AXES_LOCKOUT_PARAMETERS
+
+CECERT_IDLE_TIMEOUT_SECONDS = int(os.environ.get("CECERT_IDLE_TIMEOUT_SECONDS", "1800"))
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
+SESSION_COOKIE_AGE = 8 * 3600
+
+_redis_url = os.environ.get("CECERT_REDIS_URL")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_url}
+        if _redis_url
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "cecert"}
+    )
+}
+
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("CECERT_TASKS_BACKEND", "django_tasks_db.DatabaseBackend")
+    }
+}
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = VAR_DIR / "static"
+MEDIA_ROOT = VAR_DIR / "private"  # proof files: outside the web root, never served statically
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"mask_ids": {"()": "cecert.core.logging.MaskIdNumbersFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_ids"]}},
+    "root": {"handlers": ["console"], "level": os.environ.get("CECERT_LOG_LEVEL", "WARNING")},
+}
+
+# Public endpoints (calculator, verification) are rate limited per client address.
+CECERT_RATE_LIMITS = {
+    "calculator": (int(os.environ.get("CECERT_CALC_RATE", "120")), 60),
+    "verify": (int(os.environ.get("CECERT_VERIFY_RATE", "30")), 60),
+    "register": (int(os.environ.get("CECERT_REGISTER_RATE", "20")), 60),
+}

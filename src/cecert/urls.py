@@ -1,0 +1,14 @@
+from django.urls import include, path
+
+from cecert.api.api import api
+from cecert.core.views import home
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("accounts/", include("cecert.accounts.urls")),
+    path("people/", include("cecert.accounts.people_urls")),
+    path("organisations/", include("cecert.organisations.urls")),
+    path("regions/", include("cecert.regions.urls")),
+    path("audit/", include("cecert.audit.urls")),
+    path("api/v1/", api.urls),
+]
