@@ -22,8 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "src"))
 
-from cecert.certificates.crypto import keys, sm2  # noqa: E402
-from cecert.certificates.pdf import (  # noqa: E402
+from cecert.certificates.crypto import keys, sm2
+from cecert.certificates.pdf import (
     CertificateRecord,
     CertificateSnapshot,
     DepartmentSigningMaterial,
