@@ -45,11 +45,11 @@ _SUBJECT_ZH = {"public": "公需科目", "professional": "专业科目", "both":
 
 
 def _chinese_number(number: int) -> str:
+    """1..99 in Chinese numerals: 4 → 四, 13 → 十三, 21 → 二十一."""
     if number <= 10:
         return _CHINESE_NUMERALS[number]
-    if number < 20:
-        return "十" + _CHINESE_NUMERALS[number - 10]
-    raise ValueError(number)
+    tens, ones = divmod(number, 10)
+    return ("" if tens == 1 else _CHINESE_NUMERALS[tens]) + "十" + _CHINESE_NUMERALS[ones]
 
 
 def clause_zh(clause: str) -> str:

@@ -129,7 +129,7 @@ class _Activity(BaseModel):
 class TrainingBase(_Activity):
     model_config = ConfigDict(title="继续教育基地培训班", json_schema_extra={"clause": "7(1)"})
 
-    type: Literal["training_base"] = _f("活动类型", "activity type")
+    type: Literal["training_base"] = _f("活动类型", "活动类型 / activity type")
     subject: SubjectField
     hours: Annotated[
         Hours, _f("学时", "基地审批部门按实际学习时间确定的学时 / approved actual learning time")
@@ -139,7 +139,7 @@ class TrainingBase(_Activity):
 class Training(_Activity):
     model_config = ConfigDict(title="培训、研修活动", json_schema_extra={"clause": "7(2)"})
 
-    type: Literal["training"] = _f("活动类型", "activity type")
+    type: Literal["training"] = _f("活动类型", "活动类型 / activity type")
     subject: SubjectField
     organizer: Literal["national", "provincial", "municipal", "industry"] = _f(
         "主办单位",
@@ -152,7 +152,7 @@ class Training(_Activity):
 class OnlineCourse(_Activity):
     model_config = ConfigDict(title="网络课程学习", json_schema_extra={"clause": "7(1)"})
 
-    type: Literal["online_course"] = _f("活动类型", "activity type")
+    type: Literal["online_course"] = _f("活动类型", "活动类型 / activity type")
     subject: SubjectField
     hours: Annotated[Hours, _f("学时", "课程目录标注的学时 / the course's catalog hours")]
 
@@ -160,7 +160,7 @@ class OnlineCourse(_Activity):
 class DegreeCourse(_Activity):
     model_config = ConfigDict(title="学历、学位教育课程", json_schema_extra={"clause": "7(3)"})
 
-    type: Literal["degree_course"] = _f("活动类型", "activity type")
+    type: Literal["degree_course"] = _f("活动类型", "活动类型 / activity type")
     courses_passed: StrictInt = _f(
         "考试合格课程门数", "考试合格的课程门数 / number of courses passed", ge=1, le=MAX_COUNT
     )
@@ -169,7 +169,7 @@ class DegreeCourse(_Activity):
 class CourseStudy(_Activity):
     model_config = ConfigDict(title="课程进修", json_schema_extra={"clause": "7(3)"})
 
-    type: Literal["course_study"] = _f("活动类型", "activity type")
+    type: Literal["course_study"] = _f("活动类型", "活动类型 / activity type")
     months: StrictInt = _f("进修月数", "进修月数 / months of study", ge=1, le=MAX_MONTHS)
     passed: StrictBool = _f("考核合格", "考核是否合格 / passed the assessment")
 
@@ -177,7 +177,7 @@ class CourseStudy(_Activity):
 class Conference(_Activity):
     model_config = ConfigDict(title="学术会议", json_schema_extra={"clause": "7(4)"})
 
-    type: Literal["conference"] = _f("活动类型", "activity type")
+    type: Literal["conference"] = _f("活动类型", "活动类型 / activity type")
     level: Literal["national", "provincial"] = _f(
         "会议级别", "national 国家部委举办 / provincial 省级 (who held it)"
     )
@@ -188,7 +188,7 @@ class Conference(_Activity):
 class ResearchProject(_Activity):
     model_config = ConfigDict(title="课题研究与项目开发", json_schema_extra={"clause": "7(5)"})
 
-    type: Literal["research_project"] = _f("活动类型", "activity type")
+    type: Literal["research_project"] = _f("活动类型", "活动类型 / activity type")
     level: Literal["national", "provincial"] = _f(
         "课题级别", "national 国家级 / provincial 省级 (project level)"
     )
@@ -201,7 +201,7 @@ class ResearchProject(_Activity):
 class Book(_Activity):
     model_config = ConfigDict(title="出版著作（译作）", json_schema_extra={"clause": "7(6)"})
 
-    type: Literal["book"] = _f("活动类型", "activity type")
+    type: Literal["book"] = _f("活动类型", "活动类型 / activity type")
     # Four decimals = whole characters (1 万字 = 10,000 characters).
     ten_thousand_chars: Annotated[
         ExactDecimal,
@@ -219,7 +219,7 @@ class Book(_Activity):
 class Paper(_Activity):
     model_config = ConfigDict(title="发表论文", json_schema_extra={"clause": "7(6)"})
 
-    type: Literal["paper"] = _f("活动类型", "activity type")
+    type: Literal["paper"] = _f("活动类型", "活动类型 / activity type")
     journal: Literal["national_society", "provincial_core", "issn_cn"] = _f(
         "刊物类别",
         "national_society 国外及国家一级学会主办的专业刊物 / "
@@ -237,7 +237,7 @@ class Paper(_Activity):
 class Patent(_Activity):
     model_config = ConfigDict(title="专利", json_schema_extra={"clause": "7(7)"})
 
-    type: Literal["patent"] = _f("活动类型", "activity type")
+    type: Literal["patent"] = _f("活动类型", "活动类型 / activity type")
     kind: Literal["invention", "utility_model", "design"] = _f(
         "专利类型", "invention 发明 / utility_model 实用新型 / design 外观设计 (patent kind)"
     )
@@ -247,7 +247,7 @@ class Patent(_Activity):
 class Award(_Activity):
     model_config = ConfigDict(title="获奖", json_schema_extra={"clause": "7(8)"})
 
-    type: Literal["award"] = _f("活动类型", "activity type")
+    type: Literal["award"] = _f("活动类型", "活动类型 / activity type")
     level: Literal["national", "provincial"] = _f(
         "奖项级别", "national 国家级 / provincial 省（部）级 (award level)"
     )
@@ -257,7 +257,7 @@ class Award(_Activity):
 class QualificationExam(_Activity):
     model_config = ConfigDict(title="资格考试", json_schema_extra={"clause": "7(9)"})
 
-    type: Literal["qualification_exam"] = _f("活动类型", "activity type")
+    type: Literal["qualification_exam"] = _f("活动类型", "活动类型 / activity type")
     exam: Literal["senior", "intermediate", "junior", "practice"] = _f(
         "考试类别",
         "senior 高级 / intermediate 中级 / junior 初级专业技术资格考试 / practice 执业资格或"
@@ -268,27 +268,27 @@ class QualificationExam(_Activity):
 class EndorsedReport(_Activity):
     model_config = ConfigDict(title="专题调研报告获领导批示", json_schema_extra={"clause": "7(10)"})
 
-    type: Literal["endorsed_report"] = _f("活动类型", "activity type")
+    type: Literal["endorsed_report"] = _f("活动类型", "活动类型 / activity type")
 
 
 class AidAssignment(_Activity):
     model_config = ConfigDict(title="援藏援疆援外及基层挂职", json_schema_extra={"clause": "7(11)"})
 
-    type: Literal["aid_assignment"] = _f("活动类型", "activity type")
+    type: Literal["aid_assignment"] = _f("活动类型", "活动类型 / activity type")
     months: StrictInt = _f("工作月数", "援派、挂职工作月数 / months served", ge=1, le=MAX_MONTHS)
 
 
 class GrassrootsService(_Activity):
     model_config = ConfigDict(title="服务基层活动", json_schema_extra={"clause": "7(12)"})
 
-    type: Literal["grassroots_service"] = _f("活动类型", "activity type")
+    type: Literal["grassroots_service"] = _f("活动类型", "活动类型 / activity type")
     days: StrictInt = _f("天数", "服务基层天数 / days of service", ge=1, le=MAX_DAYS)
 
 
 class OtherActivity(_Activity):
     model_config = ConfigDict(title="其他继续教育形式", json_schema_extra={"clause": "7(13)"})
 
-    type: Literal["other"] = _f("活动类型", "activity type")
+    type: Literal["other"] = _f("活动类型", "活动类型 / activity type")
     hours: Annotated[Hours, _f("学时", "确认的学时 / hours confirmed by the approving authority")]
     approved_by: StrictStr = _f(
         "确认部门",
