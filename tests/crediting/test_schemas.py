@@ -15,8 +15,10 @@ from cecert.crediting.schemas import (
     ACTIVITY_MODELS,
     ACTIVITY_TYPES,
     ActivityAdapter,
+    Book,
     ComplianceRequest,
     LeaveSchema,
+    OnlineCourse,
     parse_activities,
 )
 
@@ -291,3 +293,15 @@ def test_union_schema_is_discriminated_by_type() -> None:
     assert schema["discriminator"]["propertyName"] == "type"
     assert set(schema["discriminator"]["mapping"]) == ACTIVITY_TYPES
     assert len(ACTIVITY_TYPES) == 16
+
+
+def test_decimal_fields_are_documented_as_json_numbers() -> None:
+    cases: list[tuple[type[BaseModel], str]] = [
+        (OnlineCourse, "hours"),
+        (Book, "ten_thousand_chars"),
+    ]
+    for model, name in cases:
+        prop = model.model_json_schema()["properties"][name]
+        assert prop["type"] == "number"
+        assert prop["exclusiveMinimum"] == 0
+        assert "anyOf" not in prop

@@ -25,6 +25,7 @@ from pydantic import (
     StrictStr,
     TypeAdapter,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -85,9 +86,16 @@ def _iso_date(value: Any) -> date:
 ExactDecimal = Annotated[Decimal, BeforeValidator(_exact_decimal)]
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 
+
+def _positive_number_schema(maximum: Decimal) -> WithJsonSchema:
+    """OpenAPI/form schema for an exact decimal: a JSON number (strings are refused)."""
+    return WithJsonSchema({"type": "number", "exclusiveMinimum": 0, "maximum": int(maximum)})
+
+
 Hours = Annotated[
     ExactDecimal,
     Field(gt=0, le=MAX_HOURS, decimal_places=1),
+    _positive_number_schema(MAX_HOURS),
 ]
 
 
@@ -205,6 +213,7 @@ class Book(_Activity):
     # Four decimals = whole characters (1 万字 = 10,000 characters).
     ten_thousand_chars: Annotated[
         ExactDecimal,
+        _positive_number_schema(MAX_TEN_THOUSAND_CHARS),
         _f(
             "字数（万字）",
             "作品字数，以万字为单位（>0） / length in units of 10,000 characters (>0)",
