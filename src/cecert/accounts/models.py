@@ -81,6 +81,12 @@ class User(AbstractBaseUser):
             roles.add(Role.PROFESSIONAL)
         return frozenset(roles)
 
+    def has_perm(self, perm: str, obj: object = None) -> bool:
+        """Object permissions come from the ``rules`` predicates alone (no permission tables)."""
+        import rules
+
+        return self.is_active and rules.has_perm(perm, self, obj)
+
     @property
     def is_privileged(self) -> bool:
         return bool(self.roles & PRIVILEGED_ROLES)

@@ -1,0 +1,86 @@
+"""Playwright against Debian's Chromium, driving the live test server.
+
+The browser cannot be downloaded here, so we launch ``/usr/bin/chromium``
+(override with ``CECERT_CHROMIUM``) headless without a sandbox.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pyotp
+import pytest
+
+CHROMIUM = os.environ.get("CECERT_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+# Playwright's sync API runs an event loop; Django must allow ORM calls from the test thread.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.django_db(transaction=True))
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"Chromium not found at {CHROMIUM}: run `make system-deps`")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Any, live_server: Any) -> Iterator[Any]:
+    context = browser.new_context(base_url=live_server.url, locale="zh-CN")
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def login(page: Any, username: str, password: str, totp_secret: str | None = None) -> None:
+    """Log in through the real login page (and the TOTP page for privileged users)."""
+    page.goto("/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    submit(page)
+    if totp_secret:
+        page.wait_for_url("**/accounts/2fa/**")
+        page.fill("input[name=code]", pyotp.TOTP(totp_secret).now())
+        submit(page)
+
+
+def submit(page: Any, selector: str = "main button[type=submit]") -> None:
+    """Click a submit button and wait for the navigation it causes (not just the current load)."""
+    with page.expect_navigation():
+        page.click(selector)
+
+
+def logout(page: Any) -> None:
+    submit(page, "header form button")
+
+
+def enrolled_officer(user: Any) -> str:
+    """Give a privileged test user a confirmed TOTP secret; returns the secret."""
+    from django.utils import timezone
+
+    from cecert.core.crypto import encrypt_text
+
+    secret = pyotp.random_base32()
+    user.totp_secret = encrypt_text(secret)
+    user.totp_confirmed_at = timezone.now()
+    user.save(update_fields=["totp_secret", "totp_confirmed_at"])
+    return secret

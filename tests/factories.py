@@ -1,0 +1,162 @@
+"""Builders for test data. Real objects through the real code paths, no mocks of our own code."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from dataclasses import dataclass, field
+
+from django.test import Client
+
+from cecert.accounts.domain.registration import PersonApplication, register_person, transition_registration
+from cecert.accounts.idnumbers import make_id_number
+from cecert.accounts.middleware import SECOND_FACTOR_SESSION_KEY
+from cecert.accounts.models import Membership, Person, RegistrationState, Role, User
+from cecert.organisations.models import Industry, Organisation, OrganisationKind, OrganisationState
+from cecert.organisations.uscc import make_uscc
+from cecert.regions.models import Region
+
+PASSWORD = "Test@2026pass"
+_sequence = itertools.count(1)
+
+
+def region(code: str) -> Region:
+    return Region.objects.get(code=code)
+
+
+def industry(code: str) -> Industry:
+    return Industry.objects.get(code=code)
+
+
+def organisation(kind: str, name: str, region_code: str, **extra: object) -> Organisation:
+    return Organisation.objects.create(kind=kind, name=name, region=region(region_code),
+                                       state=OrganisationState.APPROVED, **extra)
+
+
+def hr_department(region_code: str) -> Organisation:
+    return organisation(OrganisationKind.HR_DEPARTMENT, f"人社部门{region_code}", region_code)
+
+
+def industry_authority(region_code: str, industry_code: str) -> Organisation:
+    return organisation(OrganisationKind.INDUSTRY_AUTHORITY, f"{industry_code}主管部门{region_code}",
+                        region_code, industry=industry(industry_code))
+
+
+def employer(region_code: str, authority: Organisation, *, provincial_direct: bool = False,
+             state: str = OrganisationState.APPROVED, name: str | None = None) -> Organisation:
+    n = next(_sequence)
+    org = organisation(OrganisationKind.EMPLOYER, name or f"单位{n}", region_code, industry=authority.industry,
+                       authority=authority, provincial_direct=provincial_direct,
+                       uscc=make_uscc(f"12{region_code}MB{n:07d}"))
+    if state != OrganisationState.APPROVED:
+        Organisation.objects.filter(pk=org.pk).update(state=state)
+        org.refresh_from_db()
+    return org
+
+
+def user_with_role(role: str, org: Organisation | None, username: str | None = None) -> User:
+    user = User.objects.create_user(username or f"{role}{next(_sequence)}", PASSWORD, display_name=f"{role}用户")
+    Membership.objects.create(user=user, role=role, organisation=org)
+    return user
+
+
+def id_number_for(region_code: str = "410105", n: int | None = None) -> str:
+    n = n if n is not None else next(_sequence)
+    return make_id_number(region_code, dt.date(1980, 1, 1) + dt.timedelta(days=n % 9000), n % 1000)
+
+
+def application(employer_org: Organisation, id_number: str | None = None, **overrides: object) -> PersonApplication:
+    from cecert.accounts.idnumbers import parse_id_number
+
+    number = id_number or id_number_for(employer_org.region.code if employer_org.region.code != "410000" else "410105")
+    parsed = parse_id_number(number)
+    fields: dict[str, object] = {
+        "id_number": number, "password": PASSWORD, "name": "张三", "gender": parsed.gender,
+        "birth_date": parsed.birth_date, "education": "bachelor", "specialty": "临床医学",
+        "title_series": "卫生", "phone": "13800000000", "email": "a@example.cn", "employer": employer_org,
+    }
+    fields.update(overrides)
+    return PersonApplication(**fields)  # type: ignore[arg-type]
+
+
+def registered_person(employer_org: Organisation, *, approved: bool = True, **overrides: object) -> Person:
+    person = register_person(application(employer_org, **overrides))  # type: ignore[arg-type]
+    if approved:
+        admin = employer_admin_of(employer_org)
+        person = transition_registration(person, RegistrationState.APPROVED, by=admin)
+    return person
+
+
+def employer_admin_of(org: Organisation) -> User:
+    membership = Membership.objects.filter(organisation=org, role=Role.EMPLOYER_ADMIN).first()
+    if membership is not None:
+        return membership.user
+    return user_with_role(Role.EMPLOYER_ADMIN, org)
+
+
+def logged_in(user: User, client: Client | None = None) -> Client:
+    """A client logged in as ``user``, past the second factor for privileged roles."""
+    client = client or Client()
+    client.force_login(user, backend="cecert.accounts.backends.LoginNameBackend")
+    session = client.session
+    session[SECOND_FACTOR_SESSION_KEY] = True
+    session.save()
+    return client
+
+
+@dataclass
+class World:
+    """Two cities, a county district, a province-administered county, provincial-direct units."""
+
+    orgs: dict[str, Organisation] = field(default_factory=dict)
+    users: dict[str, User] = field(default_factory=dict)
+    people: dict[str, Person] = field(default_factory=dict)
+
+
+def build_world() -> World:
+    w = World()
+    o, u, p = w.orgs, w.users, w.people
+    o["hr_province"] = hr_department("410000")
+    o["hr_zhengzhou"] = hr_department("410100")
+    o["hr_jinshui"] = hr_department("410105")
+    o["hr_luoyang"] = hr_department("410300")
+    o["hr_gongyi"] = hr_department("410181")
+    o["health"] = industry_authority("410000", "health")
+    o["education"] = industry_authority("410000", "education")
+    o["emp_jinshui"] = employer("410105", o["health"], name="金水医院")
+    o["emp_zhongyuan"] = employer("410102", o["education"], name="中原中学")
+    o["emp_luoyang"] = employer("410302", o["health"], name="洛阳医院")
+    o["emp_gongyi"] = employer("410181", o["health"], name="巩义医院")
+    o["emp_provincial"] = employer("410105", o["health"], provincial_direct=True, name="省直医院")
+    for key in ("hr_province", "hr_zhengzhou", "hr_jinshui", "hr_luoyang", "hr_gongyi"):
+        u[key] = user_with_role(Role.HR_OFFICER, o[key], username=key)
+    u["health"] = user_with_role(Role.INDUSTRY_OFFICER, o["health"], username="health")
+    u["education"] = user_with_role(Role.INDUSTRY_OFFICER, o["education"], username="education")
+    for key in ("emp_jinshui", "emp_zhongyuan", "emp_luoyang", "emp_gongyi", "emp_provincial"):
+        u[f"admin_{key}"] = user_with_role(Role.EMPLOYER_ADMIN, o[key], username=f"admin_{key}")
+    u["sysadmin"] = user_with_role(Role.SYSADMIN, None, username="sysadmin")
+    u["auditor"] = user_with_role(Role.AUDITOR, None, username="auditor")
+    for key in ("emp_jinshui", "emp_zhongyuan", "emp_luoyang", "emp_gongyi", "emp_provincial"):
+        p[key] = registered_person(o[key])
+    u["person_jinshui"] = p["emp_jinshui"].user
+    return w
+
+
+# Which people each world user may see (keys of World.people).
+VISIBLE_PEOPLE: dict[str, set[str]] = {
+    "hr_province": {"emp_jinshui", "emp_zhongyuan", "emp_luoyang", "emp_gongyi", "emp_provincial"},
+    "hr_zhengzhou": {"emp_jinshui", "emp_zhongyuan"},
+    "hr_jinshui": {"emp_jinshui"},
+    "hr_luoyang": {"emp_luoyang"},
+    "hr_gongyi": {"emp_gongyi"},
+    "health": {"emp_jinshui", "emp_luoyang", "emp_gongyi", "emp_provincial"},
+    "education": {"emp_zhongyuan"},
+    "admin_emp_jinshui": {"emp_jinshui"},
+    "admin_emp_zhongyuan": {"emp_zhongyuan"},
+    "admin_emp_luoyang": {"emp_luoyang"},
+    "admin_emp_gongyi": {"emp_gongyi"},
+    "admin_emp_provincial": {"emp_provincial"},
+    "sysadmin": set(),
+    "auditor": set(),
+    "person_jinshui": {"emp_jinshui"},
+}
