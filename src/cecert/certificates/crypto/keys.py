@@ -9,6 +9,7 @@ and the platform never signs for one department with another's key (spec,
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 from typing import Any
@@ -197,10 +198,9 @@ def load_private_key(pem: bytes, passphrase: bytes) -> Any:
     Returns a ``cryptography`` key for P-256, a tongsuopy key for SM2.
     Raises :class:`KeyDecryptionError` on a wrong passphrase.
     """
-    try:
+    # ValueError (wrong passphrase) or UnsupportedAlgorithm (SM2 OIDs): fall through.
+    with contextlib.suppress(Exception):
         return serialization.load_pem_private_key(pem, password=passphrase)
-    except Exception:  # ValueError (wrong passphrase) or UnsupportedAlgorithm (SM2 OIDs)
-        pass
     # cryptography knows neither the SM2 curve nor SM4-encrypted PKCS#8 (what
     # Tongsuo's BestAvailableEncryption produces); try Tongsuo before giving up.
     try:

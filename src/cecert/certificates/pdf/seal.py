@@ -63,6 +63,9 @@ def build_seal(
     r = size / 2
     border = 0.045 * size
     drawing = Drawing(size, size)
+    # Otherwise renderPDF starts from Helvetica and the PDF gains a non-embedded
+    # Helvetica resource (pdffonts lists it; PDF/A checkers object).
+    drawing.initialFontName = font
     drawing.add(Circle(r, r, r - border / 2, strokeColor=red, strokeWidth=border, fillColor=None))
     drawing.add(Polygon(_star_points(r, r, 0.2 * size), fillColor=red, strokeColor=None))
 
