@@ -279,11 +279,18 @@ def test_out_of_year_deeming_activity_does_not_count() -> None:
     assert result["met"] is False
 
 
-def test_undated_activities_count_in_the_requested_year() -> None:
+def test_undated_activities_are_dated_today_as_the_contract_says() -> None:
+    from cecert.crediting.schemas import ComplianceRequest
+
     undated = {"type": "online_course", "subject": "public", "hours": 24}
-    result = assess({"year": 2019, "activities": [undated]})
-    assert result["ignored"] == []
-    assert result["earned"]["public"] == 24
+    request = ComplianceRequest.model_validate({"year": 2019, "activities": [undated]})
+    in_2019 = assess_compliance(request, today=date(2019, 5, 1)).to_json()
+    assert in_2019["ignored"] == []
+    assert in_2019["earned"]["public"] == 24
+    later = assess_compliance(request, today=date(2026, 11, 27)).to_json()
+    assert [i["index"] for i in later["ignored"]] == [0]
+    assert later["ignored"][0]["date"] == "2026-11-27"
+    assert later["earned"]["public"] == 0
 
 
 def test_sums_are_exact_decimals() -> None:

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
+from cecert.api.hours import component_schemas
+from cecert.api.hours import router as hours_router
 from cecert.api.people import router as people_router
 from cecert.api.regions import router as regions_router
 from cecert.core.errors import DomainError
 
-api = NinjaAPI(
+class CecertAPI(NinjaAPI):
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(*args, **kwargs)
+        schema.setdefault("components", {}).setdefault("schemas", {}).update(component_schemas())
+        return schema
+
+
+api = CecertAPI(
     title="河南省专业技术人员继续教育证书管理平台 API",
     version="1",
     description="继续教育学时、人员、证书接口 / continuing-education hours, people and certificates",
@@ -42,5 +53,6 @@ def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRespo
                                                      "message_en": "authentication required"}]}, status=401)
 
 
+api.add_router("/hours", hours_router)
 api.add_router("/regions", regions_router)
 api.add_router("/people", people_router)

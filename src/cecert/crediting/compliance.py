@@ -179,27 +179,33 @@ def policy_for_year(request: ComplianceRequest) -> Policy:
         ) from None
 
 
-def assess_compliance(request: ComplianceRequest) -> ComplianceResult:
+def assess_compliance(request: ComplianceRequest, *, today: date | None = None) -> ComplianceResult:
     """Judge one year: pro-rated requirement, earned hours, deemed parts, shortfall.
 
-    Activities dated outside the year are listed as ignored; undated activities
-    count in the requested year. Every counted activity is credited under the
-    year's policy, so all amounts share its unit.
+    An undated activity is dated today, as the contract says for every activity;
+    activities dated outside the year are listed as ignored. Every counted
+    activity is credited under the year's policy, so all amounts share its unit.
     """
+    from cecert.crediting.evaluation import today_in_henan
+
+    today = today or today_in_henan()
     policy = policy_for_year(request)
     required = required_for_year(policy, request.year, request.leaves)
 
     results: list[tuple[int, ActivityResult]] = []
     ignored: list[IgnoredActivity] = []
     for index, activity in enumerate(request.activities):
-        if activity.date is not None and activity.date.year != request.year:
+        on = activity.date or today
+        if on.year != request.year:
+            dated = "" if activity.date else "（未填日期，按今天计）"
             ignored.append(
                 IgnoredActivity(
                     index=index,
                     type=activity.type,
-                    date=activity.date,
-                    reason_zh=f"日期 {activity.date.isoformat()} 不在 {request.year} 年度内",
-                    reason_en=f"dated {activity.date.isoformat()}, outside {request.year}",
+                    date=on,
+                    reason_zh=f"日期 {on.isoformat()}{dated} 不在 {request.year} 年度内",
+                    reason_en=f"dated {on.isoformat()}{'' if activity.date else ' (undated: today)'}"
+                    f", outside {request.year}",
                 )
             )
             continue
