@@ -48,7 +48,10 @@ def register_employer(application: EmployerApplication, *, request: HttpRequest 
         raise DomainError("uscc", "该统一社会信用代码已注册", "this credit code is already registered")
     if User.objects.filter(username=application.admin_username.strip()).exists():
         raise DomainError("admin_username", "该登录名已被使用", "this login name is taken")
-    _check_password(application.admin_password)
+    try:
+        _check_password(application.admin_password)
+    except DomainError as exc:
+        raise DomainError("admin_password", exc.message_zh, exc.message_en) from None
     with transaction.atomic():
         employer = Organisation.objects.create(
             kind=OrganisationKind.EMPLOYER, name=application.name.strip(), uscc=uscc,

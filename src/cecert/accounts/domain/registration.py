@@ -144,7 +144,7 @@ def transition_registration(
     person: Person, to_state: str, *, by: User, reason: str = "", request: HttpRequest | None = None
 ) -> Person:
     with transaction.atomic():
-        person = Person.objects.select_for_update().select_related("employer__region").get(pk=person.pk)
+        person = Person.objects.select_for_update(of=("self",)).select_related("employer__region").get(pk=person.pk)
         actor_kind = REGISTRATION_TRANSITIONS.get((person.state, to_state))
         if actor_kind is None:
             raise DomainError("state", f"注册申请当前为“{person.get_state_display()}”，不能执行此操作",
@@ -231,7 +231,7 @@ TRANSFER_TRANSITIONS = {
 def transition_transfer(transfer: Transfer, to_state: str, *, by: User, reason: str = "",
                         request: HttpRequest | None = None) -> Transfer:
     with transaction.atomic():
-        transfer = Transfer.objects.select_for_update().select_related("person").get(pk=transfer.pk)
+        transfer = Transfer.objects.select_for_update(of=("self",)).select_related("person").get(pk=transfer.pk)
         actor_kind = TRANSFER_TRANSITIONS.get((transfer.state, to_state))
         if actor_kind is None:
             raise DomainError("state", "调动申请当前状态不能执行此操作",
