@@ -29,8 +29,9 @@ def industry(code: str) -> Industry:
 
 
 def organisation(kind: str, name: str, region_code: str, **extra: object) -> Organisation:
-    return Organisation.objects.create(kind=kind, name=name, region=region(region_code),
-                                       state=OrganisationState.APPROVED, **extra)
+    return Organisation.objects.create(
+        kind=kind, name=name, region=region(region_code), state=OrganisationState.APPROVED, **extra
+    )
 
 
 def hr_department(region_code: str) -> Organisation:
@@ -38,16 +39,32 @@ def hr_department(region_code: str) -> Organisation:
 
 
 def industry_authority(region_code: str, industry_code: str) -> Organisation:
-    return organisation(OrganisationKind.INDUSTRY_AUTHORITY, f"{industry_code}主管部门{region_code}",
-                        region_code, industry=industry(industry_code))
+    return organisation(
+        OrganisationKind.INDUSTRY_AUTHORITY,
+        f"{industry_code}主管部门{region_code}",
+        region_code,
+        industry=industry(industry_code),
+    )
 
 
-def employer(region_code: str, authority: Organisation, *, provincial_direct: bool = False,
-             state: str = OrganisationState.APPROVED, name: str | None = None) -> Organisation:
+def employer(
+    region_code: str,
+    authority: Organisation,
+    *,
+    provincial_direct: bool = False,
+    state: str = OrganisationState.APPROVED,
+    name: str | None = None,
+) -> Organisation:
     n = next(_sequence)
-    org = organisation(OrganisationKind.EMPLOYER, name or f"单位{n}", region_code, industry=authority.industry,
-                       authority=authority, provincial_direct=provincial_direct,
-                       uscc=make_uscc(f"12{region_code}MB{n:07d}"))
+    org = organisation(
+        OrganisationKind.EMPLOYER,
+        name or f"单位{n}",
+        region_code,
+        industry=authority.industry,
+        authority=authority,
+        provincial_direct=provincial_direct,
+        uscc=make_uscc(f"12{region_code}MB{n:07d}"),
+    )
     if state != OrganisationState.APPROVED:
         Organisation.objects.filter(pk=org.pk).update(state=state)
         org.refresh_from_db()
@@ -71,9 +88,17 @@ def application(employer_org: Organisation, id_number: str | None = None, **over
     number = id_number or id_number_for(employer_org.region.code if employer_org.region.code != "410000" else "410105")
     parsed = parse_id_number(number)
     fields: dict[str, object] = {
-        "id_number": number, "password": PASSWORD, "name": "张三", "gender": parsed.gender,
-        "birth_date": parsed.birth_date, "education": "bachelor", "specialty": "临床医学",
-        "title_series": "卫生", "phone": "13800000000", "email": "a@example.cn", "employer": employer_org,
+        "id_number": number,
+        "password": PASSWORD,
+        "name": "张三",
+        "gender": parsed.gender,
+        "birth_date": parsed.birth_date,
+        "education": "bachelor",
+        "specialty": "临床医学",
+        "title_series": "卫生",
+        "phone": "13800000000",
+        "email": "a@example.cn",
+        "employer": employer_org,
     }
     fields.update(overrides)
     return PersonApplication(**fields)  # type: ignore[arg-type]

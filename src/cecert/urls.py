@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from cecert.api.api import api
+from cecert.certificates.urls import verify_patterns
 from cecert.core.views import home
 
 urlpatterns = [
@@ -10,5 +11,8 @@ urlpatterns = [
     path("organisations/", include("cecert.organisations.urls")),
     path("regions/", include("cecert.regions.urls")),
     path("audit/", include("cecert.audit.urls")),
+    path("certificates/", include("cecert.certificates.urls")),
+    path("verify/", include(verify_patterns)),
+    path("hours/", include("cecert.crediting.urls")),
     path("api/v1/", api.urls),
 ]

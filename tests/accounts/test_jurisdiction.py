@@ -75,8 +75,9 @@ def test_people_list_page_and_api_show_only_jurisdiction(world: World, user_key:
     assert shown == VISIBLE_PEOPLE[user_key]
 
 
-@pytest.mark.parametrize("user_key", ["admin_emp_luoyang", "hr_luoyang", "health", "education", "sysadmin",
-                                      "auditor", "person_jinshui"])
+@pytest.mark.parametrize(
+    "user_key", ["admin_emp_luoyang", "hr_luoyang", "health", "education", "sysadmin", "auditor", "person_jinshui"]
+)
 def test_actions_on_someone_outside_answer_404_and_change_nothing(world: World, user_key: str) -> None:
     target = world.people["emp_zhongyuan"] if user_key == "health" else world.people["emp_jinshui"]
     if user_key == "education":

@@ -20,10 +20,19 @@ from tests.factories import PASSWORD, World, application, id_number_for, logged_
 def registration_post(world: World, **overrides: Any) -> dict[str, Any]:
     app = application(world.orgs["emp_jinshui"], id_number=id_number_for("410105", 321))
     data = {
-        "id_number": app.id_number, "password": PASSWORD, "password_confirm": PASSWORD, "name": "赵六",
-        "gender": app.gender, "birth_date": app.birth_date.isoformat(), "phone": "13800001111",
-        "email": "z@example.cn", "education": "master", "specialty": "护理学", "title_series": "卫生",
-        "region": "410105", "employer": str(world.orgs["emp_jinshui"].pk),
+        "id_number": app.id_number,
+        "password": PASSWORD,
+        "password_confirm": PASSWORD,
+        "name": "赵六",
+        "gender": app.gender,
+        "birth_date": app.birth_date.isoformat(),
+        "phone": "13800001111",
+        "email": "z@example.cn",
+        "education": "master",
+        "specialty": "护理学",
+        "title_series": "卫生",
+        "region": "410105",
+        "employer": str(world.orgs["emp_jinshui"].pk),
     }
     data.update(overrides)
     return data
@@ -75,13 +84,13 @@ def test_status_lookup_and_withdraw(world: World) -> None:
     data = registration_post(world)
     Client().post("/accounts/register/", data)
     client = Client()
-    html = client.post("/accounts/register/status/", {"id_number": data["id_number"],
-                                                      "password": PASSWORD}).content.decode()
+    html = client.post(
+        "/accounts/register/status/", {"id_number": data["id_number"], "password": PASSWORD}
+    ).content.decode()
     assert "待单位审核" in html
     wrong = client.post("/accounts/register/status/", {"id_number": data["id_number"], "password": "Wrong@1234"})
     assert "身份证号码或密码不正确" in wrong.content.decode()
-    client.post("/accounts/register/status/", {"id_number": data["id_number"], "password": PASSWORD,
-                                               "withdraw": "1"})
+    client.post("/accounts/register/status/", {"id_number": data["id_number"], "password": PASSWORD, "withdraw": "1"})
     assert Person.objects.get(name="赵六").state == RegistrationState.WITHDRAWN
 
 

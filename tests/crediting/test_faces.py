@@ -24,8 +24,10 @@ CASES: list[Any] = [
     {"type": "book", "ten_thousand_chars": 12.5, "author_rank": 1, "date": "2026-05-01"},
     {"type": "course_study", "months": 4, "passed": True, "date": "2026-05-01"},
     {"type": "patent", "kind": "design", "holder_rank": 4, "date": "2026-05-01"},
-    [{"type": "endorsed_report", "date": "2026-01-02"}, {"type": "online_course", "subject": "public",
-                                                          "hours": 0.1, "date": "2026-01-02"}],
+    [
+        {"type": "endorsed_report", "date": "2026-01-02"},
+        {"type": "online_course", "subject": "public", "hours": 0.1, "date": "2026-01-02"},
+    ],
 ]
 COMPLIANCE = {
     "year": 2026,
@@ -83,8 +85,7 @@ def test_invalid_input_is_refused_alike_naming_the_field(case: Any, tmp_path: Pa
     with pytest.raises(CreditingInputError) as caught:
         evaluate_json(case)
     expected = caught.value.to_json()
-    assert expected["errors"] and all(e["field"] and e["message_zh"] and e["message_en"]
-                                      for e in expected["errors"])
+    assert expected["errors"] and all(e["field"] and e["message_zh"] and e["message_en"] for e in expected["errors"])
     assert via_cli("evaluate", case, tmp_path) == (2, expected)
     assert via_http("evaluate", case) == (400, expected)
 
@@ -113,13 +114,29 @@ def test_openapi_documents_every_activity_type(db: None) -> None:
 
 
 activity = st.one_of(
-    st.fixed_dictionaries({"type": st.just("conference"), "level": st.sampled_from(["national", "provincial"]),
-                           "days": st.integers(1, 30), "presented": st.booleans()}),
-    st.fixed_dictionaries({"type": st.just("book"), "author_rank": st.integers(1, 5),
-                           "ten_thousand_chars": st.decimals("0.1", "99.9", places=1).map(float)}),
-    st.fixed_dictionaries({"type": st.just("training"), "subject": st.sampled_from(["public", "professional"]),
-                           "organizer": st.sampled_from(["national", "provincial", "municipal", "industry"]),
-                           "hours": st.decimals("0.1", "200", places=1).map(float)}),
+    st.fixed_dictionaries(
+        {
+            "type": st.just("conference"),
+            "level": st.sampled_from(["national", "provincial"]),
+            "days": st.integers(1, 30),
+            "presented": st.booleans(),
+        }
+    ),
+    st.fixed_dictionaries(
+        {
+            "type": st.just("book"),
+            "author_rank": st.integers(1, 5),
+            "ten_thousand_chars": st.decimals("0.1", "99.9", places=1).map(float),
+        }
+    ),
+    st.fixed_dictionaries(
+        {
+            "type": st.just("training"),
+            "subject": st.sampled_from(["public", "professional"]),
+            "organizer": st.sampled_from(["national", "provincial", "municipal", "industry"]),
+            "hours": st.decimals("0.1", "200", places=1).map(float),
+        }
+    ),
 )
 
 

@@ -15,9 +15,14 @@ from tests.factories import PASSWORD, World, logged_in
 
 def employer_post(world: World, **overrides: Any) -> dict[str, Any]:
     data = {
-        "name": "金水区社区卫生服务中心", "uscc": make_uscc("12410105MB0099999"), "region": "410105",
-        "authority": str(world.orgs["health"].pk), "admin_username": "jinshui_chc", "admin_name": "孙七",
-        "admin_phone": "13700001111", "admin_password": PASSWORD,
+        "name": "金水区社区卫生服务中心",
+        "uscc": make_uscc("12410105MB0099999"),
+        "region": "410105",
+        "authority": str(world.orgs["health"].pk),
+        "admin_username": "jinshui_chc",
+        "admin_name": "孙七",
+        "admin_phone": "13700001111",
+        "admin_password": PASSWORD,
     }
     data.update(overrides)
     return data
@@ -40,8 +45,9 @@ def test_employer_registers_and_health_authority_approves(world: World) -> None:
 def test_hr_department_of_the_region_may_also_approve(world: World) -> None:
     Client().post("/organisations/register/", employer_post(world))
     employer = Organisation.objects.get(name="金水区社区卫生服务中心")
-    logged_in(world.users["hr_jinshui"]).post(f"/organisations/employers/{employer.pk}/review/",
-                                              {"decision": "return", "reason": "信用代码证明缺失"})
+    logged_in(world.users["hr_jinshui"]).post(
+        f"/organisations/employers/{employer.pk}/review/", {"decision": "return", "reason": "信用代码证明缺失"}
+    )
     employer.refresh_from_db()
     assert (employer.state, employer.state_reason) == (OrganisationState.RETURNED, "信用代码证明缺失")
 

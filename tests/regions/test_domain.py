@@ -55,8 +55,9 @@ def test_only_the_sysadmin_sees_the_table(world: World) -> None:
     assert logged_in(world.users["sysadmin"]).get("/regions/issuing-codes/").status_code == 200
     for key in ("hr_province", "admin_emp_jinshui", "auditor", "person_jinshui"):
         assert logged_in(world.users[key]).get("/regions/issuing-codes/").status_code == 404
-    response = logged_in(world.users["hr_province"]).post("/regions/issuing-codes/",
-                                                          {"region": "410181", "issuing_code": "33"})
+    response = logged_in(world.users["hr_province"]).post(
+        "/regions/issuing-codes/", {"region": "410181", "issuing_code": "33"}
+    )
     assert response.status_code == 404
     assert Region.objects.get(code="410181").issuing_code == "20"
 
@@ -64,5 +65,10 @@ def test_only_the_sysadmin_sees_the_table(world: World) -> None:
 def test_public_region_api(db: None) -> None:
     rows = Client().get("/api/v1/regions").json()
     assert len(rows) == 175
-    assert {"code": "410181", "name": "巩义市", "level": "direct_county", "parent": "410000",
-            "issuing_code": "20"} in rows
+    assert {
+        "code": "410181",
+        "name": "巩义市",
+        "level": "direct_county",
+        "parent": "410000",
+        "issuing_code": "20",
+    } in rows

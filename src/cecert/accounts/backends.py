@@ -24,7 +24,10 @@ def login_name_for(raw: str) -> str:
 
 class LoginNameBackend(ModelBackend):
     def authenticate(
-        self, request: HttpRequest | None, username: str | None = None, password: str | None = None,
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
         **kwargs: Any,
     ) -> User | None:
         if username is None or password is None:

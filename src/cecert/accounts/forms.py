@@ -22,8 +22,11 @@ class DomainErrorFormMixin:
 
 
 class LoginForm(AuthenticationForm):
-    username = forms.CharField(label=_("身份证号码或登录名"), max_length=80,
-                               widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}))
+    username = forms.CharField(
+        label=_("身份证号码或登录名"),
+        max_length=80,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
+    )
     error_messages = {
         "invalid_login": _("登录名或密码错误，或账户尚未通过审核。连续失败5次将锁定30分钟。"),
         "inactive": _("账户尚未通过审核。"),
@@ -48,20 +51,24 @@ def employer_choices(region_code: str | None) -> Any:
 
 class PersonRegistrationForm(DomainErrorFormMixin, forms.Form):
     id_number = IdNumberField(label=_("身份证号码"), max_length=18, min_length=18)
-    password = forms.CharField(label=_("密码"), widget=forms.PasswordInput, min_length=8,
-                               help_text=_("至少8位，包含大写字母、小写字母、数字、特殊字符中的至少三类"))
+    password = forms.CharField(
+        label=_("密码"),
+        widget=forms.PasswordInput,
+        min_length=8,
+        help_text=_("至少8位，包含大写字母、小写字母、数字、特殊字符中的至少三类"),
+    )
     password_confirm = forms.CharField(label=_("确认密码"), widget=forms.PasswordInput)
     name = forms.CharField(label=_("姓名"), max_length=64)
     gender = forms.ChoiceField(label=_("性别"), choices=Gender.choices)
     birth_date = forms.DateField(label=_("出生日期"), widget=forms.DateInput(attrs={"type": "date"}))
-    phone = forms.RegexField(label=_("手机号码"), regex=r"^1\d{10}$",
-                             error_messages={"invalid": _("请输入11位手机号码")})
+    phone = forms.RegexField(
+        label=_("手机号码"), regex=r"^1\d{10}$", error_messages={"invalid": _("请输入11位手机号码")}
+    )
     email = forms.EmailField(label=_("电子邮箱"))
     education = forms.ChoiceField(label=_("学历"), choices=Education.choices)
     specialty = forms.CharField(label=_("所学专业"), max_length=64)
     title_series = forms.CharField(label=_("职称系列"), max_length=64)
-    region = forms.ModelChoiceField(label=_("单位所在地区"), queryset=Region.objects.all(),
-                                    to_field_name="code")
+    region = forms.ModelChoiceField(label=_("单位所在地区"), queryset=Region.objects.all(), to_field_name="code")
     employer = forms.ModelChoiceField(label=_("工作单位"), queryset=Organisation.objects.none())
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -109,8 +116,11 @@ class IdentityCorrectionForm(DomainErrorFormMixin, forms.Form):
 
 
 class TotpForm(forms.Form):
-    code = forms.CharField(label=_("动态验证码或恢复码"), max_length=20,
-                           widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True}))
+    code = forms.CharField(
+        label=_("动态验证码或恢复码"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True}),
+    )
 
 
 class EmployerRegistrationForm(DomainErrorFormMixin, forms.Form):
@@ -119,13 +129,18 @@ class EmployerRegistrationForm(DomainErrorFormMixin, forms.Form):
     region = forms.ModelChoiceField(label=_("所在地区"), queryset=Region.objects.all(), to_field_name="code")
     authority = forms.ModelChoiceField(
         label=_("行业主管部门"),
-        queryset=Organisation.objects.filter(kind=OrganisationKind.INDUSTRY_AUTHORITY,
-                                             state=OrganisationState.APPROVED),
+        queryset=Organisation.objects.filter(
+            kind=OrganisationKind.INDUSTRY_AUTHORITY, state=OrganisationState.APPROVED
+        ),
     )
     provincial_direct = forms.BooleanField(label=_("省直单位"), required=False)
-    admin_username = forms.RegexField(label=_("管理员登录名"), regex=r"^[A-Za-z][A-Za-z0-9_.-]{3,39}$",
-                                      error_messages={"invalid": _("登录名为4至40位字母、数字或 _ . -，以字母开头")})
+    admin_username = forms.RegexField(
+        label=_("管理员登录名"),
+        regex=r"^[A-Za-z][A-Za-z0-9_.-]{3,39}$",
+        error_messages={"invalid": _("登录名为4至40位字母、数字或 _ . -，以字母开头")},
+    )
     admin_name = forms.CharField(label=_("管理员姓名"), max_length=64)
-    admin_phone = forms.RegexField(label=_("管理员手机号码"), regex=r"^1\d{10}$",
-                                   error_messages={"invalid": _("请输入11位手机号码")})
+    admin_phone = forms.RegexField(
+        label=_("管理员手机号码"), regex=r"^1\d{10}$", error_messages={"invalid": _("请输入11位手机号码")}
+    )
     admin_password = forms.CharField(label=_("管理员密码"), widget=forms.PasswordInput, min_length=8)

@@ -46,25 +46,22 @@ def check_character(first17: str) -> str:
     return _CHECK[sum(int(c) * w for c, w in zip(first17, _WEIGHTS, strict=True)) % 11]
 
 
-def parse_id_number(
-    raw: str, *, today: dt.date | None = None, known_region: bool | None = None
-) -> IdNumber:
+def parse_id_number(raw: str, *, today: dt.date | None = None, known_region: bool | None = None) -> IdNumber:
     value = normalise(raw)
     if not _SHAPE.match(value):
-        raise IdNumberError("身份证号码应为18位，前17位为数字，末位为数字或X",
-                            "the ID number has 18 characters: 17 digits and a digit or X")
+        raise IdNumberError(
+            "身份证号码应为18位，前17位为数字，末位为数字或X",
+            "the ID number has 18 characters: 17 digits and a digit or X",
+        )
     try:
         birth = dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
-        raise IdNumberError("身份证号码中的出生日期不存在",
-                            "the birth date in the ID number does not exist") from None
+        raise IdNumberError("身份证号码中的出生日期不存在", "the birth date in the ID number does not exist") from None
     today = today or dt.date.today()
     if birth > today:
-        raise IdNumberError("身份证号码中的出生日期晚于今天",
-                            "the birth date in the ID number is in the future")
+        raise IdNumberError("身份证号码中的出生日期晚于今天", "the birth date in the ID number is in the future")
     if birth.year < 1900:
-        raise IdNumberError("身份证号码中的出生日期早于1900年",
-                            "the birth date in the ID number is before 1900")
+        raise IdNumberError("身份证号码中的出生日期早于1900年", "the birth date in the ID number is before 1900")
     if check_character(value[:17]) != value[17]:
         raise IdNumberError("身份证号码校验位错误", "the check character of the ID number is wrong")
     gender = "male" if int(value[16]) % 2 else "female"

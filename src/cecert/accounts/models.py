@@ -109,8 +109,7 @@ class Membership(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "role", "organisation"], name="unique_membership"),
             models.CheckConstraint(
-                condition=models.Q(role__in=["sysadmin", "auditor"])
-                | models.Q(organisation__isnull=False),
+                condition=models.Q(role__in=["sysadmin", "auditor"]) | models.Q(organisation__isnull=False),
                 name="membership_names_organisation",
             ),
         ]
@@ -123,6 +122,9 @@ class RecoveryCode(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
     code_hash = models.CharField(max_length=128)
     used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"recovery code of {self.user_id}"
 
 
 class RegistrationState(models.TextChoices):
@@ -172,9 +174,7 @@ class Person(models.Model):
         _("注册状态"), max_length=16, choices=RegistrationState.choices, default=RegistrationState.PENDING
     )
     state_reason = models.TextField(_("退回原因"), blank=True)
-    certificate_number = models.CharField(
-        _("证书管理号"), max_length=13, unique=True, null=True, blank=True
-    )
+    certificate_number = models.CharField(_("证书管理号"), max_length=13, unique=True, null=True, blank=True)
     registered_at = models.DateTimeField(default=timezone.now)
     approved_at = models.DateTimeField(null=True, blank=True)
 
@@ -201,6 +201,9 @@ class CertificateNumberSequence(models.Model):
     prefix = models.CharField(max_length=6, primary_key=True)
     last_serial = models.PositiveIntegerField(default=0)
 
+    def __str__(self) -> str:
+        return f"{self.prefix}: {self.last_serial}"
+
 
 class TransferState(models.TextChoices):
     PENDING = "pending", _("待新单位审核")
@@ -223,7 +226,8 @@ class Transfer(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["person"], condition=models.Q(state="pending"), name="one_pending_transfer"
-            )
+            models.UniqueConstraint(fields=["person"], condition=models.Q(state="pending"), name="one_pending_transfer")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.person} → {self.to_employer}"

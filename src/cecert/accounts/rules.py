@@ -38,8 +38,7 @@ def supervises_organisation(user: User, org: Organisation | None) -> bool:
             return True
     for authority in user.organisations_for(Role.INDUSTRY_OFFICER):
         if org.authority_id == authority.pk or (
-            org.industry_id == authority.industry_id
-            and org.jurisdiction_path.startswith(authority.region.path)
+            org.industry_id == authority.industry_id and org.jurisdiction_path.startswith(authority.region.path)
         ):
             return True
     return False

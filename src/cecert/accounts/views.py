@@ -60,12 +60,19 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     roles = user.roles  # type: ignore[union-attr]
     if Role.PROFESSIONAL in roles and len(roles) == 1:
         return redirect("accounts:me")
-    return render(request, "accounts/dashboard.html", {
-        "memberships": user.active_memberships,  # type: ignore[union-attr]
-        "pending_registrations": Person.objects.restrict(user).filter(  # type: ignore[arg-type]
-            state=RegistrationState.PENDING, employer__in=user.organisations_for(Role.EMPLOYER_ADMIN)  # type: ignore[union-attr]
-        ).count(),
-    })
+    return render(
+        request,
+        "accounts/dashboard.html",
+        {
+            "memberships": user.active_memberships,  # type: ignore[union-attr]
+            "pending_registrations": Person.objects.restrict(user)
+            .filter(  # type: ignore[arg-type]
+                state=RegistrationState.PENDING,
+                employer__in=user.organisations_for(Role.EMPLOYER_ADMIN),  # type: ignore[union-attr]
+            )
+            .count(),
+        },
+    )
 
 
 def totp_enrol(request: HttpRequest) -> HttpResponse:
@@ -111,12 +118,22 @@ def register(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                person = register_person(PersonApplication(
-                    id_number=data["id_number"], password=data["password"], name=data["name"],
-                    gender=data["gender"], birth_date=data["birth_date"], education=data["education"],
-                    specialty=data["specialty"], title_series=data["title_series"], phone=data["phone"],
-                    email=data["email"], employer=data["employer"],
-                ), request=request)
+                person = register_person(
+                    PersonApplication(
+                        id_number=data["id_number"],
+                        password=data["password"],
+                        name=data["name"],
+                        gender=data["gender"],
+                        birth_date=data["birth_date"],
+                        education=data["education"],
+                        specialty=data["specialty"],
+                        title_series=data["title_series"],
+                        phone=data["phone"],
+                        email=data["email"],
+                        employer=data["employer"],
+                    ),
+                    request=request,
+                )
             except DomainError as exc:
                 form.add_domain_error(exc)
             else:
@@ -147,8 +164,9 @@ def registration_status(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, "身份证号码或密码不正确")
             elif request.POST.get("withdraw") == "1":
                 try:
-                    person = transition_registration(person, RegistrationState.WITHDRAWN, by=person.user,
-                                                     request=request)
+                    person = transition_registration(
+                        person, RegistrationState.WITHDRAWN, by=person.user, request=request
+                    )
                     messages.success(request, "注册申请已撤回")
                 except DomainError as exc:
                     form.add_error(None, exc.message_zh)
@@ -160,9 +178,11 @@ def _applicant(id_number: str, password: str) -> Person | None:
 
     from cecert.accounts.idnumbers import id_number_digest
 
-    person = Person.objects.select_related("user", "employer").filter(
-        id_number_digest=id_number_digest(id_number, settings.CECERT_ID_HASH_KEY)
-    ).first()
+    person = (
+        Person.objects.select_related("user", "employer")
+        .filter(id_number_digest=id_number_digest(id_number, settings.CECERT_ID_HASH_KEY))
+        .first()
+    )
     if person is None or not person.user.check_password(password):
         return None
     return person
@@ -180,10 +200,17 @@ def me(request: HttpRequest) -> HttpResponse:
             return redirect("accounts:me")
         except DomainError as exc:
             form.add_error("employer", exc.message_zh)
-    return render(request, "accounts/me.html", {
-        "person": person, "id_number": person.id_number, "transfers": transfers, "form": form,
-        "regions": _region_tree(),
-    })
+    return render(
+        request,
+        "accounts/me.html",
+        {
+            "person": person,
+            "id_number": person.id_number,
+            "transfers": transfers,
+            "form": form,
+            "regions": _region_tree(),
+        },
+    )
 
 
 @role_required(Role.PROFESSIONAL)
@@ -207,23 +234,31 @@ def people(request: HttpRequest) -> HttpResponse:
     if number:
         qs = qs.filter(certificate_number=number) if number.isdigit() else qs.filter(name=number)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return render(request, "accounts/people.html", {"page": page, "state": state, "q": number,
-                                                     "states": RegistrationState.choices})
+    return render(
+        request,
+        "accounts/people.html",
+        {"page": page, "state": state, "q": number, "states": RegistrationState.choices},
+    )
 
 
 @role_required(*OFFICER_ROLES)
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(
-        Person.objects.restrict(request.user).select_related("employer", "employer__region"), pk=pk  # type: ignore[arg-type]
+        Person.objects.restrict(request.user).select_related("employer", "employer__region"),
+        pk=pk,  # type: ignore[arg-type]
     )
     user = request.user
-    return render(request, "accounts/person_detail.html", {
-        "person": person,
-        "can_review": user.has_perm("accounts.review_registration", person),
-        "review_form": ReasonForm(),
-        "correction_form": IdentityCorrectionForm(),
-        "transfers": person.transfers.select_related("from_employer", "to_employer").order_by("-requested_at"),
-    })
+    return render(
+        request,
+        "accounts/person_detail.html",
+        {
+            "person": person,
+            "can_review": user.has_perm("accounts.review_registration", person),
+            "review_form": ReasonForm(),
+            "correction_form": IdentityCorrectionForm(),
+            "transfers": person.transfers.select_related("from_employer", "to_employer").order_by("-requested_at"),
+        },
+    )
 
 
 @role_required(Role.EMPLOYER_ADMIN)
@@ -232,11 +267,17 @@ def review_registration(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(Person.objects.restrict(request.user), pk=pk)  # type: ignore[arg-type]
     form = ReasonForm(request.POST)
     if form.is_valid():
-        target = (RegistrationState.APPROVED if form.cleaned_data["decision"] == "approve"
-                  else RegistrationState.RETURNED)
+        target = (
+            RegistrationState.APPROVED if form.cleaned_data["decision"] == "approve" else RegistrationState.RETURNED
+        )
         try:
-            person = transition_registration(person, target, by=request.user, reason=form.cleaned_data["reason"],  # type: ignore[arg-type]
-                                             request=request)
+            person = transition_registration(
+                person,
+                target,
+                by=request.user,
+                reason=form.cleaned_data["reason"],  # type: ignore[arg-type]
+                request=request,
+            )
             messages.success(request, f"已{person.get_state_display()}")
         except DomainError as exc:
             messages.error(request, exc.message_zh)
@@ -250,9 +291,14 @@ def correct_person(request: HttpRequest, pk: int) -> HttpResponse:
     form = IdentityCorrectionForm(request.POST)
     if form.is_valid():
         try:
-            correct_identity(person, by=request.user, reason=form.cleaned_data["reason"],  # type: ignore[arg-type]
-                             id_number=form.cleaned_data["id_number"] or None,
-                             name=form.cleaned_data["name"] or None, request=request)
+            correct_identity(
+                person,
+                by=request.user,
+                reason=form.cleaned_data["reason"],  # type: ignore[arg-type]
+                id_number=form.cleaned_data["id_number"] or None,
+                name=form.cleaned_data["name"] or None,
+                request=request,
+            )
             messages.success(request, "已更正")
         except DomainError as exc:
             messages.error(request, exc.message_zh)
@@ -274,14 +320,21 @@ def transfers(request: HttpRequest) -> HttpResponse:
 @require_POST
 def review_transfer(request: HttpRequest, pk: int) -> HttpResponse:
     transfer = get_object_or_404(
-        Transfer, pk=pk, to_employer__in=request.user.organisations_for(Role.EMPLOYER_ADMIN)  # type: ignore[union-attr]
+        Transfer,
+        pk=pk,
+        to_employer__in=request.user.organisations_for(Role.EMPLOYER_ADMIN),  # type: ignore[union-attr]
     )
     form = ReasonForm(request.POST)
     if form.is_valid():
         target = TransferState.APPROVED if form.cleaned_data["decision"] == "approve" else TransferState.RETURNED
         try:
-            transition_transfer(transfer, target, by=request.user, reason=form.cleaned_data["reason"],  # type: ignore[arg-type]
-                                request=request)
+            transition_transfer(
+                transfer,
+                target,
+                by=request.user,
+                reason=form.cleaned_data["reason"],  # type: ignore[arg-type]
+                request=request,
+            )
             messages.success(request, "已处理调动申请")
         except DomainError as exc:
             messages.error(request, exc.message_zh)

@@ -14,6 +14,7 @@ from cecert.api.people import router as people_router
 from cecert.api.regions import router as regions_router
 from cecert.core.errors import DomainError
 
+
 class CecertAPI(NinjaAPI):
     def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
         schema = super().get_openapi_schema(*args, **kwargs)
@@ -39,18 +40,23 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
     errors = []
     for error in exc.errors:
         location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path", "payload")]
-        errors.append({
-            "field": ".".join(location),
-            "message_zh": "输入无效：" + str(error.get("msg", "")),
-            "message_en": str(error.get("msg", "")),
-        })
+        errors.append(
+            {
+                "field": ".".join(location),
+                "message_zh": "输入无效：" + str(error.get("msg", "")),
+                "message_en": str(error.get("msg", "")),
+            }
+        )
     return api.create_response(request, {"errors": errors}, status=422)
 
 
 @api.exception_handler(AuthenticationError)
 def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return api.create_response(request, {"errors": [{"field": "", "message_zh": "请先登录",
-                                                     "message_en": "authentication required"}]}, status=401)
+    return api.create_response(
+        request,
+        {"errors": [{"field": "", "message_zh": "请先登录", "message_en": "authentication required"}]},
+        status=401,
+    )
 
 
 api.add_router("/hours", hours_router)

@@ -43,8 +43,11 @@ def _body(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def _error(status: int, field: str, zh: str, en: str) -> JsonResponse:
-    return JsonResponse({"error": "invalid_input", "errors": [{"field": field, "message_zh": zh, "message_en": en}]},
-                        status=status, json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(
+        {"error": "invalid_input", "errors": [{"field": field, "message_zh": zh, "message_en": en}]},
+        status=status,
+        json_dumps_params={"ensure_ascii": False},
+    )
 
 
 def _run(request: HttpRequest, compute: Any) -> HttpResponse:
@@ -61,13 +64,18 @@ def _run(request: HttpRequest, compute: Any) -> HttpResponse:
     return JsonResponse(result, safe=False, json_dumps_params={"ensure_ascii": False})
 
 
-@router.post("/evaluate", summary="计算一项或多项活动的学时 / hours of one or more activities",
-             openapi_extra=_body(_evaluate_schema), auth=None)
+@router.post(
+    "/evaluate",
+    summary="计算一项或多项活动的学时 / hours of one or more activities",
+    openapi_extra=_body(_evaluate_schema),
+    auth=None,
+)
 def evaluate(request: HttpRequest) -> HttpResponse:
     return _run(request, evaluate_json)
 
 
-@router.post("/compliance", summary="年度达标判断 / a year's compliance",
-             openapi_extra=_body(_compliance_schema), auth=None)
+@router.post(
+    "/compliance", summary="年度达标判断 / a year's compliance", openapi_extra=_body(_compliance_schema), auth=None
+)
 def compliance(request: HttpRequest) -> HttpResponse:
     return _run(request, compliance_json)

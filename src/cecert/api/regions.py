@@ -28,8 +28,13 @@ class EmployerOut(Schema):
 @router.get("", response=list[RegionOut], summary="行政区划 / regions")
 def list_regions(request: HttpRequest) -> list[dict[str, object]]:
     return [
-        {"code": r.code, "name": r.name, "level": r.level, "parent": r.parent.code if r.parent else None,
-         "issuing_code": r.issuing_code}
+        {
+            "code": r.code,
+            "name": r.name,
+            "level": r.level,
+            "parent": r.parent.code if r.parent else None,
+            "issuing_code": r.issuing_code,
+        }
         for r in Region.objects.select_related("parent")
     ]
 

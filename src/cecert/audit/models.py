@@ -14,6 +14,9 @@ class AuditHead(models.Model):
     last_hash = models.CharField(max_length=64, default="0" * 64)
     last_sequence = models.PositiveBigIntegerField(default=0)
 
+    def __str__(self) -> str:
+        return f"audit head #{self.last_sequence}"
+
 
 class AuditEntry(models.Model):
     sequence = models.PositiveBigIntegerField(_("序号"), unique=True)

@@ -29,10 +29,16 @@ from cecert.organisations.uscc import make_uscc
 from cecert.regions.domain import certificate_prefix
 from cecert.regions.models import Region
 
-DEMO_PASSWORD = "Demo@2026cecert"
+DEMO_PASSWORD = "Demo@2026cecert"  # noqa: S105  (printed for demo logins; never in production)
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
-GIVEN = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "洋", "艳", "勇", "军", "杰", "娟", "涛", "明", "超", "秀英", "华", "慧"]
-SPECIALTIES = [("临床医学", "卫生"), ("护理学", "卫生"), ("汉语言文学", "中小学教师"), ("土木工程", "工程"), ("农学", "农业")]
+GIVEN = "伟 芳 娜 敏 静 丽 强 磊 洋 艳 勇 军 杰 娟 涛 明 超 秀英 华 慧".split()
+SPECIALTIES = [
+    ("临床医学", "卫生"),
+    ("护理学", "卫生"),
+    ("汉语言文学", "中小学教师"),
+    ("土木工程", "工程"),
+    ("农学", "农业"),
+]
 
 
 @dataclass
@@ -51,7 +57,8 @@ class DemoWorld:
 
 def _org(kind: str, name: str, region: str, **extra: object) -> Organisation:
     org, _ = Organisation.objects.get_or_create(
-        kind=kind, name=name,
+        kind=kind,
+        name=name,
         defaults={"region": Region.objects.get(code=region), "state": OrganisationState.APPROVED, **extra},
     )
     return org
@@ -74,7 +81,7 @@ def _staff_user(world: DemoWorld, username: str, name: str, role: str, org: Orga
 
 @transaction.atomic
 def build_demo_world(people: int = 300, seed: int = 2017) -> DemoWorld:
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311  (reproducible demo data, not security)
     world = DemoWorld()
     health, education, engineering = (Industry.objects.get(code=c) for c in ("health", "education", "engineering"))
 
@@ -88,8 +95,15 @@ def build_demo_world(people: int = 300, seed: int = 2017) -> DemoWorld:
     ind_eng = _org(OrganisationKind.INDUSTRY_AUTHORITY, "河南省住房和城乡建设厅", "410000", industry=engineering)
 
     def employer(name: str, region: str, authority: Organisation, body: str, **extra: object) -> Organisation:
-        return _org(OrganisationKind.EMPLOYER, name, region, industry=authority.industry, authority=authority,
-                    uscc=make_uscc(body), **extra)
+        return _org(
+            OrganisationKind.EMPLOYER,
+            name,
+            region,
+            industry=authority.industry,
+            authority=authority,
+            uscc=make_uscc(body),
+            **extra,
+        )
 
     employers = [
         employer("郑州市金水区人民医院", "410105", ind_health, "12410105MB0000001"),
@@ -99,8 +113,7 @@ def build_demo_world(people: int = 300, seed: int = 2017) -> DemoWorld:
         employer("巩义市人民医院", "410181", ind_health, "12410181MB0000005"),
         employer("河南省人民医院", "410105", ind_health, "12410000MB0000006", provincial_direct=True),
     ]
-    employer("郑州市惠济区卫生院（待审核）", "410108", ind_health, "12410108MB0000007",
-             state=OrganisationState.PENDING)
+    employer("郑州市惠济区卫生院（待审核）", "410108", ind_health, "12410108MB0000007", state=OrganisationState.PENDING)
     base = _org(OrganisationKind.TRAINING_BASE, "河南省专业技术人员继续教育基地（郑州大学）", "410102")
 
     _staff_user(world, "sysadmin", "系统管理员", Role.SYSADMIN, None)
@@ -132,18 +145,32 @@ def build_demo_world(people: int = 300, seed: int = 2017) -> DemoWorld:
         state = RegistrationState.APPROVED if index == 0 else rng.choice(states)
         digest = id_number_digest(id_number, settings.CECERT_ID_HASH_KEY)
         name = rng.choice(SURNAMES) + rng.choice(GIVEN)
-        user = User.objects.create(username=PERSON_LOGIN_PREFIX + digest, display_name=name, password=password_hash,
-                                   is_active=state == RegistrationState.APPROVED)
+        user = User.objects.create(
+            username=PERSON_LOGIN_PREFIX + digest,
+            display_name=name,
+            password=password_hash,
+            is_active=state == RegistrationState.APPROVED,
+        )
         specialty, series = rng.choice(SPECIALTIES)
         person = Person.objects.create(
-            user=user, id_number_digest=digest, id_number_encrypted=encrypt_text(id_number),
-            id_number_masked=mask_id_number(id_number), name=name, gender=gender, birth_date=birth,
-            education=rng.choice(Education.values), specialty=specialty, title_series=series, employer=emp,
-            state=state, state_reason="学历信息与证明材料不符，请核对" if state == RegistrationState.RETURNED else "",
+            user=user,
+            id_number_digest=digest,
+            id_number_encrypted=encrypt_text(id_number),
+            id_number_masked=mask_id_number(id_number),
+            name=name,
+            gender=gender,
+            birth_date=birth,
+            education=rng.choice(Education.values),
+            specialty=specialty,
+            title_series=series,
+            employer=emp,
+            state=state,
+            state_reason="学历信息与证明材料不符，请核对" if state == RegistrationState.RETURNED else "",
         )
         if state == RegistrationState.APPROVED:
             person.certificate_number = allocate_certificate_number(
-                certificate_prefix(emp.region, provincial_direct=emp.provincial_direct))
+                certificate_prefix(emp.region, provincial_direct=emp.provincial_direct)
+            )
             person.approved_at = timezone.now()
             person.save(update_fields=["certificate_number", "approved_at"])
         if index == 0:

@@ -24,9 +24,7 @@ def load_secrets(var_dir: Path, production: bool) -> dict[str, str]:
     if not missing:
         return values
     if production:
-        raise ImproperlyConfigured(
-            f"生产环境缺少密钥配置 / missing secrets in production: {', '.join(missing)}"
-        )
+        raise ImproperlyConfigured(f"生产环境缺少密钥配置 / missing secrets in production: {', '.join(missing)}")
     store = var_dir / "dev-secrets.json"
     stored: dict[str, str] = json.loads(store.read_text()) if store.exists() else {}
     changed = False

@@ -54,17 +54,32 @@ def register_employer(application: EmployerApplication, *, request: HttpRequest 
         raise DomainError("admin_password", exc.message_zh, exc.message_en) from None
     with transaction.atomic():
         employer = Organisation.objects.create(
-            kind=OrganisationKind.EMPLOYER, name=application.name.strip(), uscc=uscc,
-            region=application.region, industry_id=authority.industry_id, authority=authority,
-            provincial_direct=application.provincial_direct, state=OrganisationState.PENDING,
+            kind=OrganisationKind.EMPLOYER,
+            name=application.name.strip(),
+            uscc=uscc,
+            region=application.region,
+            industry_id=authority.industry_id,
+            authority=authority,
+            provincial_direct=application.provincial_direct,
+            state=OrganisationState.PENDING,
         )
-        admin = User(username=application.admin_username.strip(), display_name=application.admin_name.strip(),
-                     phone=application.admin_phone.strip(), is_active=False)
+        admin = User(
+            username=application.admin_username.strip(),
+            display_name=application.admin_name.strip(),
+            phone=application.admin_phone.strip(),
+            is_active=False,
+        )
         admin.set_password(application.admin_password)
         admin.save()
         Membership.objects.create(user=admin, role=Role.EMPLOYER_ADMIN, organisation=employer)
-        record("employer.submit", actor=admin, role=Role.EMPLOYER_ADMIN, obj=employer,
-               after={"state": employer.state, "name": employer.name}, request=request)
+        record(
+            "employer.submit",
+            actor=admin,
+            role=Role.EMPLOYER_ADMIN,
+            obj=employer,
+            after={"state": employer.state, "name": employer.name},
+            request=request,
+        )
     return employer
 
 
@@ -76,13 +91,17 @@ EMPLOYER_TRANSITIONS = {
 }
 
 
-def transition_employer(employer: Organisation, to_state: str, *, by: User, reason: str = "",
-                        request: HttpRequest | None = None) -> Organisation:
+def transition_employer(
+    employer: Organisation, to_state: str, *, by: User, reason: str = "", request: HttpRequest | None = None
+) -> Organisation:
     with transaction.atomic():
         employer = Organisation.objects.select_for_update().get(pk=employer.pk)
         if (employer.state, to_state) not in EMPLOYER_TRANSITIONS:
-            raise DomainError("state", f"单位当前为“{employer.get_state_display()}”，不能执行此操作",
-                              f"an employer in state {employer.state} cannot move to {to_state}")
+            raise DomainError(
+                "state",
+                f"单位当前为“{employer.get_state_display()}”，不能执行此操作",
+                f"an employer in state {employer.state} cannot move to {to_state}",
+            )
         if not by.has_perm("organisations.review_employer", employer):
             raise DomainError("employer", "无权审核该单位", "you may not review this employer")
         if to_state in (OrganisationState.RETURNED, OrganisationState.SUSPENDED) and not reason.strip():
@@ -91,9 +110,18 @@ def transition_employer(employer: Organisation, to_state: str, *, by: User, reas
         employer.state, employer.state_reason = to_state, reason.strip()
         employer.save(update_fields=["state", "state_reason"])
         if to_state == OrganisationState.APPROVED:
-            User.objects.filter(memberships__organisation=employer,
-                                memberships__role=Role.EMPLOYER_ADMIN).update(is_active=True)
+            User.objects.filter(memberships__organisation=employer, memberships__role=Role.EMPLOYER_ADMIN).update(
+                is_active=True
+            )
         role = Role.HR_OFFICER if by.organisations_for(Role.HR_OFFICER) else Role.INDUSTRY_OFFICER
-        record(f"employer.{to_state}", actor=by, role=role, obj=employer, before=before,
-               after={"state": to_state}, reason=reason, request=request)
+        record(
+            f"employer.{to_state}",
+            actor=by,
+            role=role,
+            obj=employer,
+            before=before,
+            after={"state": to_state},
+            reason=reason,
+            request=request,
+        )
     return employer

@@ -64,9 +64,7 @@ class Organisation(models.Model):
     kind = models.CharField(_("类型"), max_length=16, choices=OrganisationKind.choices)
     name = models.CharField(_("名称"), max_length=128)
     region = models.ForeignKey(Region, verbose_name=_("所在地区"), on_delete=models.PROTECT)
-    industry = models.ForeignKey(
-        Industry, verbose_name=_("行业"), null=True, blank=True, on_delete=models.PROTECT
-    )
+    industry = models.ForeignKey(Industry, verbose_name=_("行业"), null=True, blank=True, on_delete=models.PROTECT)
     uscc = models.CharField(_("统一社会信用代码"), max_length=18, null=True, blank=True, unique=True)
     authority = models.ForeignKey(
         "self",
@@ -91,12 +89,8 @@ class Organisation(models.Model):
         ordering = ["kind", "region__code", "name"]
         verbose_name = _("机构")
         constraints = [
-            models.UniqueConstraint(
-                fields=["region"], condition=Q(kind="hr"), name="one_hr_department_per_region"
-            ),
-            models.CheckConstraint(
-                condition=~Q(kind="employer") | Q(uscc__isnull=False), name="employer_has_uscc"
-            ),
+            models.UniqueConstraint(fields=["region"], condition=Q(kind="hr"), name="one_hr_department_per_region"),
+            models.CheckConstraint(condition=~Q(kind="employer") | Q(uscc__isnull=False), name="employer_has_uscc"),
         ]
 
     def __str__(self) -> str:

@@ -18,8 +18,7 @@ def uscc_problem(code: str) -> tuple[str, str] | None:
         return "统一社会信用代码应为18位", "the unified social credit code has 18 characters"
     bad = [c for c in code if c not in USCC_CHARSET]
     if bad:
-        return (f"统一社会信用代码含非法字符“{bad[0]}”",
-                f"the code contains the invalid character {bad[0]!r}")
+        return (f"统一社会信用代码含非法字符“{bad[0]}”", f"the code contains the invalid character {bad[0]!r}")
     if not code[2:8].isdigit():
         return "第3至8位应为行政区划代码", "characters 3-8 must be a region code"
     if uscc_check_character(code[:17]) != code[17]:

@@ -35,29 +35,43 @@ def register(request: HttpRequest) -> HttpResponse:
 
 @role_required(*SUPERVISOR_ROLES)
 def employers(request: HttpRequest) -> HttpResponse:
-    qs = (Organisation.objects.restrict(request.user)  # type: ignore[arg-type]
-          .filter(kind=OrganisationKind.EMPLOYER).select_related("region", "industry", "authority"))
+    qs = (
+        Organisation.objects.restrict(request.user)  # type: ignore[arg-type]
+        .filter(kind=OrganisationKind.EMPLOYER)
+        .select_related("region", "industry", "authority")
+    )
     state = request.GET.get("state", OrganisationState.PENDING)
     if state in OrganisationState.values:
         qs = qs.filter(state=state)
-    return render(request, "organisations/employers.html", {
-        "employers": qs[:500], "state": state, "states": OrganisationState.choices,
-    })
+    return render(
+        request,
+        "organisations/employers.html",
+        {
+            "employers": qs[:500],
+            "state": state,
+            "states": OrganisationState.choices,
+        },
+    )
 
 
 @role_required(*SUPERVISOR_ROLES, Role.EMPLOYER_ADMIN)
 def employer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     employer = get_object_or_404(
-        Organisation.objects.restrict(request.user).filter(kind=OrganisationKind.EMPLOYER)  # type: ignore[arg-type]
+        Organisation.objects.restrict(request.user)
+        .filter(kind=OrganisationKind.EMPLOYER)  # type: ignore[arg-type]
         .select_related("region", "industry", "authority"),
         pk=pk,
     )
-    return render(request, "organisations/employer_detail.html", {
-        "employer": employer,
-        "can_review": request.user.has_perm("organisations.review_employer", employer),
-        "form": ReasonForm(),
-        "staff_count": employer.staff.count(),
-    })
+    return render(
+        request,
+        "organisations/employer_detail.html",
+        {
+            "employer": employer,
+            "can_review": request.user.has_perm("organisations.review_employer", employer),
+            "form": ReasonForm(),
+            "staff_count": employer.staff.count(),
+        },
+    )
 
 
 @role_required(*SUPERVISOR_ROLES)
@@ -66,11 +80,17 @@ def review_employer(request: HttpRequest, pk: int) -> HttpResponse:
     employer = get_object_or_404(Organisation.objects.restrict(request.user), pk=pk)  # type: ignore[arg-type]
     form = ReasonForm(request.POST)
     if form.is_valid():
-        target = (OrganisationState.APPROVED if form.cleaned_data["decision"] == "approve"
-                  else OrganisationState.RETURNED)
+        target = (
+            OrganisationState.APPROVED if form.cleaned_data["decision"] == "approve" else OrganisationState.RETURNED
+        )
         try:
-            transition_employer(employer, target, by=request.user, reason=form.cleaned_data["reason"],  # type: ignore[arg-type]
-                                request=request)
+            transition_employer(
+                employer,
+                target,
+                by=request.user,
+                reason=form.cleaned_data["reason"],  # type: ignore[arg-type]
+                request=request,
+            )
             messages.success(request, "已处理")
         except DomainError as exc:
             messages.error(request, exc.message_zh)

@@ -38,19 +38,27 @@ def set_issuing_code(region: Region, code: str) -> None:
     from cecert.accounts.models import CertificateNumberSequence
 
     if region.level not in ISSUING_LEVELS:
-        raise DomainError("region", "只有省、省辖市和省直管县（市）有发证级别代码",
-                          "only the province, cities and province-administered counties have a code")
+        raise DomainError(
+            "region",
+            "只有省、省辖市和省直管县（市）有发证级别代码",
+            "only the province, cities and province-administered counties have a code",
+        )
     if len(code) != 2 or not code.isdigit():
         raise DomainError("issuing_code", "发证级别代码须为2位数字", "the code must be two digits")
     with transaction.atomic():
         taken = Region.objects.filter(issuing_code=code).exclude(pk=region.pk)
         if taken.exists():
-            raise DomainError("issuing_code", f"代码{code}已被{taken.first()}使用",
-                              f"code {code} is already used by another region")
-        if region.issuing_code and CertificateNumberSequence.objects.filter(
-            prefix__startswith=HENAN_PREFIX + region.issuing_code
-        ).exists():
-            raise DomainError("issuing_code", "该代码下已发放证书管理号，不能修改",
-                              "numbers have been issued under this code; it can no longer change")
+            raise DomainError(
+                "issuing_code", f"代码{code}已被{taken.first()}使用", f"code {code} is already used by another region"
+            )
+        if (
+            region.issuing_code
+            and CertificateNumberSequence.objects.filter(prefix__startswith=HENAN_PREFIX + region.issuing_code).exists()
+        ):
+            raise DomainError(
+                "issuing_code",
+                "该代码下已发放证书管理号，不能修改",
+                "numbers have been issued under this code; it can no longer change",
+            )
         region.issuing_code = code
         region.save(update_fields=["issuing_code"])

@@ -16,7 +16,9 @@ from tests.factories import application, build_world, employer, employer_admin_o
 @pytest.mark.django_db
 def test_allocation_is_consecutive_per_prefix() -> None:
     assert [allocate_certificate_number("410105") for _ in range(3)] == [
-        "4101050000001", "4101050000002", "4101050000003",
+        "4101050000001",
+        "4101050000002",
+        "4101050000003",
     ]
     assert allocate_certificate_number("410102") == "4101020000001"
 

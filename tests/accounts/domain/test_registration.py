@@ -190,5 +190,6 @@ def test_identity_correction_is_audited_and_changes_the_login(world: World) -> N
 
 def test_identity_correction_by_another_employer_is_refused(world: World) -> None:
     with pytest.raises(DomainError):
-        correct_identity(world.people["emp_jinshui"], by=employer_admin_of(world.orgs["emp_luoyang"]),
-                         reason="x", name="王五")
+        correct_identity(
+            world.people["emp_jinshui"], by=employer_admin_of(world.orgs["emp_luoyang"]), reason="x", name="王五"
+        )

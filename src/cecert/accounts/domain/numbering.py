@@ -29,6 +29,7 @@ def allocate_certificate_number(prefix: str) -> str:
         CertificateNumberSequence.objects.filter(prefix=prefix).update(last_serial=F("last_serial") + 1)
         serial = CertificateNumberSequence.objects.values_list("last_serial", flat=True).get(prefix=prefix)
         if serial > MAX_SERIAL:
-            raise DomainError("certificate_number", f"{prefix}下的证书管理号已用尽",
-                              f"no certificate numbers left under {prefix}")
+            raise DomainError(
+                "certificate_number", f"{prefix}下的证书管理号已用尽", f"no certificate numbers left under {prefix}"
+            )
     return f"{prefix}{serial:0{SERIAL_DIGITS}d}"

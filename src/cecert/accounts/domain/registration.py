@@ -80,8 +80,7 @@ def register_person(application: PersonApplication, *, request: HttpRequest | No
     id_number = _parse_id(application.id_number)
     parsed = parse_id_number(id_number)
     if parsed.birth_date != application.birth_date:
-        raise DomainError("birth_date", "出生日期与身份证号码不一致",
-                          "the birth date does not match the ID number")
+        raise DomainError("birth_date", "出生日期与身份证号码不一致", "the birth date does not match the ID number")
     if parsed.gender != application.gender:
         raise DomainError("gender", "性别与身份证号码不一致", "the gender does not match the ID number")
     employer = application.employer
@@ -100,11 +99,7 @@ def register_person(application: PersonApplication, *, request: HttpRequest | No
         "employer": employer,
     }
     with transaction.atomic():
-        existing = (
-            Person.objects.select_for_update()
-            .filter(id_number_digest=identity["id_number_digest"])
-            .first()
-        )
+        existing = Person.objects.select_for_update().filter(id_number_digest=identity["id_number_digest"]).first()
         if existing is not None and existing.state not in (
             RegistrationState.RETURNED,
             RegistrationState.WITHDRAWN,
@@ -128,8 +123,15 @@ def register_person(application: PersonApplication, *, request: HttpRequest | No
         person.state, person.state_reason = RegistrationState.PENDING, ""
         person.registered_at = timezone.now()
         person.save()
-        record("registration.submit", actor=user, role=Role.PROFESSIONAL, obj=person, before=before,
-               after={"state": person.state, "employer": employer.pk}, request=request)
+        record(
+            "registration.submit",
+            actor=user,
+            role=Role.PROFESSIONAL,
+            obj=person,
+            before=before,
+            after={"state": person.state, "employer": employer.pk},
+            request=request,
+        )
     return person
 
 
@@ -147,8 +149,11 @@ def transition_registration(
         person = Person.objects.select_for_update(of=("self",)).select_related("employer__region").get(pk=person.pk)
         actor_kind = REGISTRATION_TRANSITIONS.get((person.state, to_state))
         if actor_kind is None:
-            raise DomainError("state", f"注册申请当前为“{person.get_state_display()}”，不能执行此操作",
-                              f"a registration in state {person.state} cannot move to {to_state}")
+            raise DomainError(
+                "state",
+                f"注册申请当前为“{person.get_state_display()}”，不能执行此操作",
+                f"a registration in state {person.state} cannot move to {to_state}",
+            )
         if actor_kind == "employer" and not by.has_perm("accounts.review_registration", person):
             raise DomainError("person", "只有所在单位管理员可以审核", "only the employer's admin may review")
         if actor_kind == "applicant" and person.user_id != by.pk:
@@ -165,16 +170,26 @@ def transition_registration(
                 )
             User.objects.filter(pk=person.user_id).update(is_active=True)
         person.save()
-        record(f"registration.{to_state}", actor=by,
-               role=Role.PROFESSIONAL if actor_kind == "applicant" else Role.EMPLOYER_ADMIN,
-               obj=person, before=before,
-               after={"state": to_state, "certificate_number": person.certificate_number},
-               reason=reason, request=request)
+        record(
+            f"registration.{to_state}",
+            actor=by,
+            role=Role.PROFESSIONAL if actor_kind == "applicant" else Role.EMPLOYER_ADMIN,
+            obj=person,
+            before=before,
+            after={"state": to_state, "certificate_number": person.certificate_number},
+            reason=reason,
+            request=request,
+        )
     return person
 
 
 def correct_identity(
-    person: Person, *, by: User, reason: str, id_number: str | None = None, name: str | None = None,
+    person: Person,
+    *,
+    by: User,
+    reason: str,
+    id_number: str | None = None,
+    name: str | None = None,
     request: HttpRequest | None = None,
 ) -> Person:
     """ID number and name are fixed after approval; only the employer admin corrects them, audited."""
@@ -197,14 +212,22 @@ def correct_identity(
             person.name = name.strip()
             User.objects.filter(pk=person.user_id).update(display_name=person.name)
         person.save()
-        record("person.correct_identity", actor=by, role=Role.EMPLOYER_ADMIN, obj=person, before=before,
-               after={"name": person.name, "id_number": person.id_number_masked}, reason=reason,
-               request=request)
+        record(
+            "person.correct_identity",
+            actor=by,
+            role=Role.EMPLOYER_ADMIN,
+            obj=person,
+            before=before,
+            after={"name": person.name, "id_number": person.id_number_masked},
+            reason=reason,
+            request=request,
+        )
     return person
 
 
-def request_transfer(person: Person, to_employer: Organisation, *, by: User,
-                     request: HttpRequest | None = None) -> Transfer:
+def request_transfer(
+    person: Person, to_employer: Organisation, *, by: User, request: HttpRequest | None = None
+) -> Transfer:
     if not by.has_perm("accounts.request_transfer", person):
         raise DomainError("person", "只能为本人申请调动", "only the person may request a transfer")
     if to_employer.kind != OrganisationKind.EMPLOYER or to_employer.state != OrganisationState.APPROVED:
@@ -214,10 +237,15 @@ def request_transfer(person: Person, to_employer: Organisation, *, by: User,
     with transaction.atomic():
         if Transfer.objects.filter(person=person, state=TransferState.PENDING).exists():
             raise DomainError("employer", "已有待审核的调动申请", "a transfer is already pending")
-        transfer = Transfer.objects.create(person=person, from_employer_id=person.employer_id,
-                                           to_employer=to_employer)
-        record("transfer.request", actor=by, role=Role.PROFESSIONAL, obj=transfer,
-               after={"from": person.employer_id, "to": to_employer.pk}, request=request)
+        transfer = Transfer.objects.create(person=person, from_employer_id=person.employer_id, to_employer=to_employer)
+        record(
+            "transfer.request",
+            actor=by,
+            role=Role.PROFESSIONAL,
+            obj=transfer,
+            after={"from": person.employer_id, "to": to_employer.pk},
+            request=request,
+        )
     return transfer
 
 
@@ -228,14 +256,18 @@ TRANSFER_TRANSITIONS = {
 }
 
 
-def transition_transfer(transfer: Transfer, to_state: str, *, by: User, reason: str = "",
-                        request: HttpRequest | None = None) -> Transfer:
+def transition_transfer(
+    transfer: Transfer, to_state: str, *, by: User, reason: str = "", request: HttpRequest | None = None
+) -> Transfer:
     with transaction.atomic():
         transfer = Transfer.objects.select_for_update(of=("self",)).select_related("person").get(pk=transfer.pk)
         actor_kind = TRANSFER_TRANSITIONS.get((transfer.state, to_state))
         if actor_kind is None:
-            raise DomainError("state", "调动申请当前状态不能执行此操作",
-                              f"a transfer in state {transfer.state} cannot move to {to_state}")
+            raise DomainError(
+                "state",
+                "调动申请当前状态不能执行此操作",
+                f"a transfer in state {transfer.state} cannot move to {to_state}",
+            )
         if actor_kind == "target" and not by.has_perm("accounts.review_transfer", transfer):
             raise DomainError("transfer", "只有新单位管理员可以审核", "only the new employer's admin may review")
         if actor_kind == "person" and transfer.person.user_id != by.pk:
@@ -248,8 +280,14 @@ def transition_transfer(transfer: Transfer, to_state: str, *, by: User, reason: 
         if to_state == TransferState.APPROVED:
             # The certificate number stays: it names where the person first registered.
             Person.objects.filter(pk=transfer.person_id).update(employer_id=transfer.to_employer_id)
-        record(f"transfer.{to_state}", actor=by,
-               role=Role.EMPLOYER_ADMIN if actor_kind == "target" else Role.PROFESSIONAL,
-               obj=transfer, before={"state": TransferState.PENDING}, after={"state": to_state},
-               reason=reason, request=request)
+        record(
+            f"transfer.{to_state}",
+            actor=by,
+            role=Role.EMPLOYER_ADMIN if actor_kind == "target" else Role.PROFESSIONAL,
+            obj=transfer,
+            before={"state": TransferState.PENDING},
+            after={"state": to_state},
+            reason=reason,
+            request=request,
+        )
     return transfer

@@ -22,7 +22,11 @@ class Command(BaseCommand):
         problem = verify_chain()
         count = AuditEntry.objects.count()
         if problem is not None:
-            self.stdout.write(json.dumps({"intact": False, "entries": count, "first_broken": problem.sequence,
-                                          "problem": problem.problem}, ensure_ascii=False))
+            self.stdout.write(
+                json.dumps(
+                    {"intact": False, "entries": count, "first_broken": problem.sequence, "problem": problem.problem},
+                    ensure_ascii=False,
+                )
+            )
             raise CommandError(f"审计日志已被篡改 / audit trail broken at {problem}", returncode=1)
         self.stdout.write(json.dumps({"intact": True, "entries": count}))
