@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "cecert.accounts",
     "cecert.crediting",
     "cecert.api",
+    "cecert.certificates",
 ]
 
 MIDDLEWARE = [

@@ -135,3 +135,13 @@ def proof_snapshot(**overrides: Any) -> CertificateSnapshot:
     }
     fields.update(overrides)
     return CertificateSnapshot(**fields)
+
+
+# ---------------------------------------------------------------- Django-side fixtures
+
+
+@pytest.fixture(autouse=True)
+def _certificate_cache(settings: Any, tmp_path: Any) -> None:
+    """PDF cache in a temporary directory; keys created lazily per department."""
+    settings.CECERT_CERTIFICATE_CACHE = tmp_path / "certificate-cache"
+    settings.CECERT_AUTO_CREATE_KEYS = True

@@ -30,7 +30,7 @@ __all__ = [
     "render_certificate_pdf",
 ]
 
-SUBJECT_LABELS = {"public": "公需科目", "professional": "专业科目"}
+SUBJECT_LABELS = {"public": "公需科目", "professional": "专业科目", "both": "公需和专业科目"}
 _CERT_NUMBER = re.compile(r"^\d{13}$")
 
 

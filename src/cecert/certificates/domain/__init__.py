@@ -1,0 +1,1 @@
+"""Business rules for certificates: keys, issuance, rendering, verification; ``sources`` reads records."""

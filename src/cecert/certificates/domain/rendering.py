@@ -1,0 +1,109 @@
+"""The PDF of an issued certificate: rendered on demand from its snapshot, sealed, cached.
+
+The certificate's own recorded key seals it (a retired key still re-renders
+the certificates it sealed; it seals no new ones). The cache is a file per
+certificate version under ``VAR_DIR/cache/certificates``; the file name is the
+verification id and version, so a new version never hits an old file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+
+from cecert.certificates.models import Certificate
+from cecert.certificates.pdf import (
+    CertificateRecord,
+    CertificateSnapshot,
+    Rendered,
+    YearSummary,
+    render_and_sign,
+)
+from cecert.certificates.pdf.renderers import PDF_CONTENT_TYPE, _filename
+
+
+def to_render_snapshot(certificate: Certificate) -> CertificateSnapshot:
+    s: dict[str, Any] = certificate.snapshot
+    hours = s["hours"]
+    required = s.get("required") or {}
+    return CertificateSnapshot(
+        kind=s["kind"],
+        holder_name=s["holder_name"],
+        masked_id=s["masked_id"],
+        certificate_number=s["certificate_number"],
+        employer_name=s["employer"]["name"],
+        year_from=s["year_from"],
+        year_to=s["year_to"],
+        public_hours=Decimal(hours["public"]),
+        professional_hours=Decimal(hours["professional"]),
+        total_hours=Decimal(hours["total"]),
+        met=bool(s["met"]),
+        issuer_name=s["issuer"]["name"],
+        issue_date=dt.date.fromisoformat(s["issue_date"]),
+        serial=s["serial"],
+        records=tuple(
+            CertificateRecord(
+                title=r["title"] or r["record_type"] or "继续教育记录",
+                record_type=r["record_type"] or "—",
+                subject=r["subject"],
+                hours=Decimal(r["hours"]),
+            )
+            for r in s.get("records", [])
+        ),
+        years=tuple(
+            YearSummary(y["year"], Decimal(y["public"]), Decimal(y["professional"]), Decimal(y["total"]),
+                        bool(y["met"]))
+            for y in s.get("years", [])
+        ),
+        required_hours=Decimal(required.get("total", 90)),
+        required_public_hours=Decimal(required.get("public", 24)),
+        version=s["version"],
+        replaces_serial=s.get("replaces_serial"),
+        status_at_issue=s.get("status_at_issue", "issued"),
+    )
+
+
+def cache_dir() -> Path:
+    return Path(getattr(settings, "CECERT_CERTIFICATE_CACHE", Path(settings.VAR_DIR) / "cache" / "certificates"))
+
+
+def _cache_path(certificate: Certificate) -> Path:
+    return cache_dir() / f"{certificate.verification_id}-v{certificate.version}.pdf"
+
+
+def render_certificate(certificate: Certificate) -> Rendered:
+    """Render and seal with the certificate's recorded key, no cache."""
+    from cecert.certificates.domain.signing_keys import signing_material
+
+    return render_and_sign(to_render_snapshot(certificate), signing_material(certificate.signing_key))
+
+
+def certificate_pdf(certificate: Certificate) -> Rendered:
+    """The sealed PDF, from the cache when present (written atomically)."""
+    path = _cache_path(certificate)
+    snapshot = to_render_snapshot(certificate)
+    if path.is_file():
+        return Rendered(filename=_filename(snapshot), content_type=PDF_CONTENT_TYPE, content=path.read_bytes())
+    rendered = render_certificate(certificate)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(rendered.content)
+    os.replace(tmp, path)
+    return rendered
+
+
+def qr_payload(certificate: Certificate) -> str:
+    """The signed QR payload of a certificate (what its PDF carries)."""
+    from cecert.certificates.crypto.qr_payload import encode_payload
+    from cecert.certificates.domain.signing_keys import signing_material
+    from cecert.certificates.pdf import qr_fields_for
+
+    material = signing_material(certificate.signing_key)
+    return encode_payload(qr_fields_for(to_render_snapshot(certificate)), material.sm2_key, material.sm2_key_id)

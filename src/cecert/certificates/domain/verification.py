@@ -1,0 +1,172 @@
+"""Public verification: by number and name, by QR payload, by the PDF itself.
+
+Answers ``genuine``, ``revoked`` (when, why, which version replaces it),
+``not_found`` or ``tampered``. The number+name lookup does the same database
+work and the same constant-time comparison whether the number does not exist
+or the name is wrong, and answers both with the same ``not_found``: it cannot
+tell an enumerator who holds a number.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from cecert.certificates.crypto.qr_payload import decode_and_verify, format_hours, mask_name
+from cecert.certificates.domain.signing_keys import sm2_public_keys, trust_roots
+from cecert.certificates.models import Certificate, CertificateKind, CertificateStatus
+from cecert.certificates.pdf import verify_pdf
+
+Status = Literal["genuine", "revoked", "not_found", "tampered"]
+SERIAL_RE = re.compile(r"^P?\d{4}-\d{4}-\d{7}$")
+NUMBER_RE = re.compile(r"^\d{13}$")
+MAX_PDF_BYTES = 5 * 1024 * 1024
+_DUMMY_NAME = "\u3000" * 4  # what a missing row compares against (never a real name)
+
+
+@dataclass(frozen=True)
+class Verification:
+    status: Status
+    certificates: tuple[Certificate, ...] = ()
+    detail: str = ""
+    checks: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def certificate(self) -> Certificate | None:
+        return self.certificates[0] if self.certificates else None
+
+    @property
+    def is_genuine(self) -> bool:
+        return self.status == "genuine"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "detail": self.detail,
+            "certificates": [public_view(c) for c in self.certificates],
+            **({"checks": self.checks} if self.checks else {}),
+        }
+
+
+def _status_of(certificate: Certificate) -> Status:
+    return "genuine" if certificate.status == CertificateStatus.VALID else "revoked"
+
+
+def public_view(c: Certificate) -> dict[str, Any]:
+    """What a verifier may see: masked name and ID, hours by subject, issuer, status."""
+    s = c.snapshot
+    replaced_by = getattr(c, "replaced_by", None) if c.status == CertificateStatus.REVOKED else None
+    view: dict[str, Any] = {
+        "serial": c.serial,
+        "verification_id": str(c.verification_id),
+        "kind": c.kind,
+        "kind_label": CertificateKind(c.kind).label,
+        "status": _status_of(c),
+        "holder_name": mask_name(s["holder_name"]),
+        "masked_id": s["masked_id"],
+        "certificate_number": s["certificate_number"],
+        "employer": s["employer"]["name"],
+        "year_from": c.year_from,
+        "year_to": c.year_to,
+        "version": c.version,
+        "hours": s["hours"],
+        "required": s.get("required"),
+        "met": s["met"],
+        "years": [{k: y[k] for k in ("year", "public", "professional", "total", "met")} for y in s.get("years", [])],
+        "issuer": s["issuer"]["name"],
+        "issued_at": c.issued_at.isoformat(),
+        "replaces": s.get("replaces_serial"),
+    }
+    if c.status == CertificateStatus.REVOKED:
+        view["revoked_at"] = c.revoked_at.isoformat() if c.revoked_at else None
+        view["revocation_reason"] = c.revocation_reason
+        view["replaced_by"] = replaced_by.serial if replaced_by is not None else None
+    return view
+
+
+def normalise_name(name: str) -> str:
+    """NFKC, no whitespace or middle dots (``欧阳 娜娜`` = ``欧阳娜娜``, ``·`` variants)."""
+    text = unicodedata.normalize("NFKC", name or "")
+    return "".join(ch for ch in text if not ch.isspace() and ch not in "·・.•‧")
+
+
+def _names_match(given: str, stored: str) -> bool:
+    return hmac.compare_digest(normalise_name(given).encode(), normalise_name(stored).encode())
+
+
+_RELATED = ("person", "replaced_by", "issuer")
+
+
+def verify_by_number(number: str, name: str) -> Verification:
+    """``number`` is a certificate serial or a person's 13-digit certificate number (证书管理号)."""
+    number = (number or "").strip().upper()
+    qs = Certificate.objects.select_related(*_RELATED)
+    if NUMBER_RE.match(number):
+        # The person's certificates: each latest version (valid ones and revoked without successor).
+        rows = list(qs.filter(person__certificate_number=number).order_by("-year_to", "kind", "-version"))
+    elif SERIAL_RE.match(number):
+        rows = list(qs.filter(serial=number))
+    else:
+        rows = []
+    stored = rows[0].person.name if rows else _DUMMY_NAME
+    matches = _names_match(name, stored)
+    if not rows or not matches:
+        return Verification("not_found")
+    if NUMBER_RE.match(number):
+        rows = [c for c in rows if c.status == CertificateStatus.VALID or getattr(c, "replaced_by", None) is None]
+        if not rows:
+            return Verification("not_found")
+        status: Status = "genuine" if any(c.status == CertificateStatus.VALID for c in rows) else "revoked"
+        return Verification(status, tuple(rows))
+    return Verification(_status_of(rows[0]), (rows[0],))
+
+
+def verify_qr(text: str) -> Verification:
+    """A scanned payload (or the verification URL): SM2 signature, then the register."""
+    fields, qr_status = decode_and_verify(text or "", sm2_public_keys())
+    if qr_status == "tampered" or fields is None:
+        return Verification("tampered", detail="二维码签名无效 / invalid QR signature")
+    if qr_status == "unknown_key":
+        return Verification("tampered", detail="签发密钥未公布 / unknown issuer key")
+    certificate = Certificate.objects.select_related(*_RELATED, "signing_key").filter(serial=fields.serial).first()
+    if certificate is None:
+        return Verification("not_found")
+    s = certificate.snapshot
+    same = (
+        certificate.signing_key.sm2_key_id == fields.key_id
+        and fields.year_from == certificate.year_from
+        and fields.year_to == certificate.year_to
+        and format_hours(fields.total_hours) == s["hours"]["total"]
+        and format_hours(fields.public_hours) == s["hours"]["public"]
+        and format_hours(fields.professional_hours) == s["hours"]["professional"]
+        and fields.met == bool(s["met"])
+        and fields.masked_name == mask_name(s["holder_name"])
+    )
+    if not same:
+        # Validly signed, but not by this certificate's department key or not its content.
+        return Verification("tampered", detail="二维码内容与登记证书不符 / QR does not match the register")
+    return Verification(_status_of(certificate), (certificate,))
+
+
+def verify_pdf_upload(pdf_bytes: bytes) -> Verification:
+    """The uploaded file's PAdES seal, then: is the signer the key recorded for that serial?"""
+    if len(pdf_bytes) > MAX_PDF_BYTES or not pdf_bytes.startswith(b"%PDF-"):
+        return Verification("tampered", detail="不是证书PDF文件 / not a certificate PDF")
+    result = verify_pdf(pdf_bytes, trust_roots=trust_roots())
+    checks = {"signature": result.status, "signer_key_id": result.signer_key_id, "serial": result.serial}
+    if result.status != "genuine":
+        return Verification("tampered", detail=result.detail[:300], checks=checks)
+    certificate = (
+        Certificate.objects.select_related(*_RELATED, "signing_key").filter(serial=result.serial or "").first()
+    )
+    if certificate is None:
+        return Verification("not_found", detail="签名有效但登记簿中无此证书 / no such serial", checks=checks)
+    if certificate.signing_key.key_id != result.signer_key_id:
+        return Verification(
+            "tampered", detail="签章不是该证书发证部门的密钥 / not sealed by the issuing department's key",
+            checks=checks,
+        )
+    return Verification(_status_of(certificate), (certificate,), checks=checks)

@@ -1,0 +1,227 @@
+"""Issuing departments' keys and the certificates they seal.
+
+A :class:`Certificate` is an immutable snapshot (pretix invoices): it copies
+everything it shows at issue time, and nothing but its revocation fields may
+change afterwards; it is never deleted. Business rules live in ``domain/``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from cecert.accounts.models import Person, User
+from cecert.organisations.models import Organisation
+
+
+class ImmutableError(Exception):
+    """An issued certificate (or key) was about to be changed or deleted."""
+
+
+class PlatformRoot(models.Model):
+    """The platform's root CA; department certificates chain to it."""
+
+    name = models.CharField(_("名称"), max_length=128)
+    certificate_pem = models.TextField()
+    private_key_encrypted = models.TextField(blank=True)  # empty: key kept offline / in an HSM
+    key_id = models.CharField(max_length=16, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = _("平台根证书")
+        constraints = [
+            models.UniqueConstraint(fields=["active"], condition=Q(active=True), name="one_active_root")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key_id})"
+
+
+class KeyStatus(models.TextChoices):
+    CURRENT = "current", _("在用")
+    RETIRED = "retired", _("已停用")
+
+
+class SigningKey(models.Model):
+    """One issuing HR department's seal: ECDSA P-256 (PDF) and SM2 (QR) keys."""
+
+    department = models.ForeignKey(
+        Organisation, verbose_name=_("发证部门"), on_delete=models.PROTECT, related_name="signing_keys"
+    )
+    root = models.ForeignKey(PlatformRoot, on_delete=models.PROTECT, related_name="keys")
+    key_id = models.CharField(max_length=16, unique=True)  # of the P-256 public key
+    certificate_pem = models.TextField()
+    private_key_encrypted = models.TextField()
+    sm2_key_id = models.CharField(max_length=16, unique=True)
+    sm2_public_hex = models.CharField(max_length=130)
+    sm2_private_key_encrypted = models.TextField()
+    status = models.CharField(max_length=16, choices=KeyStatus.choices, default=KeyStatus.CURRENT)
+    created_at = models.DateTimeField(auto_now_add=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("签章密钥")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["department"], condition=Q(status="current"), name="one_current_key_per_department"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.department} {self.key_id} ({self.status})"
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise ImmutableError("signing keys are retired, never deleted (old certificates need them)")
+
+
+class CertificateKind(models.TextChoices):
+    ANNUAL = "annual", _("年度继续教育证书")
+    COMPLETION_PROOF = "completion_proof", _("继续教育完成情况证明")
+
+
+class CertificateStatus(models.TextChoices):
+    VALID = "valid", _("有效")
+    REVOKED = "revoked", _("已撤销")
+
+
+class CertificateQuerySet(models.QuerySet["Certificate"]):
+    def restrict(self, user: User) -> CertificateQuerySet:
+        """Certificates of the people the user may see (jurisdiction, fail-closed)."""
+        from cecert.accounts.jurisdiction import person_scope
+
+        return self.filter(person_scope(user, via="person__"))
+
+    def delete(self) -> Any:
+        raise ImmutableError("certificates are never deleted")
+
+    def current(self) -> CertificateQuerySet:
+        return self.filter(status=CertificateStatus.VALID)
+
+
+# Fields revocation may change; everything else is frozen once issued.
+REVOCATION_FIELDS = frozenset({"status", "revoked_at", "revocation_reason", "revoked_by"})
+
+
+class Certificate(models.Model):
+    """One issued version of an annual certificate or a completion proof."""
+
+    verification_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    serial = models.CharField(_("证书序列号"), max_length=32, unique=True)
+    kind = models.CharField(_("类型"), max_length=24, choices=CertificateKind.choices)
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="certificates")
+    year_from = models.PositiveSmallIntegerField(_("起始年度"))
+    year_to = models.PositiveSmallIntegerField(_("截止年度"))
+    version = models.PositiveSmallIntegerField(default=1)
+    snapshot = models.JSONField()
+    content_digest = models.CharField(max_length=64)  # of the snapshot's content (idempotency)
+    issuer = models.ForeignKey(
+        Organisation, verbose_name=_("发证部门"), on_delete=models.PROTECT, related_name="+"
+    )
+    signing_key = models.ForeignKey(SigningKey, on_delete=models.PROTECT, related_name="certificates")
+    issued_at = models.DateTimeField(_("发证时间"))
+    issued_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    batch = models.ForeignKey(
+        "CertificateBatch", null=True, blank=True, on_delete=models.PROTECT, related_name="certificates"
+    )
+    status = models.CharField(
+        _("状态"), max_length=16, choices=CertificateStatus.choices, default=CertificateStatus.VALID
+    )
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    revocation_reason = models.TextField(_("撤销原因"), blank=True)
+    revoked_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    replaces = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaced_by"
+    )
+
+    objects = CertificateQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("证书")
+        ordering = ["-year_to", "kind", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "kind", "year_from", "year_to", "version"], name="certificate_version_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["person", "kind", "year_from", "year_to"],
+                condition=Q(status="valid"),
+                name="one_valid_certificate",
+            ),
+            models.CheckConstraint(condition=Q(year_to__gte=models.F("year_from")), name="certificate_years"),
+            models.CheckConstraint(
+                condition=Q(status="valid") | Q(revoked_at__isnull=False), name="revoked_has_time"
+            ),
+        ]
+        indexes = [models.Index(fields=["issuer", "year_from", "kind"])]
+
+    def __str__(self) -> str:
+        return self.serial
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not self._state.adding:
+            update_fields = kwargs.get("update_fields")
+            if update_fields is None or not set(update_fields) <= REVOCATION_FIELDS:
+                raise ImmutableError("an issued certificate is immutable; revoke it and issue a new version")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise ImmutableError("certificates are never deleted")
+
+    @property
+    def is_valid(self) -> bool:
+        return self.status == CertificateStatus.VALID
+
+    @property
+    def years_label(self) -> str:
+        return str(self.year_from) if self.year_from == self.year_to else f"{self.year_from}—{self.year_to}"
+
+
+class SerialCounter(models.Model):
+    """Last human serial number handed out under one prefix (year + issuing code)."""
+
+    prefix = models.CharField(max_length=16, primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+
+class BatchStatus(models.TextChoices):
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("进行中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
+
+
+class CertificateBatch(models.Model):
+    """One officer's request to issue a year's certificates for their department's people."""
+
+    department = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    requested_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=16, choices=BatchStatus.choices, default=BatchStatus.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    issued = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)  # no certified records that year
+    task_id = models.CharField(max_length=64, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("批量发证")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.department} {self.year} ({self.status})"
+
+    @property
+    def processed(self) -> int:
+        return self.issued + self.unchanged + self.skipped
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else min(100, round(100 * self.processed / self.total))

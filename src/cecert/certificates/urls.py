@@ -1,0 +1,31 @@
+"""``/certificates/`` (logged in) and ``/verify/`` (public)."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from cecert.certificates import views
+
+app_name = "certificates"
+
+urlpatterns = [
+    path("", views.certificate_list, name="list"),
+    path("issue/", views.certificate_issue, name="issue"),
+    path("proof/", views.proof_request, name="proof"),
+    path("batches/", views.batch_create, name="batch_create"),
+    path("batches/<int:pk>/", views.batch_detail, name="batch"),
+    path("<uuid:verification_id>/", views.certificate_detail, name="detail"),
+    path("<uuid:verification_id>/pdf/", views.certificate_download, name="pdf"),
+    path("<uuid:verification_id>/revoke/", views.certificate_revoke, name="revoke"),
+]
+
+verify_patterns = (
+    [
+        path("", views.verify, name="verify"),
+        path("qr", views.verify_qr, name="qr"),
+        path("upload", views.verify_upload, name="upload"),
+        path("keys.json", views.keys_json, name="keys_json"),
+        path("keys/", views.keys_page, name="keys"),
+    ],
+    "verify",
+)
