@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "cecert.accounts",
     "cecert.crediting",
     "cecert.api",
+    "cecert.records",
+    "cecert.review",
     "cecert.certificates",
 ]
 

@@ -1,0 +1,1 @@
+"""Business rules of records: crediting through ``cecert.crediting``, declaring, leave, years."""

@@ -1,0 +1,289 @@
+"""A person's year: requirement (Article 5, pro-rated by Article 8), certified hours, compliance.
+
+Two faces that must agree exactly:
+
+* ``person_compliance(person, year)``: the crediting engine's own verdict for
+  one person (``assess_compliance`` over their certified records and confirmed
+  leave), with its explanation, for progress pages and certificates.
+* ``year_status(people, year)``: the same numbers for a whole jurisdiction from
+  ONE grouped SQL query (conditional sums of certified amounts by subject,
+  joined to ``PersonYear``), no per-person Python.
+
+``PersonYear`` holds each person's pro-rated requirement as the engine
+computed it: ``refresh_person_year`` recomputes one person when their leave
+changes; ``ensure_person_years`` bulk-creates (set-based) the rows of everyone
+else, grouping people by the policy inputs so the engine runs once per group.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import (
+    BooleanField,
+    Case,
+    DecimalField,
+    Exists,
+    F,
+    FilteredRelation,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
+
+from cecert.accounts.models import Person
+from cecert.crediting.policies import select_policy
+from cecert.crediting.compliance import ComplianceResult, assess_compliance, required_for_year
+from cecert.crediting.schemas import LeaveSchema
+from cecert.records.domain.crediting import compliance_request, policy_inputs, year_policy
+from cecert.records.enums import PENDING_STATES, LeaveState, RecordState
+from cecert.records.models import Leave, PersonYear, Record
+
+ZERO = Value(Decimal(0), output_field=DecimalField(max_digits=9, decimal_places=1))
+
+
+def confirmed_leaves(person: Person, year: int) -> list[LeaveSchema]:
+    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    leaves = Leave.objects.filter(person=person, state=LeaveState.CONFIRMED, start__lte=last, end__gte=first)
+    return [LeaveSchema(kind=leave.kind, start=leave.start, end=leave.end)  # type: ignore[arg-type]
+            for leave in leaves.order_by("start", "pk")]
+
+
+def refresh_person_year(person: Person, year: int) -> PersonYear:
+    """Recompute one person's requirement for ``year`` with the engine (after a leave change)."""
+    employer = person.employer
+    policy = year_policy(employer, year)
+    leaves = confirmed_leaves(person, year)
+    requirement = required_for_year(policy, year, leaves)
+    region_code, industry = policy_inputs(employer)
+    row, _ = PersonYear.objects.update_or_create(person=person, year=year, defaults={
+        "required_total": requirement.total, "required_public": requirement.public,
+        "required_professional": requirement.professional, "excused_days": requirement.excused_days,
+        "policy_id": requirement.policy_id, "unit": requirement.unit, "region_code": region_code,
+        "industry": industry or "", "has_leave": bool(leaves), "explanation": requirement.explanation,
+        "refreshed_at": timezone.now(),
+    })
+    return row
+
+
+def _stale_rows(people: QuerySet[Person], year: int) -> QuerySet[PersonYear]:
+    """Rows whose policy inputs no longer match the person's employer (e.g. after a transfer)."""
+    from django.db.models import CharField
+
+    return (
+        PersonYear.objects.filter(year=year, person__in=people.values("pk"))
+        .annotate(
+            expected_region=Case(When(person__employer__provincial_direct=True, then=Value("410000")),
+                                 default=F("person__employer__region__code"), output_field=CharField()),
+            expected_industry=Coalesce(F("person__employer__industry__name"), Value(""),
+                                       output_field=CharField()),
+        )
+        .exclude(region_code=F("expected_region"), industry=F("expected_industry"))
+    )
+
+
+def ensure_person_years(people: QuerySet[Person], year: int) -> int:
+    """Create the missing ``PersonYear`` rows of ``people`` for ``year`` (set-based); returns rows created.
+
+    People without leave share their requirement with everyone of the same
+    policy inputs, so the engine runs once per (region, industry) group and
+    each group is one ``INSERT … SELECT``. People with confirmed leave are
+    computed one by one (they are few). Stale rows are recomputed.
+    """
+    with transaction.atomic():
+        stale = list(_stale_rows(people, year).values_list("pk", flat=True))
+        if stale:
+            PersonYear.objects.filter(pk__in=stale).delete()
+        missing = people.exclude(Exists(PersonYear.objects.filter(person=OuterRef("pk"), year=year)))
+        first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+        on_leave = Leave.objects.filter(person=OuterRef("pk"), state=LeaveState.CONFIRMED,
+                                        start__lte=last, end__gte=first)
+        created = 0
+        for person in missing.filter(Exists(on_leave)).select_related("employer__region", "employer__industry"):
+            refresh_person_year(person, year)
+            created += 1
+        groups = (
+            missing.exclude(Exists(on_leave))
+            .values("employer__region__code", "employer__provincial_direct", "employer__industry__name")
+            .distinct()
+        )
+        by_requirement: dict[tuple[Any, ...], list[Q]] = defaultdict(list)
+        for group in groups:
+            region_code = "410000" if group["employer__provincial_direct"] else group["employer__region__code"]
+            industry = group["employer__industry__name"]
+            policy = select_policy(dt.date(year, 12, 31), region_code, industry)
+            req = required_for_year(policy, year)
+            key = (req.total, req.public, req.professional, req.policy_id, req.unit, region_code,
+                   industry or "", req.explanation)
+            by_requirement[key].append(Q(
+                employer__region__code=group["employer__region__code"],
+                employer__provincial_direct=group["employer__provincial_direct"],
+                employer__industry__name=industry,
+            ) if industry is not None else Q(
+                employer__region__code=group["employer__region__code"],
+                employer__provincial_direct=group["employer__provincial_direct"],
+                employer__industry__isnull=True,
+            ))
+        now = timezone.now()
+        for key, conditions in by_requirement.items():
+            total, public, professional, policy_id, unit, region_code, industry, explanation = key
+            condition = Q()
+            for c in conditions:
+                condition |= c
+            created += _insert_select(
+                missing.exclude(Exists(on_leave)).filter(condition), year,
+                total=total, public=public, professional=professional, policy_id=policy_id, unit=unit,
+                region_code=region_code, industry=industry, explanation=explanation, now=now,
+            )
+    return created
+
+
+def _insert_select(people: QuerySet[Person], year: int, **values: Any) -> int:
+    """``INSERT INTO person_year (...) SELECT person.id, <constants> FROM (people)``: one statement."""
+    from django.db import connection
+
+    ids_sql, params = people.values("pk").query.sql_with_params()
+    table = PersonYear._meta.db_table
+    columns = ["person_id", "year", "required_total", "required_public", "required_professional",
+               "excused_days", "policy_id", "unit", "region_code", "industry", "has_leave", "explanation",
+               "refreshed_at"]
+    constants = [year, values["total"], values["public"], values["professional"], 0, values["policy_id"],
+                 values["unit"], values["region_code"], values["industry"], False, values["explanation"],
+                 connection.ops.adapt_datetimefield_value(values["now"])]
+    quote = connection.ops.quote_name
+    placeholders = ", ".join(["%s"] * len(constants))
+    sql = (f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in columns)}) "
+           f"SELECT ids.id, {placeholders} FROM ({ids_sql}) AS ids")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*constants, *params])
+        return int(cursor.rowcount)
+
+
+def year_status(people: QuerySet[Person], year: int, *, ensure: bool = True) -> QuerySet[Person]:
+    """Every person of ``people`` annotated with the year's status, from one grouped SQL query.
+
+    Annotations (numbers in the policy's unit, like the engine's output):
+    ``required_total/public/professional``, ``excused_days``, ``earned_public``,
+    ``earned_professional``, ``earned_total``, ``deemed_public``,
+    ``deemed_professional``, ``shortfall_total/public/professional``, ``met``.
+
+    Only certified records count. The result equals ``assess_compliance`` for
+    each person (see ``tests/records/test_year_status.py``).
+    """
+    if ensure:
+        ensure_person_years(people, year)
+    dec = DecimalField(max_digits=9, decimal_places=1)
+    certified = Q(yr__year=year, yr__state=RecordState.CERTIFIED)
+    qs = (
+        people.alias(
+            yr=FilteredRelation("records", condition=Q(records__year=year, records__state=RecordState.CERTIFIED)),
+            py=FilteredRelation("years", condition=Q(years__year=year)),
+        )
+        .annotate(
+            required_total=Max("py__required_total"),
+            required_public=Max("py__required_public"),
+            required_professional=Max("py__required_professional"),
+            excused_days=Max("py__excused_days"),
+            unit=Max("py__unit"),
+            earned_public=Coalesce(Sum("yr__amount", filter=certified & Q(yr__subject="public")), ZERO,
+                                   output_field=dec),
+            earned_professional=Coalesce(Sum("yr__amount", filter=certified & Q(yr__subject="professional")),
+                                         ZERO, output_field=dec),
+            deemed_pub=Coalesce(Max(Case(When(yr__deems_public=True, then=1), default=0,
+                                         output_field=IntegerField())), 0),
+            deemed_prof=Coalesce(Max(Case(When(yr__deems_professional=True, then=1), default=0,
+                                          output_field=IntegerField())), 0),
+        )
+        .annotate(
+            earned_total=F("earned_public") + F("earned_professional"),
+            deemed_public=Case(When(deemed_pub=1, then=True), default=False, output_field=BooleanField()),
+            deemed_professional=Case(When(deemed_prof=1, then=True), default=False,
+                                     output_field=BooleanField()),
+            need_public=Case(When(deemed_pub=1, then=0), default=F("required_public"),
+                             output_field=IntegerField()),
+            need_professional=Case(When(deemed_prof=1, then=0), default=F("required_professional"),
+                                   output_field=IntegerField()),
+        )
+        .annotate(
+            need_total=Case(When(deemed_pub=0, deemed_prof=0, then=F("required_total")),
+                            default=F("need_public") + F("need_professional"), output_field=IntegerField()),
+        )
+        .annotate(
+            shortfall_public=Greatest(F("need_public") - F("earned_public"), ZERO, output_field=dec),
+            shortfall_professional=Greatest(F("need_professional") - F("earned_professional"), ZERO,
+                                            output_field=dec),
+            shortfall_total=Greatest(F("need_total") - F("earned_total"), ZERO, output_field=dec),
+        )
+        .annotate(
+            met=Case(When(shortfall_public=0, shortfall_professional=0, shortfall_total=0, then=True),
+                     default=False, output_field=BooleanField()),
+        )
+    )
+    return qs
+
+
+@dataclass(frozen=True)
+class YearProgress:
+    """One person's year, for the progress page: the engine's verdict plus pending hours."""
+
+    year: int
+    compliance: ComplianceResult
+    certified: list[Record]
+    pending: list[Record]
+    pending_by_subject: dict[str, Decimal]
+
+    @property
+    def required(self) -> dict[str, int]:
+        return self.compliance.required.to_json()
+
+
+def certified_records(person: Person, year: int) -> QuerySet[Record]:
+    """The person's certified records of ``year`` (what certificates list)."""
+    return Record.objects.filter(person=person, year=year, state=RecordState.CERTIFIED).order_by("end_date", "pk")
+
+
+def certified_hours_by_subject(person: Person, year: int) -> dict[str, Decimal]:
+    """``{"public": …, "professional": …, "total": …}`` in 学时 from certified records of ``year``."""
+    sums = dict(
+        certified_records(person, year).order_by().values_list("subject").annotate(total=Sum("hours"))
+    )
+    public, professional = sums.get("public", Decimal(0)), sums.get("professional", Decimal(0))
+    return {"public": public, "professional": professional, "total": public + professional}
+
+
+def person_compliance(person: Person, year: int) -> ComplianceResult:
+    """The crediting engine's verdict on the person's certified records and confirmed leave."""
+    activities = [r.activity for r in certified_records(person, year)]
+    request = compliance_request(person, year, activities=activities, leaves=confirmed_leaves(person, year))
+    return assess_compliance(request)
+
+
+def person_progress(person: Person, year: int) -> YearProgress:
+    pending = list(Record.objects.filter(person=person, year=year, state__in=PENDING_STATES).order_by("end_date"))
+    by_subject: dict[str, Decimal] = defaultdict(Decimal)
+    for record in pending:
+        by_subject[record.subject] += record.amount
+    return YearProgress(year=year, compliance=person_compliance(person, year),
+                        certified=list(certified_records(person, year)), pending=pending,
+                        pending_by_subject=dict(by_subject))
+
+
+def years_of(person: Person) -> list[int]:
+    """Years with any record or leave, and the current year, newest first."""
+    from cecert.crediting.evaluation import today_in_henan
+
+    years = set(Record.objects.filter(person=person).values_list("year", flat=True).distinct())
+    years.add(today_in_henan().year)
+    return sorted(years, reverse=True)

@@ -1,0 +1,124 @@
+"""Proof-file storage and content checks.
+
+Files are accepted by content (magic bytes), not by the name the browser
+sends; the name's extension must agree with the content, so a PDF renamed
+``.png`` or an HTML page renamed ``.pdf`` is refused. Accepted files are stored
+under a random key outside the web root (``settings.MEDIA_ROOT``) behind the
+small ``ProofStorage`` interface: ``LocalProofStorage`` by default; an
+S3-compatible implementation (e.g. with boto3 against MinIO or a cloud bucket,
+server-side encryption on) can be plugged in with ``CECERT_PROOF_STORAGE`` =
+``"dotted.path.ToClass"``. Files are only ever served through the proof view,
+which checks the record's jurisdiction first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Protocol
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+from cecert.core.errors import DomainError
+
+# (magic prefix, content type, allowed extensions)
+SIGNATURES: tuple[tuple[bytes, str, tuple[str, ...]], ...] = (
+    (b"%PDF-", "application/pdf", ("pdf",)),
+    (b"\x89PNG\r\n\x1a\n", "image/png", ("png",)),
+    (b"\xff\xd8\xff", "image/jpeg", ("jpg", "jpeg")),
+)
+ACCEPTED_ZH = "PDF、JPEG、PNG"
+
+
+def max_file_bytes() -> int:
+    return int(getattr(settings, "CECERT_PROOF_MAX_FILE_BYTES", 5 * 1024 * 1024))
+
+
+def max_record_bytes() -> int:
+    return int(getattr(settings, "CECERT_PROOF_MAX_RECORD_BYTES", 20 * 1024 * 1024))
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    name: str
+    content: bytes
+    content_type: str
+    sha256: str
+
+    @property
+    def size(self) -> int:
+        return len(self.content)
+
+
+def check_upload(name: str, content: bytes, *, already_stored: int = 0) -> CheckedFile:
+    """Sniff and size-check one upload; ``DomainError`` (field ``file``) with a clear message if refused."""
+    if not content:
+        raise DomainError("file", "文件为空，请重新选择", "the file is empty")
+    if len(content) > max_file_bytes():
+        raise DomainError("file", f"文件过大：单个文件不超过 {max_file_bytes() // (1024 * 1024)} MB",
+                          f"file too large (limit {max_file_bytes()} bytes)")
+    if already_stored + len(content) > max_record_bytes():
+        raise DomainError("file", f"证明材料合计不超过 {max_record_bytes() // (1024 * 1024)} MB",
+                          f"the record's proof files would exceed {max_record_bytes()} bytes")
+    extension = Path(name).suffix.lower().lstrip(".")
+    for magic, content_type, extensions in SIGNATURES:
+        if content.startswith(magic):
+            if extension not in extensions:
+                raise DomainError(
+                    "file",
+                    f"文件内容为 {extensions[0].upper()}，与扩展名“.{extension}”不符，请核对后重新上传",
+                    f"the content is {content_type} but the name ends in .{extension}",
+                )
+            return CheckedFile(Path(name).name[-200:], content, content_type, hashlib.sha256(content).hexdigest())
+    raise DomainError("file", f"只接受 {ACCEPTED_ZH} 格式的文件（按文件内容识别）",
+                      "only PDF, JPEG and PNG files are accepted (checked by content)")
+
+
+class ProofStorage(Protocol):
+    def save(self, content: bytes) -> str:
+        """Store bytes; return a new random key."""
+
+    def read(self, key: str) -> bytes: ...
+
+    def delete(self, key: str) -> None: ...
+
+
+class LocalProofStorage:
+    """Files under ``MEDIA_ROOT/proofs/ab/abcdef…`` (random 32-hex names, no user-supplied part)."""
+
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = Path(root or Path(settings.MEDIA_ROOT) / "proofs")
+
+    def _path(self, key: str) -> Path:
+        if len(key) != 32 or any(c not in "0123456789abcdef" for c in key):
+            raise ValueError("bad storage key")
+        return self.root / key[:2] / key
+
+    def save(self, content: bytes) -> str:
+        key = secrets.token_hex(16)
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "xb") as handle:
+            handle.write(content)
+        path.chmod(0o600)
+        return key
+
+    def read(self, key: str) -> bytes:
+        return self._path(key).read_bytes()
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
+
+@cache
+def _storage_class(path: str) -> type:
+    return import_string(path)  # type: ignore[no-any-return]
+
+
+def get_proof_storage() -> ProofStorage:
+    path = getattr(settings, "CECERT_PROOF_STORAGE", "cecert.records.storage.LocalProofStorage")
+    return _storage_class(path)()  # type: ignore[no-any-return]

@@ -1,0 +1,1 @@
+"""Review of records (Article 11): the state machine, notifications, queues, spot-checks."""

@@ -1,0 +1,70 @@
+"""In-app notifications and spot-checks (Article 11(4))."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from cecert.organisations.models import Organisation
+from cecert.records.models import Record
+
+
+class Notification(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    message = models.CharField(_("内容"), max_length=300)
+    url = models.CharField(max_length=200, blank=True)
+    record = models.ForeignKey(Record, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread")]
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class SpotCheck(models.Model):
+    """A reproducible sample of certified records: same population, rate and seed → same sample."""
+
+    organisation = models.ForeignKey(Organisation, verbose_name=_("抽查部门"), on_delete=models.PROTECT,
+                                     related_name="+")
+    region_path = models.CharField(max_length=64)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    rate = models.DecimalField(_("抽查比例"), max_digits=5, decimal_places=4)
+    seed = models.CharField(_("随机种子"), max_length=64)
+    population_ids = models.JSONField(_("抽查范围（记录编号）"))
+    population_size = models.PositiveIntegerField()
+    sample_size = models.PositiveIntegerField()
+    drawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    drawn_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-drawn_at"]
+        verbose_name = _("抽查审验")
+
+    def __str__(self) -> str:
+        return f"{self.year} 抽查 {self.rate} / {self.seed}"
+
+
+class SpotCheckOutcome(models.TextChoices):
+    PENDING = "pending", _("待审验")
+    CONFIRMED = "confirmed", _("审验通过")
+    OVERTURNED = "overturned", _("撤销认定")
+
+
+class SpotCheckItem(models.Model):
+    spot_check = models.ForeignKey(SpotCheck, on_delete=models.PROTECT, related_name="items")
+    record = models.ForeignKey(Record, on_delete=models.PROTECT, related_name="spot_checks")
+    position = models.PositiveIntegerField()
+    outcome = models.CharField(max_length=16, choices=SpotCheckOutcome.choices, default=SpotCheckOutcome.PENDING)
+    reason = models.TextField(blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["spot_check", "position"]
+        constraints = [models.UniqueConstraint(fields=["spot_check", "record"], name="one_item_per_record")]

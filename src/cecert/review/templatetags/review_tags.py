@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+register = template.Library()
+
+
+@register.simple_tag
+def unread_notifications(user: Any) -> int:
+    """Unread in-app notifications of ``user`` (0 when anonymous), for the header badge."""
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    from cecert.review.domain.notifications import unread_count
+
+    return unread_count(user)
