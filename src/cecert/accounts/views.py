@@ -42,7 +42,7 @@ from cecert.accounts.models import (
 from cecert.audit.domain import record
 from cecert.core.errors import DomainError
 from cecert.core.ratelimit import over_limit
-from cecert.core.views import role_required
+from cecert.core.views import AuthenticatedHttpRequest, role_required
 from cecert.regions.models import Region
 
 OFFICER_ROLES = (Role.HR_OFFICER, Role.INDUSTRY_OFFICER, Role.EMPLOYER_ADMIN)
@@ -55,20 +55,20 @@ class LoginView(auth_views.LoginView):
 
 
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
-    roles = user.roles  # type: ignore[union-attr]
+    roles = user.roles
     if Role.PROFESSIONAL in roles and len(roles) == 1:
         return redirect("accounts:me")
     return render(
         request,
         "accounts/dashboard.html",
         {
-            "memberships": user.active_memberships,  # type: ignore[union-attr]
+            "memberships": user.active_memberships,
             "pending_registrations": Person.objects.restrict(user)
-            .filter(  # type: ignore[arg-type]
+            .filter(
                 state=RegistrationState.PENDING,
-                employer__in=user.organisations_for(Role.EMPLOYER_ADMIN),  # type: ignore[union-attr]
+                employer__in=user.organisations_for(Role.EMPLOYER_ADMIN),
             )
             .count(),
         },
@@ -77,35 +77,35 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 def totp_enrol(request: HttpRequest) -> HttpResponse:
     user = request.user
-    if not user.is_authenticated or not user.is_privileged:  # type: ignore[union-attr]
+    if not user.is_authenticated or not user.is_privileged:
         raise Http404
-    if user.totp_confirmed_at and not request.session.get(SECOND_FACTOR_SESSION_KEY):  # type: ignore[union-attr]
+    if user.totp_confirmed_at and not request.session.get(SECOND_FACTOR_SESSION_KEY):
         return redirect("accounts:totp_verify")
     form = TotpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        codes = second_factor.confirm_enrolment(user, form.cleaned_data["code"])  # type: ignore[arg-type]
+        codes = second_factor.confirm_enrolment(user, form.cleaned_data["code"])
         if codes is not None:
             request.session[SECOND_FACTOR_SESSION_KEY] = True
             return render(request, "accounts/totp_recovery_codes.html", {"codes": codes})
         form.add_error("code", "验证码不正确，请核对手机时间后重试")
-    uri = second_factor.start_enrolment(user) if request.method == "GET" else None  # type: ignore[arg-type]
-    secret = second_factor.secret_of(user)  # type: ignore[arg-type]
-    qr_svg = segno.make(uri or f"otpauth://totp/{user.username}?secret={secret}").svg_inline(scale=4)  # type: ignore[union-attr]
+    uri = second_factor.start_enrolment(user) if request.method == "GET" else None
+    secret = second_factor.secret_of(user)
+    qr_svg = segno.make(uri or f"otpauth://totp/{user.username}?secret={secret}").svg_inline(scale=4)
     return render(request, "accounts/totp_enrol.html", {"form": form, "secret": secret, "qr_svg": qr_svg})
 
 
 def totp_verify(request: HttpRequest) -> HttpResponse:
     user = request.user
-    if not user.is_authenticated or not user.is_privileged or not user.totp_confirmed_at:  # type: ignore[union-attr]
+    if not user.is_authenticated or not user.is_privileged or not user.totp_confirmed_at:
         raise Http404
     form = TotpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         code = form.cleaned_data["code"]
-        if second_factor.code_is_valid(user, code) or second_factor.use_recovery_code(user, code):  # type: ignore[arg-type]
+        if second_factor.code_is_valid(user, code) or second_factor.use_recovery_code(user, code):
             request.session[SECOND_FACTOR_SESSION_KEY] = True
-            record("login.second_factor", actor=user, request=request)  # type: ignore[arg-type]
+            record("login.second_factor", actor=user, request=request)
             return redirect(request.GET.get("next") or reverse("accounts:dashboard"))
-        record("login.second_factor_failed", actor=user, request=request)  # type: ignore[arg-type]
+        record("login.second_factor_failed", actor=user, request=request)
         form.add_error("code", "验证码不正确")
     return render(request, "accounts/totp_verify.html", {"form": form})
 
@@ -189,13 +189,13 @@ def _applicant(id_number: str, password: str) -> Person | None:
 
 
 @role_required(Role.PROFESSIONAL)
-def me(request: HttpRequest) -> HttpResponse:
+def me(request: AuthenticatedHttpRequest) -> HttpResponse:
     person = get_object_or_404(Person.objects.select_related("employer", "employer__region"), user=request.user)
     transfers = person.transfers.select_related("to_employer").order_by("-requested_at")
     form = TransferRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            request_transfer(person, form.cleaned_data["employer"], by=request.user, request=request)  # type: ignore[arg-type]
+            request_transfer(person, form.cleaned_data["employer"], by=request.user, request=request)
             messages.success(request, "调动申请已提交，等待新单位审核")
             return redirect("accounts:me")
         except DomainError as exc:
@@ -215,18 +215,18 @@ def me(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.PROFESSIONAL)
 @require_POST
-def withdraw_transfer(request: HttpRequest, pk: int) -> HttpResponse:
+def withdraw_transfer(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     transfer = get_object_or_404(Transfer, pk=pk, person__user=request.user)
     try:
-        transition_transfer(transfer, TransferState.WITHDRAWN, by=request.user, request=request)  # type: ignore[arg-type]
+        transition_transfer(transfer, TransferState.WITHDRAWN, by=request.user, request=request)
     except DomainError as exc:
         messages.error(request, exc.message_zh)
     return redirect("accounts:me")
 
 
 @role_required(*OFFICER_ROLES)
-def people(request: HttpRequest) -> HttpResponse:
-    qs = Person.objects.restrict(request.user).select_related("employer").order_by("-registered_at")  # type: ignore[arg-type]
+def people(request: AuthenticatedHttpRequest) -> HttpResponse:
+    qs = Person.objects.restrict(request.user).select_related("employer").order_by("-registered_at")
     state = request.GET.get("state", "")
     if state in RegistrationState.values:
         qs = qs.filter(state=state)
@@ -242,10 +242,10 @@ def people(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*OFFICER_ROLES)
-def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def person_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(
         Person.objects.restrict(request.user).select_related("employer", "employer__region"),
-        pk=pk,  # type: ignore[arg-type]
+        pk=pk,
     )
     user = request.user
     return render(
@@ -263,8 +263,8 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(Role.EMPLOYER_ADMIN)
 @require_POST
-def review_registration(request: HttpRequest, pk: int) -> HttpResponse:
-    person = get_object_or_404(Person.objects.restrict(request.user), pk=pk)  # type: ignore[arg-type]
+def review_registration(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    person = get_object_or_404(Person.objects.restrict(request.user), pk=pk)
     form = ReasonForm(request.POST)
     if form.is_valid():
         target = (
@@ -275,7 +275,7 @@ def review_registration(request: HttpRequest, pk: int) -> HttpResponse:
                 person,
                 target,
                 by=request.user,
-                reason=form.cleaned_data["reason"],  # type: ignore[arg-type]
+                reason=form.cleaned_data["reason"],
                 request=request,
             )
             messages.success(request, f"已{person.get_state_display()}")
@@ -286,15 +286,15 @@ def review_registration(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(Role.EMPLOYER_ADMIN)
 @require_POST
-def correct_person(request: HttpRequest, pk: int) -> HttpResponse:
-    person = get_object_or_404(Person.objects.restrict(request.user), pk=pk)  # type: ignore[arg-type]
+def correct_person(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    person = get_object_or_404(Person.objects.restrict(request.user), pk=pk)
     form = IdentityCorrectionForm(request.POST)
     if form.is_valid():
         try:
             correct_identity(
                 person,
                 by=request.user,
-                reason=form.cleaned_data["reason"],  # type: ignore[arg-type]
+                reason=form.cleaned_data["reason"],
                 id_number=form.cleaned_data["id_number"] or None,
                 name=form.cleaned_data["name"] or None,
                 request=request,
@@ -303,14 +303,14 @@ def correct_person(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             messages.error(request, exc.message_zh)
     else:
-        messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
+        messages.error(request, "；".join(str(e) for errors in form.errors.values() for e in errors))
     return redirect("people:detail", pk=person.pk)
 
 
 @role_required(Role.EMPLOYER_ADMIN)
-def transfers(request: HttpRequest) -> HttpResponse:
+def transfers(request: AuthenticatedHttpRequest) -> HttpResponse:
     incoming = Transfer.objects.filter(
-        to_employer__in=request.user.organisations_for(Role.EMPLOYER_ADMIN),  # type: ignore[union-attr]
+        to_employer__in=request.user.organisations_for(Role.EMPLOYER_ADMIN),
         state=TransferState.PENDING,
     ).select_related("person", "from_employer")
     return render(request, "accounts/transfers.html", {"transfers": incoming, "form": ReasonForm()})
@@ -318,11 +318,11 @@ def transfers(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.EMPLOYER_ADMIN)
 @require_POST
-def review_transfer(request: HttpRequest, pk: int) -> HttpResponse:
+def review_transfer(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     transfer = get_object_or_404(
         Transfer,
         pk=pk,
-        to_employer__in=request.user.organisations_for(Role.EMPLOYER_ADMIN),  # type: ignore[union-attr]
+        to_employer__in=request.user.organisations_for(Role.EMPLOYER_ADMIN),
     )
     form = ReasonForm(request.POST)
     if form.is_valid():
@@ -332,7 +332,7 @@ def review_transfer(request: HttpRequest, pk: int) -> HttpResponse:
                 transfer,
                 target,
                 by=request.user,
-                reason=form.cleaned_data["reason"],  # type: ignore[arg-type]
+                reason=form.cleaned_data["reason"],
                 request=request,
             )
             messages.success(request, "已处理调动申请")

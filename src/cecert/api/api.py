@@ -12,6 +12,7 @@ from cecert.api.hours import component_schemas
 from cecert.api.hours import router as hours_router
 from cecert.api.people import router as people_router
 from cecert.api.regions import router as regions_router
+from cecert.certificates.api import router as certificates_router
 from cecert.core.errors import DomainError
 from cecert.records.api import router as records_router
 
@@ -63,4 +64,5 @@ def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRespo
 api.add_router("/hours", hours_router)
 api.add_router("/regions", regions_router)
 api.add_router("/people", people_router)
+api.add_router("/certificates", certificates_router)
 api.add_router("/records", records_router)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 from ninja.security import django_auth
 
 from cecert.accounts.models import Person
+from cecert.core.views import AuthenticatedHttpRequest
 
 router = Router(tags=["people"], auth=django_auth)
 
@@ -25,7 +25,7 @@ class PersonOut(Schema):
     registered_at: dt.datetime
 
 
-def _out(person: Person, viewer_id: int) -> dict[str, object]:
+def _out(person: Person, viewer_id: int | None) -> dict[str, object]:
     return {
         "id": person.pk,
         "name": person.name,
@@ -40,13 +40,13 @@ def _out(person: Person, viewer_id: int) -> dict[str, object]:
 
 
 @router.get("", response=list[PersonOut], summary="辖区内人员 / people in jurisdiction")
-def list_people(request: HttpRequest, limit: int = 100, offset: int = 0) -> list[dict[str, object]]:
+def list_people(request: AuthenticatedHttpRequest, limit: int = 100, offset: int = 0) -> list[dict[str, object]]:
     limit = max(1, min(limit, 500))
-    qs = Person.objects.restrict(request.user).select_related("employer").order_by("pk")  # type: ignore[arg-type]
-    return [_out(p, request.user.pk) for p in qs[offset : offset + limit]]  # type: ignore[union-attr]
+    qs = Person.objects.restrict(request.user).select_related("employer").order_by("pk")
+    return [_out(p, request.user.pk) for p in qs[offset : offset + limit]]
 
 
 @router.get("/{person_id}", response=PersonOut, summary="人员详情 / one person")
-def get_person(request: HttpRequest, person_id: int) -> dict[str, object]:
-    person = get_object_or_404(Person.objects.restrict(request.user).select_related("employer"), pk=person_id)  # type: ignore[arg-type]
-    return _out(person, request.user.pk)  # type: ignore[union-attr]
+def get_person(request: AuthenticatedHttpRequest, person_id: int) -> dict[str, object]:
+    person = get_object_or_404(Person.objects.restrict(request.user).select_related("employer"), pk=person_id)
+    return _out(person, request.user.pk)

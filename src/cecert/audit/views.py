@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from cecert.accounts.models import Role
 from cecert.audit.models import AuditEntry
-from cecert.core.views import role_required
+from cecert.core.views import AuthenticatedHttpRequest, role_required
 
 
 @role_required(Role.AUDITOR)
-def audit_log(request: HttpRequest) -> HttpResponse:
+def audit_log(request: AuthenticatedHttpRequest) -> HttpResponse:
     qs = AuditEntry.objects.order_by("-sequence")
     action = request.GET.get("action", "").strip()
     if action:

@@ -31,7 +31,10 @@ from cecert.regions.models import Region
 
 DEMO_PASSWORD = "Demo@2026cecert"  # noqa: S105  (printed for demo logins; never in production)
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
-GIVEN = "伟 芳 娜 敏 静 丽 强 磊 洋 艳 勇 军 杰 娟 涛 明 超 秀英 华 慧".split()
+GIVEN = [
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "洋", "艳",
+    "勇", "军", "杰", "娟", "涛", "明", "超", "秀英", "华", "慧",
+]  # fmt: skip
 SPECIALTIES = [
     ("临床医学", "卫生"),
     ("护理学", "卫生"),

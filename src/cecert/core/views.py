@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+
+if TYPE_CHECKING:
+    from cecert.accounts.models import User
+
+    class AuthenticatedHttpRequest(HttpRequest):
+        """A request behind ``login_required`` or ``role_required``: ``user`` is a real user."""
+
+        user: User  # type: ignore[assignment]
+else:
+    AuthenticatedHttpRequest = HttpRequest
 
 
 def home(request: HttpRequest) -> HttpResponse:

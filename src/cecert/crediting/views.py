@@ -58,7 +58,9 @@ def calculator(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         activity_json = _as_json(form.cleaned_data["activity"].model_dump(exclude_none=True))
         try:
-            result = evaluate_json(activity_json)  # type: ignore[assignment]
+            evaluated = evaluate_json(activity_json)
+            assert isinstance(evaluated, dict)  # one activity in, one result out
+            result = evaluated
         except CreditingInputError as exc:
             for error in exc.errors:
                 form.add_error(None, f"{error['field']}：{error['message_zh']}")

@@ -11,7 +11,7 @@ from cecert.accounts.forms import EmployerRegistrationForm, ReasonForm
 from cecert.accounts.models import Role
 from cecert.core.errors import DomainError
 from cecert.core.ratelimit import over_limit
-from cecert.core.views import role_required
+from cecert.core.views import AuthenticatedHttpRequest, role_required
 from cecert.organisations.domain import EmployerApplication, register_employer, transition_employer
 from cecert.organisations.models import Organisation, OrganisationKind, OrganisationState
 
@@ -34,9 +34,9 @@ def register(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*SUPERVISOR_ROLES)
-def employers(request: HttpRequest) -> HttpResponse:
+def employers(request: AuthenticatedHttpRequest) -> HttpResponse:
     qs = (
-        Organisation.objects.restrict(request.user)  # type: ignore[arg-type]
+        Organisation.objects.restrict(request.user)
         .filter(kind=OrganisationKind.EMPLOYER)
         .select_related("region", "industry", "authority")
     )
@@ -55,10 +55,10 @@ def employers(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*SUPERVISOR_ROLES, Role.EMPLOYER_ADMIN)
-def employer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def employer_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     employer = get_object_or_404(
         Organisation.objects.restrict(request.user)
-        .filter(kind=OrganisationKind.EMPLOYER)  # type: ignore[arg-type]
+        .filter(kind=OrganisationKind.EMPLOYER)
         .select_related("region", "industry", "authority"),
         pk=pk,
     )
@@ -76,8 +76,8 @@ def employer_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*SUPERVISOR_ROLES)
 @require_POST
-def review_employer(request: HttpRequest, pk: int) -> HttpResponse:
-    employer = get_object_or_404(Organisation.objects.restrict(request.user), pk=pk)  # type: ignore[arg-type]
+def review_employer(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    employer = get_object_or_404(Organisation.objects.restrict(request.user), pk=pk)
     form = ReasonForm(request.POST)
     if form.is_valid():
         target = (
@@ -88,7 +88,7 @@ def review_employer(request: HttpRequest, pk: int) -> HttpResponse:
                 employer,
                 target,
                 by=request.user,
-                reason=form.cleaned_data["reason"],  # type: ignore[arg-type]
+                reason=form.cleaned_data["reason"],
                 request=request,
             )
             messages.success(request, "已处理")

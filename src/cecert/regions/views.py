@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from cecert.accounts.models import Role
 from cecert.core.errors import DomainError
-from cecert.core.views import role_required
+from cecert.core.views import AuthenticatedHttpRequest, role_required
 from cecert.regions.domain import set_issuing_code
 from cecert.regions.models import ISSUING_LEVELS, Region
 
 
 @role_required(Role.SYSADMIN)
-def issuing_codes(request: HttpRequest) -> HttpResponse:
+def issuing_codes(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         region = get_object_or_404(Region, code=request.POST.get("region", ""), level__in=ISSUING_LEVELS)
         try:

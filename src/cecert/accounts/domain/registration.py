@@ -89,8 +89,9 @@ def register_person(application: PersonApplication, *, request: HttpRequest | No
     _check_password(application.password)
     identity = _identity_fields(id_number)
     username = PERSON_LOGIN_PREFIX + identity["id_number_digest"]
-    profile = {
-        "name": application.name.strip(),
+    name = application.name.strip()
+    profile: dict[str, object] = {
+        "name": name,
         "gender": application.gender,
         "birth_date": application.birth_date,
         "education": application.education,
@@ -106,10 +107,10 @@ def register_person(application: PersonApplication, *, request: HttpRequest | No
         ):
             raise DomainError("id_number", "该身份证号码已注册", "this ID number is already registered")
         if existing is None:
-            user = User(username=username, display_name=profile["name"], is_active=False)
+            user = User(username=username, display_name=name, is_active=False)
         else:
             user = existing.user
-            user.display_name = profile["name"]
+            user.display_name = name
         user.phone, user.email = application.phone.strip(), application.email.strip()
         user.set_password(application.password)
         try:
@@ -249,7 +250,7 @@ def request_transfer(
     return transfer
 
 
-TRANSFER_TRANSITIONS = {
+TRANSFER_TRANSITIONS: dict[tuple[str, str], str] = {
     (TransferState.PENDING, TransferState.APPROVED): "target",
     (TransferState.PENDING, TransferState.RETURNED): "target",
     (TransferState.PENDING, TransferState.WITHDRAWN): "person",
