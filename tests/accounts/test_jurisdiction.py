@@ -115,3 +115,12 @@ def test_user_without_roles_sees_nothing(world: World) -> None:
     assert not Person.objects.restrict(nobody).exists()
     assert not Organisation.objects.restrict(nobody).exists()
     assert logged_in(nobody).get("/api/v1/people").json() == []
+
+
+def test_api_validation_errors_name_the_field_in_both_languages(world: World) -> None:
+    client = logged_in(world.users["hr_province"])
+    response = client.get("/api/v1/people", {"limit": "many"})
+    assert response.status_code == 422
+    [error] = response.json()["errors"]
+    assert error["field"] == "limit"
+    assert error["message_zh"].startswith("类型错误") and error["message_en"]

@@ -14,6 +14,7 @@ from cecert.api.people import router as people_router
 from cecert.api.regions import router as regions_router
 from cecert.certificates.api import router as certificates_router
 from cecert.core.errors import DomainError
+from cecert.crediting.errors import bilingual_messages
 from cecert.records.api import router as records_router
 
 
@@ -42,13 +43,8 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
     errors = []
     for error in exc.errors:
         location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path", "payload")]
-        errors.append(
-            {
-                "field": ".".join(location),
-                "message_zh": "输入无效：" + str(error.get("msg", "")),
-                "message_en": str(error.get("msg", "")),
-            }
-        )
+        message_zh, message_en = bilingual_messages({"type": "", "msg": "", **error})  # type: ignore[typeddict-item]
+        errors.append({"field": ".".join(location), "message_zh": message_zh, "message_en": message_en})
     return api.create_response(request, {"errors": errors}, status=422)
 
 

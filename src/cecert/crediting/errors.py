@@ -36,9 +36,7 @@ class CreditingInputError(Exception):
 
     def prefixed(self, prefix: str) -> CreditingInputError:
         """The same errors with field paths under ``prefix`` (e.g. ``activities[2]``)."""
-        return CreditingInputError(
-            [FieldError(**{**e, "field": join_path(prefix, e["field"])}) for e in self.errors]
-        )
+        return CreditingInputError([FieldError(**{**e, "field": join_path(prefix, e["field"])}) for e in self.errors])
 
     def to_json(self) -> dict[str, Any]:
         return {"error": "invalid_input", "errors": [dict(e) for e in self.errors]}
@@ -65,11 +63,7 @@ def format_loc(loc: Iterable[int | str]) -> str:
     path = ""
     previous: int | str | None = None
     for position, part in enumerate(loc):
-        is_union_tag = (
-            isinstance(part, str)
-            and part in ACTIVITY_TYPES
-            and (position == 0 or isinstance(previous, int))
-        )
+        is_union_tag = isinstance(part, str) and part in ACTIVITY_TYPES and (position == 0 or isinstance(previous, int))
         previous = part
         if is_union_tag:
             continue
@@ -100,7 +94,7 @@ _TYPE_NAMES_ZH = {
 }
 
 
-def _messages(error: ErrorDetails) -> tuple[str, str]:
+def bilingual_messages(error: ErrorDetails) -> tuple[str, str]:
     kind = error["type"]
     ctx: dict[str, Any] = dict(error.get("ctx") or {})
     if kind == "missing":
@@ -158,8 +152,6 @@ def from_validation_error(exc: ValidationError, prefix: str = "") -> CreditingIn
         if error["type"] in ("union_tag_invalid", "union_tag_not_found"):
             # The error sits on the activity object; the field at fault is its `type`.
             field = join_path(field, "type")
-        message_zh, message_en = _messages(error)
-        errors.append(
-            FieldError(field=join_path(prefix, field), message_zh=message_zh, message_en=message_en)
-        )
+        message_zh, message_en = bilingual_messages(error)
+        errors.append(FieldError(field=join_path(prefix, field), message_zh=message_zh, message_en=message_en))
     return CreditingInputError(errors)
