@@ -54,15 +54,21 @@ class CheckedFile:
         return len(self.content)
 
 
+def _human(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):g} MB"
+    return f"{size / 1024:g} KB"
+
+
 def check_upload(name: str, content: bytes, *, already_stored: int = 0) -> CheckedFile:
     """Sniff and size-check one upload; ``DomainError`` (field ``file``) with a clear message if refused."""
     if not content:
         raise DomainError("file", "文件为空，请重新选择", "the file is empty")
     if len(content) > max_file_bytes():
-        raise DomainError("file", f"文件过大：单个文件不超过 {max_file_bytes() // (1024 * 1024)} MB",
+        raise DomainError("file", f"文件过大：单个文件不超过 {_human(max_file_bytes())}",
                           f"file too large (limit {max_file_bytes()} bytes)")
     if already_stored + len(content) > max_record_bytes():
-        raise DomainError("file", f"证明材料合计不超过 {max_record_bytes() // (1024 * 1024)} MB",
+        raise DomainError("file", f"证明材料合计不超过 {_human(max_record_bytes())}",
                           f"the record's proof files would exceed {max_record_bytes()} bytes")
     extension = Path(name).suffix.lower().lstrip(".")
     for magic, content_type, extensions in SIGNATURES:

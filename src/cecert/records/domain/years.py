@@ -154,7 +154,7 @@ def _insert_select(people: QuerySet[Person], year: int, **values: Any) -> int:
     """``INSERT INTO person_year (...) SELECT person.id, <constants> FROM (people)``: one statement."""
     from django.db import connection
 
-    ids_sql, params = people.values("pk").query.sql_with_params()
+    ids_sql, params = people.values(pid=F("pk")).query.sql_with_params()
     table = PersonYear._meta.db_table
     columns = ["person_id", "year", "required_total", "required_public", "required_professional",
                "excused_days", "policy_id", "unit", "region_code", "industry", "has_leave", "explanation",
@@ -165,7 +165,7 @@ def _insert_select(people: QuerySet[Person], year: int, **values: Any) -> int:
     quote = connection.ops.quote_name
     placeholders = ", ".join(["%s"] * len(constants))
     sql = (f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in columns)}) "
-           f"SELECT ids.id, {placeholders} FROM ({ids_sql}) AS ids")
+           f"SELECT ids.pid, {placeholders} FROM ({ids_sql}) AS ids")
     with connection.cursor() as cursor:
         cursor.execute(sql, [*constants, *params])
         return int(cursor.rowcount)
