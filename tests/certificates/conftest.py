@@ -111,9 +111,7 @@ def annual_snapshot(n_records: int = 5, **overrides: Any) -> CertificateSnapshot
 
 
 def proof_snapshot(**overrides: Any) -> CertificateSnapshot:
-    years = tuple(
-        YearSummary(y, Decimal(24), Decimal(70), Decimal(94), y != 2021) for y in range(2019, 2024)
-    )
+    years = tuple(YearSummary(y, Decimal(24), Decimal(70), Decimal(94), y != 2021) for y in range(2019, 2024))
     fields: dict[str, Any] = {
         "kind": "completion_proof",
         "holder_name": "张伟",

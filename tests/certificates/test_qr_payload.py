@@ -120,9 +120,7 @@ def test_garbage_is_tampered(text, issuer):
 def test_multi_year_span(issuer, fields):
     key, kid = issuer
     span = qp.QrFields(**{**fields.__dict__, "year_from": 2019, "year_to": 2023})
-    decoded, status = qp.decode_and_verify(
-        qp.encode_payload(span, key, kid), {kid: key.public_key()}
-    )
+    decoded, status = qp.decode_and_verify(qp.encode_payload(span, key, kid), {kid: key.public_key()})
     assert status == "genuine" and decoded is not None and decoded.years == "2019-2023"
 
 

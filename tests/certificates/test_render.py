@@ -114,18 +114,14 @@ def test_qr_modules_are_drawn_where_segno_puts_them(tmp_path):
     from cecert.certificates.pdf import render as render_mod
 
     path = tmp_path / "qr.pdf"
-    path.write_bytes(
-        render_certificate_pdf(annual_snapshot(), seal=build_seal(ZHENGZHOU), qr_content=QR)
-    )
+    path.write_bytes(render_certificate_pdf(annual_snapshot(), seal=build_seal(ZHENGZHOU), qr_content=QR))
     dpi = 300
     run_tool("pdftoppm", "-r", str(dpi), "-gray", "-png", str(path), str(tmp_path / "p"))
     image = Image.open(next(tmp_path.glob("p*.png"))).convert("L")
     mm = 72 / 25.4
     size, x0 = 36 * mm, render_mod._MARGIN
     y0 = render_mod._MARGIN + 14 * mm  # bottom of the QR box, PDF coordinates
-    matrix = segno.make(
-        QR, error="m", micro=False, mask=render_mod._QR_MASK, boost_error=False
-    ).matrix
+    matrix = segno.make(QR, error="m", micro=False, mask=render_mod._QR_MASK, boost_error=False).matrix
     n = len(matrix)
     module = size / (n + 4)
     scale = dpi / 72

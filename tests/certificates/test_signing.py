@@ -62,16 +62,12 @@ def independent_check(pdf: bytes, root_cert: x509.Certificate) -> bool:
         attrs = {a["type"].native: a["values"][0] for a in signer_info["signed_attrs"]}
         if attrs["message_digest"].native != hashlib.sha256(signed_bytes).digest():
             return False
-        certs = [
-            x509.load_der_x509_certificate(c.chosen.dump()) for c in signed_data["certificates"]
-        ]
+        certs = [x509.load_der_x509_certificate(c.chosen.dump()) for c in signed_data["certificates"]]
         serial = signer_info["sid"].chosen["serial_number"].native
         signer_cert = next(c for c in certs if c.serial_number == serial)
         # Signed attributes are signed as an explicit SET OF (tag 0x31), not [0].
         signed_attrs = b"\x31" + signer_info["signed_attrs"].dump()[1:]
-        signer_cert.public_key().verify(
-            signer_info["signature"].native, signed_attrs, ec.ECDSA(hashes.SHA256())
-        )
+        signer_cert.public_key().verify(signer_info["signature"].native, signed_attrs, ec.ECDSA(hashes.SHA256()))
         signer_cert.verify_directly_issued_by(root_cert)
         return True
     except Exception:
@@ -180,9 +176,7 @@ def test_forged_root_is_untrusted(root, forger):
 
 
 def test_unsigned(root, zhengzhou):
-    pdf = render_certificate_pdf(
-        annual_snapshot(), seal=build_seal(zhengzhou.department_name), qr_content="x"
-    )
+    pdf = render_certificate_pdf(annual_snapshot(), seal=build_seal(zhengzhou.department_name), qr_content="x")
     assert verify_pdf(pdf, trust_roots=[root[1]]).status == "unsigned"
 
 
@@ -232,9 +226,7 @@ def test_qr_payload_in_render_is_signed_by_department(zhengzhou):
 
     snapshot = annual_snapshot()
     payload = encode_payload(qr_fields_for(snapshot), zhengzhou.sm2_key, zhengzhou.sm2_key_id)
-    fields, status = decode_and_verify(
-        payload, {zhengzhou.sm2_key_id: zhengzhou.sm2_key.public_key()}
-    )
+    fields, status = decode_and_verify(payload, {zhengzhou.sm2_key_id: zhengzhou.sm2_key.public_key()})
     assert status == "genuine" and fields is not None
     assert fields.masked_name == "欧**娜" and fields.total_hours == "90"
 
@@ -242,9 +234,7 @@ def test_qr_payload_in_render_is_signed_by_department(zhengzhou):
 def test_version_bump_keeps_signing(zhengzhou, root):
     snapshot = replace(annual_snapshot(), version=2, replaces_serial="HA2024-0000012344")
     pdf = sign_pdf(
-        render_certificate_pdf(
-            snapshot, seal=build_seal(zhengzhou.department_name), qr_content="x"
-        ),
+        render_certificate_pdf(snapshot, seal=build_seal(zhengzhou.department_name), qr_content="x"),
         key=zhengzhou.key,
         cert=zhengzhou.cert,
         chain=zhengzhou.chain,

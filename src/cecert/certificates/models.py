@@ -34,9 +34,7 @@ class PlatformRoot(models.Model):
 
     class Meta:
         verbose_name = _("平台根证书")
-        constraints = [
-            models.UniqueConstraint(fields=["active"], condition=Q(active=True), name="one_active_root")
-        ]
+        constraints = [models.UniqueConstraint(fields=["active"], condition=Q(active=True), name="one_active_root")]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.key_id})"
@@ -119,9 +117,7 @@ class Certificate(models.Model):
     version = models.PositiveSmallIntegerField(default=1)
     snapshot = models.JSONField()
     content_digest = models.CharField(max_length=64)  # of the snapshot's content (idempotency)
-    issuer = models.ForeignKey(
-        Organisation, verbose_name=_("发证部门"), on_delete=models.PROTECT, related_name="+"
-    )
+    issuer = models.ForeignKey(Organisation, verbose_name=_("发证部门"), on_delete=models.PROTECT, related_name="+")
     signing_key = models.ForeignKey(SigningKey, on_delete=models.PROTECT, related_name="certificates")
     issued_at = models.DateTimeField(_("发证时间"))
     issued_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -134,9 +130,7 @@ class Certificate(models.Model):
     revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
     revocation_reason = models.TextField(_("撤销原因"), blank=True)
     revoked_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    replaces = models.OneToOneField(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaced_by"
-    )
+    replaces = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaced_by")
 
     objects = CertificateQuerySet.as_manager()
 
@@ -153,9 +147,7 @@ class Certificate(models.Model):
                 name="one_valid_certificate",
             ),
             models.CheckConstraint(condition=Q(year_to__gte=models.F("year_from")), name="certificate_years"),
-            models.CheckConstraint(
-                condition=Q(status="valid") | Q(revoked_at__isnull=False), name="revoked_has_time"
-            ),
+            models.CheckConstraint(condition=Q(status="valid") | Q(revoked_at__isnull=False), name="revoked_has_time"),
         ]
         indexes = [models.Index(fields=["issuer", "year_from", "kind"])]
 
@@ -186,6 +178,9 @@ class SerialCounter(models.Model):
 
     prefix = models.CharField(max_length=16, primary_key=True)
     last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.prefix}{self.last:07d}"
 
 
 class BatchStatus(models.TextChoices):

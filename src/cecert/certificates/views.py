@@ -47,23 +47,29 @@ def certificate_list(request: HttpRequest) -> HttpResponse:
     if number:
         qs = qs.filter(person__certificate_number=number)
     own = Person.objects.filter(user=user).first()
-    return render(request, "certificates/list.html", {
-        "certificates": qs[:200],
-        "number": number,
-        "departments": issuance.issuing_departments_of(user),
-        "own_person": own,
-        "proof_people": _proof_people(user),
-        "batches": CertificateBatch.objects.filter(
-            department__in=issuance.issuing_departments_of(user)).select_related("department")[:10],
-    })
+    return render(
+        request,
+        "certificates/list.html",
+        {
+            "certificates": qs[:200],
+            "number": number,
+            "departments": issuance.issuing_departments_of(user),
+            "own_person": own,
+            "proof_people": _proof_people(user),
+            "batches": CertificateBatch.objects.filter(
+                department__in=issuance.issuing_departments_of(user)
+            ).select_related("department")[:10],
+        },
+    )
 
 
 def _proof_people(user: User) -> list[Person]:
     people = list(Person.objects.filter(user=user))
     admin_of = user.organisations_for(Role.EMPLOYER_ADMIN)
     if admin_of:
-        people += list(Person.objects.filter(employer__in=admin_of, certificate_number__isnull=False)
-                       .order_by("name")[:500])
+        people += list(
+            Person.objects.filter(employer__in=admin_of, certificate_number__isnull=False).order_by("name")[:500]
+        )
     return people
 
 
@@ -71,13 +77,17 @@ def _proof_people(user: User) -> list[Person]:
 def certificate_detail(request: HttpRequest, verification_id: uuid.UUID) -> HttpResponse:
     certificate = _visible(request, verification_id)
     user = _user(request)
-    return render(request, "certificates/detail.html", {
-        "c": certificate,
-        "view": verification.public_view(certificate),
-        "snapshot": certificate.snapshot,
-        "may_revoke": certificate.status == CertificateStatus.VALID and any(
-            o.pk == certificate.issuer_id for o in issuance.issuing_departments_of(user)),
-    })
+    return render(
+        request,
+        "certificates/detail.html",
+        {
+            "c": certificate,
+            "view": verification.public_view(certificate),
+            "snapshot": certificate.snapshot,
+            "may_revoke": certificate.status == CertificateStatus.VALID
+            and any(o.pk == certificate.issuer_id for o in issuance.issuing_departments_of(user)),
+        },
+    )
 
 
 @login_required
@@ -181,7 +191,8 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     batch = get_object_or_404(
         CertificateBatch.objects.select_related("department"),
-        pk=pk, department__in=issuance.issuing_departments_of(user),
+        pk=pk,
+        department__in=issuance.issuing_departments_of(user),
     )
     template = "certificates/_batch_progress.html" if request.headers.get("HX-Request") else "certificates/batch.html"
     return render(request, template, {"batch": batch})
@@ -199,11 +210,15 @@ def _limited(request: HttpRequest) -> HttpResponse | None:
 
 
 def _result(request: HttpRequest, result: verification.Verification, how: str) -> HttpResponse:
-    return render(request, "certificates/verify.html", {
-        "result": result,
-        "views": [verification.public_view(c) for c in result.certificates],
-        "how": how,
-    })
+    return render(
+        request,
+        "certificates/verify.html",
+        {
+            "result": result,
+            "views": [verification.public_view(c) for c in result.certificates],
+            "how": how,
+        },
+    )
 
 
 @cache_control(no_store=True)
@@ -251,5 +266,6 @@ def keys_json(request: HttpRequest) -> JsonResponse:
 
 
 def keys_page(request: HttpRequest) -> HttpResponse:
-    return render(request, "certificates/keys.html", {"published": published_keys(),
-                                                       "json_url": reverse("verify:keys_json")})
+    return render(
+        request, "certificates/keys.html", {"published": published_keys(), "json_url": reverse("verify:keys_json")}
+    )

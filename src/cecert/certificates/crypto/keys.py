@@ -48,9 +48,7 @@ def _years_later(start: dt.datetime, years: int) -> dt.datetime:
         return start.replace(year=start.year + years, day=28)
 
 
-def create_root_ca(
-    common_name: str, *, valid_years: int = 20
-) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+def create_root_ca(common_name: str, *, valid_years: int = 20) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
     """Create the platform root: a self-signed P-256 CA allowed to certify only end entities."""
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name(
@@ -88,9 +86,7 @@ def create_root_ca(
             critical=True,
         )
         .add_extension(ski, critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), critical=False
-        )
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), critical=False)
         .sign(key, hashes.SHA256())
     )
     return key, cert
@@ -163,9 +159,7 @@ def public_key_id(spki_der: bytes) -> str:
 
 def key_id(cert: x509.Certificate) -> str:
     """Short stable id of the certificate's public key (survives re-issuing the certificate)."""
-    spki = cert.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
+    spki = cert.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     return public_key_id(spki)
 
 
@@ -208,9 +202,7 @@ def load_private_key(pem: bytes, passphrase: bytes) -> Any:
 
         return ts_serialization.load_pem_private_key(pem, password=passphrase)
     except Exception as exc:
-        raise KeyDecryptionError(
-            "could not decrypt private key (wrong passphrase or corrupt data)"
-        ) from exc
+        raise KeyDecryptionError("could not decrypt private key (wrong passphrase or corrupt data)") from exc
 
 
 def _is_tongsuo_key(key: Any) -> bool:

@@ -160,9 +160,7 @@ def _parse_body(raw: bytes) -> QrFields:
     )
 
 
-def decode_and_verify(
-    text: str, public_keys_by_id: dict[str, Any]
-) -> tuple[QrFields | None, QrStatus]:
+def decode_and_verify(text: str, public_keys_by_id: dict[str, Any]) -> tuple[QrFields | None, QrStatus]:
     """Check a scanned payload against the published SM2 issuer keys (current and retired).
 
     Returns ``(fields, "genuine")``; ``(fields_or_None, "unknown_key")`` when the

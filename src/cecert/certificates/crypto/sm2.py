@@ -72,9 +72,7 @@ def _der_to_raw(der: bytes) -> bytes:
 def _raw_to_der(raw: bytes) -> bytes:
     from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
-    return encode_dss_signature(
-        int.from_bytes(raw[:_COORD], "big"), int.from_bytes(raw[_COORD:], "big")
-    )
+    return encode_dss_signature(int.from_bytes(raw[:_COORD], "big"), int.from_bytes(raw[_COORD:], "big"))
 
 
 def sm2_sign(private_key: Sm2PrivateKey, data: bytes) -> bytes:
@@ -100,9 +98,7 @@ def sm2_public_key_to_hex(public_key: Sm2PublicKey) -> str:
     from tongsuopy.crypto import serialization
 
     return bytes(
-        public_key.public_bytes(
-            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
-        )
+        public_key.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
     ).hex()
 
 
@@ -119,11 +115,7 @@ def sm2_public_key_to_pem(public_key: Sm2PublicKey) -> bytes:
     """SubjectPublicKeyInfo PEM (id-ecPublicKey with the SM2 curve OID 1.2.156.10197.1.301)."""
     from tongsuopy.crypto import serialization
 
-    return bytes(
-        public_key.public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-    )
+    return bytes(public_key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
 
 
 def sm2_public_key_from_pem(pem: bytes) -> Sm2PublicKey:
@@ -136,9 +128,5 @@ def sm2_key_id(public_key: Sm2PublicKey) -> str:
     """Short stable id (same scheme as :func:`keys.key_id`: SHA-256 of the SPKI DER, 16 hex)."""
     from tongsuopy.crypto import serialization
 
-    spki = bytes(
-        public_key.public_bytes(
-            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-    )
+    spki = bytes(public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo))
     return public_key_id(spki)

@@ -147,25 +147,36 @@ def _content(person: Person, kind: str, years: list[sources.YearStatus], issuer:
         "employer": {"id": employer.pk, "name": employer.name},
         "year_from": years[0].year,
         "year_to": years[-1].year,
-        "hours": {"public": _hours(public), "professional": _hours(professional),
-                  "total": _hours(public + professional)},
+        "hours": {
+            "public": _hours(public),
+            "professional": _hours(professional),
+            "total": _hours(public + professional),
+        },
         "met": all(y.met for y in years),
         "issuer": {"id": issuer.pk, "name": issuer.name, "region_code": issuer.region.code},
     }
     if kind == CertificateKind.ANNUAL:
         y = years[0]
         content["records"] = [
-            {"id": r.id, "title": r.title, "record_type": r.record_type, "subject": r.subject,
-             "hours": _hours(r.hours)}
+            {"id": r.id, "title": r.title, "record_type": r.record_type, "subject": r.subject, "hours": _hours(r.hours)}
             for r in y.records
         ]
-        content["required"] = {"total": _hours(y.required_total), "public": _hours(y.required_public),
-                               "professional": _hours(y.required_professional)}
+        content["required"] = {
+            "total": _hours(y.required_total),
+            "public": _hours(y.required_public),
+            "professional": _hours(y.required_professional),
+        }
     else:
         content["years"] = [
-            {"year": y.year, "public": _hours(y.public_hours), "professional": _hours(y.professional_hours),
-             "total": _hours(y.total_hours), "met": y.met, "record_ids": y.record_ids,
-             "required": _hours(y.required_total)}
+            {
+                "year": y.year,
+                "public": _hours(y.public_hours),
+                "professional": _hours(y.professional_hours),
+                "total": _hours(y.total_hours),
+                "met": y.met,
+                "record_ids": y.record_ids,
+                "required": _hours(y.required_total),
+            }
             for y in years
         ]
     return content
@@ -193,8 +204,15 @@ class _Draft:
 
 
 def _new_certificate(
-    draft: _Draft, *, serial: str, key: SigningKey, version: int, replaces: Certificate | None,
-    by: User | None, now: Any, batch: CertificateBatch | None = None,
+    draft: _Draft,
+    *,
+    serial: str,
+    key: SigningKey,
+    version: int,
+    replaces: Certificate | None,
+    by: User | None,
+    now: Any,
+    batch: CertificateBatch | None = None,
 ) -> Certificate:
     content = draft.content
     snapshot = {
@@ -225,8 +243,14 @@ def _new_certificate(
     )
 
 
-def _issue(person: Person, kind: str, years: list[sources.YearStatus], *, by: User | None,
-           reason_if_changed: str = REASON_CHANGED) -> Certificate:
+def _issue(
+    person: Person,
+    kind: str,
+    years: list[sources.YearStatus],
+    *,
+    by: User | None,
+    reason_if_changed: str = REASON_CHANGED,
+) -> Certificate:
     """Idempotent issue of one certificate for ``person``; caller holds the transaction and the lock."""
     issuer = issuer_for(person)
     content = _content(person, kind, years, issuer)
@@ -242,26 +266,43 @@ def _issue(person: Person, kind: str, years: list[sources.YearStatus], *, by: Us
     if existing is not None:
         _revoke(existing, reason_if_changed, by=by)
     key = current_key(issuer)
-    last = Certificate.objects.filter(person=person, kind=kind, year_from=year_from, year_to=year_to).aggregate(
-        v=Max("version"))["v"] or 0
-    serial = allocate_serials(_serial_prefix(kind, year_from if kind == CertificateKind.ANNUAL
-                                             else timezone.localdate().year, issuer), 1)[0]
-    certificate = _new_certificate(draft, serial=serial, key=key, version=last + 1, replaces=existing,
-                                   by=by, now=timezone.now())
+    last = (
+        Certificate.objects.filter(person=person, kind=kind, year_from=year_from, year_to=year_to).aggregate(
+            v=Max("version")
+        )["v"]
+        or 0
+    )
+    serial = allocate_serials(
+        _serial_prefix(kind, year_from if kind == CertificateKind.ANNUAL else timezone.localdate().year, issuer), 1
+    )[0]
+    certificate = _new_certificate(
+        draft, serial=serial, key=key, version=last + 1, replaces=existing, by=by, now=timezone.now()
+    )
     certificate.save()
     record(
         "certificates.reissued" if existing is not None else "certificates.issued",
-        actor=by, obj=certificate,
+        actor=by,
+        obj=certificate,
         before={"replaces": existing.serial} if existing is not None else None,
-        after={"serial": certificate.serial, "version": certificate.version, "person": person.pk,
-               "kind": kind, "years": [year_from, year_to], "issuer": issuer.pk, "key_id": key.key_id},
+        after={
+            "serial": certificate.serial,
+            "version": certificate.version,
+            "person": person.pk,
+            "kind": kind,
+            "years": [year_from, year_to],
+            "issuer": issuer.pk,
+            "key_id": key.key_id,
+        },
     )
     return certificate
 
 
 def _locked_person(person: Person) -> Person:
-    return Person.objects.select_for_update().select_related(
-        "employer", "employer__region", "employer__industry").get(pk=person.pk)
+    return (
+        Person.objects.select_for_update()
+        .select_related("employer", "employer__region", "employer__industry")
+        .get(pk=person.pk)
+    )
 
 
 def issue_annual_certificate(person: Person, year: int, *, by: User | None) -> Certificate:
@@ -324,8 +365,14 @@ def _revoke(certificate: Certificate, reason: str, *, by: User | None) -> Certif
     certificate.revocation_reason = reason
     certificate.revoked_by = by if by is not None and by.pk else None
     certificate.save(update_fields=["status", "revoked_at", "revocation_reason", "revoked_by"])
-    record("certificates.revoked", actor=by, obj=certificate, before={"status": "valid"},
-           after={"status": "revoked", "serial": certificate.serial}, reason=reason)
+    record(
+        "certificates.revoked",
+        actor=by,
+        obj=certificate,
+        before={"status": "valid"},
+        after={"status": "revoked", "serial": certificate.serial},
+        reason=reason,
+    )
     return certificate
 
 
@@ -355,8 +402,7 @@ def reissue_certificate(certificate: Certificate, reason: str, *, by: User | Non
         if locked.status != CertificateStatus.VALID:
             return getattr(locked, "replaced_by", None)
         person = _locked_person(locked.person)
-        years = [sources.certified_year(person, y)
-                 for y in range(locked.year_from, locked.year_to + 1)]
+        years = [sources.certified_year(person, y) for y in range(locked.year_from, locked.year_to + 1)]
         if not any(y.records for y in years):
             _revoke(locked, reason, by=by)
             return None
@@ -370,26 +416,50 @@ def reissue_certificate(certificate: Certificate, reason: str, *, by: User | Non
 def _reissue_same(old: Certificate, *, by: User | None) -> Certificate:
     issuer = issuer_for(old.person)
     key = current_key(issuer)
-    content = {k: v for k, v in old.snapshot.items() if k not in
-               ("serial", "version", "replaces_serial", "issue_date", "status_at_issue", "key_id", "sm2_key_id")}
-    serial = allocate_serials(_serial_prefix(old.kind, old.year_from if old.kind == CertificateKind.ANNUAL
-                                             else timezone.localdate().year, issuer), 1)[0]
-    new = _new_certificate(_Draft(old.person, content, old.content_digest), serial=serial, key=key,
-                           version=old.version + 1, replaces=old, by=by, now=timezone.now())
+    content = {
+        k: v
+        for k, v in old.snapshot.items()
+        if k not in ("serial", "version", "replaces_serial", "issue_date", "status_at_issue", "key_id", "sm2_key_id")
+    }
+    serial = allocate_serials(
+        _serial_prefix(
+            old.kind, old.year_from if old.kind == CertificateKind.ANNUAL else timezone.localdate().year, issuer
+        ),
+        1,
+    )[0]
+    new = _new_certificate(
+        _Draft(old.person, content, old.content_digest),
+        serial=serial,
+        key=key,
+        version=old.version + 1,
+        replaces=old,
+        by=by,
+        now=timezone.now(),
+    )
     new.save()
-    record("certificates.reissued", actor=by, obj=new, before={"replaces": old.serial},
-           after={"serial": new.serial, "version": new.version})
+    record(
+        "certificates.reissued",
+        actor=by,
+        obj=new,
+        before={"replaces": old.serial},
+        after={"serial": new.serial, "version": new.version},
+    )
     return new
 
 
-def reissue_after_overturn(overturned: sources.OverturnedRecord, *, reason: str = "",
-                           by: User | None = None) -> list[Certificate]:
+def reissue_after_overturn(
+    overturned: sources.OverturnedRecord, *, reason: str = "", by: User | None = None
+) -> list[Certificate]:
     """Revoke every valid certificate that relied on an overturned record and issue its successor."""
     reason = f"{REASON_OVERTURNED}：{reason}" if reason else REASON_OVERTURNED
     affected = [
-        c for c in Certificate.objects.filter(
-            person_id=overturned.person_id, status=CertificateStatus.VALID,
-            year_from__lte=overturned.year, year_to__gte=overturned.year)
+        c
+        for c in Certificate.objects.filter(
+            person_id=overturned.person_id,
+            status=CertificateStatus.VALID,
+            year_from__lte=overturned.year,
+            year_to__gte=overturned.year,
+        )
         if overturned.id in relied_record_ids(c)
     ]
     replacements: list[Certificate] = []
@@ -406,8 +476,9 @@ def reissue_after_overturn(overturned: sources.OverturnedRecord, *, reason: str 
 def batch_people(department: Organisation, year: int) -> Any:
     """People the department issues for who have certified records in ``year``."""
     return (
-        Person.objects.filter(issued_people(department), state=RegistrationState.APPROVED,
-                              certificate_number__isnull=False)
+        Person.objects.filter(
+            issued_people(department), state=RegistrationState.APPROVED, certificate_number__isnull=False
+        )
         .filter(pk__in=sources.people_with_certified_records(year))
         .order_by("pk")
     )
@@ -423,8 +494,9 @@ def start_batch(department: Organisation, year: int, *, by: User | None) -> Cert
     return batch
 
 
-def issue_annual_batch(batch: CertificateBatch, *, chunk_size: int = 2000,
-                       progress: Callable[[CertificateBatch], None] | None = None) -> CertificateBatch:
+def issue_annual_batch(
+    batch: CertificateBatch, *, chunk_size: int = 2000, progress: Callable[[CertificateBatch], None] | None = None
+) -> CertificateBatch:
     """Issue the batch's certificates, one transaction per chunk; safe to run again after an interruption.
 
     People whose valid certificate is unchanged are counted ``unchanged``
@@ -433,18 +505,21 @@ def issue_annual_batch(batch: CertificateBatch, *, chunk_size: int = 2000,
     department, year = batch.department, batch.year
     people_ids = list(batch_people(department, year).values_list("pk", flat=True))
     CertificateBatch.objects.filter(pk=batch.pk).update(
-        status=BatchStatus.RUNNING, total=len(people_ids), issued=0, unchanged=0, skipped=0, error="")
+        status=BatchStatus.RUNNING, total=len(people_ids), issued=0, unchanged=0, skipped=0, error=""
+    )
     batch.refresh_from_db()
     key = current_key(department)
     try:
         for start in range(0, len(people_ids), chunk_size):
-            issued, unchanged, skipped = _issue_chunk(batch, department, key, year,
-                                                      people_ids[start : start + chunk_size])
+            issued, unchanged, skipped = _issue_chunk(
+                batch, department, key, year, people_ids[start : start + chunk_size]
+            )
             batch.issued += issued
             batch.unchanged += unchanged
             batch.skipped += skipped
             CertificateBatch.objects.filter(pk=batch.pk).update(
-                issued=batch.issued, unchanged=batch.unchanged, skipped=batch.skipped)
+                issued=batch.issued, unchanged=batch.unchanged, skipped=batch.skipped
+            )
             if progress is not None:
                 progress(batch)
     except Exception as exc:
@@ -453,20 +528,27 @@ def issue_annual_batch(batch: CertificateBatch, *, chunk_size: int = 2000,
     now = timezone.now()
     CertificateBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.DONE, finished_at=now)
     batch.refresh_from_db()
-    record("certificates.batch_done", actor=batch.requested_by, obj=batch,
-           after={"issued": batch.issued, "unchanged": batch.unchanged, "skipped": batch.skipped})
+    record(
+        "certificates.batch_done",
+        actor=batch.requested_by,
+        obj=batch,
+        after={"issued": batch.issued, "unchanged": batch.unchanged, "skipped": batch.skipped},
+    )
     return batch
 
 
-def _issue_chunk(batch: CertificateBatch, department: Organisation, key: SigningKey, year: int,
-                 ids: list[int]) -> tuple[int, int, int]:
-    people = list(Person.objects.filter(pk__in=ids).select_related("employer", "employer__region",
-                                                                   "employer__industry"))
+def _issue_chunk(
+    batch: CertificateBatch, department: Organisation, key: SigningKey, year: int, ids: list[int]
+) -> tuple[int, int, int]:
+    people = list(
+        Person.objects.filter(pk__in=ids).select_related("employer", "employer__region", "employer__industry")
+    )
     statuses = sources.certified_years(people, year)
     existing = {
-        c.person_id: c for c in Certificate.objects.filter(
-            person_id__in=ids, kind=CertificateKind.ANNUAL, year_from=year, year_to=year,
-            status=CertificateStatus.VALID).only("id", "person_id", "content_digest", "version", "serial")
+        c.person_id: c
+        for c in Certificate.objects.filter(
+            person_id__in=ids, kind=CertificateKind.ANNUAL, year_from=year, year_to=year, status=CertificateStatus.VALID
+        ).only("id", "person_id", "content_digest", "version", "serial")
     }
     drafts: list[_Draft] = []
     changed: list[Person] = []
@@ -492,14 +574,19 @@ def _issue_chunk(batch: CertificateBatch, department: Organisation, key: Signing
                 serials = allocate_serials(_serial_prefix(CertificateKind.ANNUAL, year, department), len(drafts))
                 now = timezone.now()
                 certificates = [
-                    _new_certificate(d, serial=s, key=key, version=1, replaces=None, by=batch.requested_by,
-                                     now=now, batch=batch)
+                    _new_certificate(
+                        d, serial=s, key=key, version=1, replaces=None, by=batch.requested_by, now=now, batch=batch
+                    )
                     for d, s in zip(drafts, serials, strict=True)
                 ]
                 # version 1 only when no earlier (revoked) version exists; rare, so fix up after.
                 Certificate.objects.bulk_create(certificates, batch_size=1000)
-                record("certificates.batch_issued", actor=batch.requested_by, obj=batch,
-                       after={"count": len(certificates), "first": serials[0], "last": serials[-1]})
+                record(
+                    "certificates.batch_issued",
+                    actor=batch.requested_by,
+                    obj=batch,
+                    after={"count": len(certificates), "first": serials[0], "last": serials[-1]},
+                )
             issued += len(drafts)
         except IntegrityError:
             # Someone issued some of these meanwhile (or an old revoked version exists):

@@ -57,8 +57,9 @@ def to_render_snapshot(certificate: Certificate) -> CertificateSnapshot:
             for r in s.get("records", [])
         ),
         years=tuple(
-            YearSummary(y["year"], Decimal(y["public"]), Decimal(y["professional"]), Decimal(y["total"]),
-                        bool(y["met"]))
+            YearSummary(
+                y["year"], Decimal(y["public"]), Decimal(y["professional"]), Decimal(y["total"]), bool(y["met"])
+            )
             for y in s.get("years", [])
         ),
         required_hours=Decimal(required.get("total", 90)),

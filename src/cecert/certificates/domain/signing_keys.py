@@ -108,9 +108,7 @@ def create_department_key(department: Organisation, *, by: Any = None) -> Signin
         raise DomainError("root", "根私钥不在本系统中，请导入部门密钥", "root key is offline: import keys")
     root_key = crypto_keys.load_private_key(root.private_key_encrypted.encode(), _passphrase())
     root_cert = x509.load_pem_x509_certificate(root.certificate_pem.encode())
-    key, cert = crypto_keys.create_department_certificate(
-        root_key, root_cert, department.name, department.region.code
-    )
+    key, cert = crypto_keys.create_department_certificate(root_key, root_cert, department.name, department.region.code)
     sm2_key = sm2.generate_sm2_key()
     return _store_key(department, root, key, cert, sm2_key, by=by)
 
@@ -132,12 +130,15 @@ def import_department_key(
     try:
         cert.verify_directly_issued_by(root_cert)
     except Exception as exc:
-        raise DomainError("certificate", "证书不是由平台根证书签发", "certificate not issued by the platform root") from exc
+        raise DomainError(
+            "certificate", "证书不是由平台根证书签发", "certificate not issued by the platform root"
+        ) from exc
     return _store_key(department, root, key, cert, sm2.generate_sm2_key(), by=by)
 
 
-def _store_key(department: Organisation, root: PlatformRoot, key: Any, cert: x509.Certificate,
-               sm2_key: Any, *, by: Any) -> SigningKey:
+def _store_key(
+    department: Organisation, root: PlatformRoot, key: Any, cert: x509.Certificate, sm2_key: Any, *, by: Any
+) -> SigningKey:
     with transaction.atomic():
         old = list(SigningKey.objects.select_for_update().filter(department=department, status=KeyStatus.CURRENT))
         for k in old:
@@ -155,7 +156,8 @@ def _store_key(department: Organisation, root: PlatformRoot, key: Any, cert: x50
         )
         record(
             "certificates.key_created" if not old else "certificates.key_rotated",
-            actor=by, obj=signing_key,
+            actor=by,
+            obj=signing_key,
             before={"retired": [k.key_id for k in old]} if old else None,
             after={"department": department.pk, "key_id": signing_key.key_id, "sm2_key_id": signing_key.sm2_key_id},
         )

@@ -59,30 +59,54 @@ def _label(record_type: str, form: str) -> str:
 
 
 ACTIVITY_LABELS = {
-    "training_base": "继续教育基地培训", "training": "培训、研修", "online_course": "网络学习",
-    "degree_course": "学历学位教育", "course_study": "课程进修", "conference": "学术会议",
-    "research_project": "课题研究", "book": "出版著作", "paper": "发表论文", "patent": "专利",
-    "award": "获奖", "qualification_exam": "资格考试", "endorsed_report": "调研报告",
-    "aid_assignment": "援派、挂职", "grassroots_service": "服务基层", "other": "其他",
+    "training_base": "继续教育基地培训",
+    "training": "培训、研修",
+    "online_course": "网络学习",
+    "degree_course": "学历学位教育",
+    "course_study": "课程进修",
+    "conference": "学术会议",
+    "research_project": "课题研究",
+    "book": "出版著作",
+    "paper": "发表论文",
+    "patent": "专利",
+    "award": "获奖",
+    "qualification_exam": "资格考试",
+    "endorsed_report": "调研报告",
+    "aid_assignment": "援派、挂职",
+    "grassroots_service": "服务基层",
+    "other": "其他",
 }
 _COLUMNS = ("id", "person_id", "title", "activity_type", "form", "subject", "hours")
 
 
 def _source(row: dict[str, Any]) -> SourceRecord:
-    return SourceRecord(id=row["id"], title=row["title"], record_type=_label(row["activity_type"], row["form"]),
-                        subject=row["subject"], hours=Decimal(row["hours"]))
+    return SourceRecord(
+        id=row["id"],
+        title=row["title"],
+        record_type=_label(row["activity_type"], row["form"]),
+        subject=row["subject"],
+        hours=Decimal(row["hours"]),
+    )
 
 
-def _summarise(person_id: int, year: int, rows: list[SourceRecord], required: tuple[Any, Any, Any],
-               met: bool, unit: str) -> YearStatus:
+def _summarise(
+    person_id: int, year: int, rows: list[SourceRecord], required: tuple[Any, Any, Any], met: bool, unit: str
+) -> YearStatus:
     public = sum((r.hours for r in rows if r.subject == PUBLIC), ZERO)
     professional = sum((r.hours for r in rows if r.subject == PROFESSIONAL), ZERO)
     total = sum((r.hours for r in rows), ZERO)
     return YearStatus(
-        person_id=person_id, year=year, records=tuple(rows),
-        public_hours=public, professional_hours=professional, total_hours=total,
-        required_total=Decimal(required[0] or 0), required_public=Decimal(required[1] or 0),
-        required_professional=Decimal(required[2] or 0), met=bool(met), unit=unit or "hour",
+        person_id=person_id,
+        year=year,
+        records=tuple(rows),
+        public_hours=public,
+        professional_hours=professional,
+        total_hours=total,
+        required_total=Decimal(required[0] or 0),
+        required_public=Decimal(required[1] or 0),
+        required_professional=Decimal(required[2] or 0),
+        met=bool(met),
+        unit=unit or "hour",
     )
 
 
@@ -114,7 +138,8 @@ def certified_years(people: Iterable[Person], year: int) -> dict[int, YearStatus
         for r in records.order_by("end_date", "pk").values(*_COLUMNS).iterator(chunk_size=5000):
             rows[r["person_id"]].append(_source(r))
         status = year_status(PersonModel.objects.filter(pk__in=ids), year).values_list(
-            "pk", "required_total", "required_public", "required_professional", "met", "unit")
+            "pk", "required_total", "required_public", "required_professional", "met", "unit"
+        )
         for pk, total, public, professional, met, unit in status:
             out[pk] = _summarise(pk, year, rows.get(pk, []), (total, public, professional), met, unit)
     return out

@@ -63,7 +63,7 @@ def public_view(c: Certificate) -> dict[str, Any]:
         "serial": c.serial,
         "verification_id": str(c.verification_id),
         "kind": c.kind,
-        "kind_label": CertificateKind(c.kind).label,
+        "kind_label": str(CertificateKind(c.kind).label),
         "status": _status_of(c),
         "holder_name": mask_name(s["holder_name"]),
         "masked_id": s["masked_id"],
@@ -166,7 +166,8 @@ def verify_pdf_upload(pdf_bytes: bytes) -> Verification:
         return Verification("not_found", detail="签名有效但登记簿中无此证书 / no such serial", checks=checks)
     if certificate.signing_key.key_id != result.signer_key_id:
         return Verification(
-            "tampered", detail="签章不是该证书发证部门的密钥 / not sealed by the issuing department's key",
+            "tampered",
+            detail="签章不是该证书发证部门的密钥 / not sealed by the issuing department's key",
             checks=checks,
         )
     return Verification(_status_of(certificate), (certificate,), checks=checks)

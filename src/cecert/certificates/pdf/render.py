@@ -200,9 +200,7 @@ def _paginate(n_rows: int, first_top: float, next_top: float) -> list[tuple[int,
             return pages
 
 
-def _draw_table(
-    c: Canvas, table: _Table, rows: Sequence[tuple[str, ...]], top: float, font: str
-) -> float:
+def _draw_table(c: Canvas, table: _Table, rows: Sequence[tuple[str, ...]], top: float, font: str) -> float:
     """Draw header + rows starting at ``top``; returns the y below the table."""
     width = _PAGE_W - 2 * _MARGIN
     xs = [_MARGIN]
@@ -350,9 +348,7 @@ def _draw_header(c: Canvas, snapshot: CertificateSnapshot, font: str) -> float:
     return y - 3 * _MM
 
 
-def _draw_footer(
-    c: Canvas, snapshot: CertificateSnapshot, seal: Seal, qr_content: str, font: str
-) -> None:
+def _draw_footer(c: Canvas, snapshot: CertificateSnapshot, seal: Seal, qr_content: str, font: str) -> None:
     top = _MARGIN + 8 * _MM + _FOOTER_H
     y = top - 8 * _MM
     c.setFillColorRGB(*_INK)
@@ -441,10 +437,7 @@ def render_certificate_pdf(snapshot: CertificateSnapshot, *, seal: Seal, qr_cont
     c.setTitle(f"{snapshot.title}（{snapshot.year_label}）— {snapshot.holder_name}")
     c.setAuthor(snapshot.issuer_name)
     c.setSubject(snapshot.serial)
-    c.setKeywords(
-        f"cecert; serial={snapshot.serial}; version={snapshot.version}; "
-        f"number={snapshot.certificate_number}"
-    )
+    c.setKeywords(f"cecert; serial={snapshot.serial}; version={snapshot.version}; number={snapshot.certificate_number}")
     c.setCreator("cecert")
 
     table = _table_for(snapshot)
@@ -462,9 +455,7 @@ def render_certificate_pdf(snapshot: CertificateSnapshot, *, seal: Seal, qr_cont
             _draw_footer(c, snapshot, seal, qr_content, font)
         c.setFont(font, 8)
         c.setFillColorRGB(0.45, 0.45, 0.48)
-        c.drawCentredString(
-            _PAGE_W / 2, 14 * _MM, f"序列号 {snapshot.serial}　第 {page_no} 页 共 {len(pages)} 页"
-        )
+        c.drawCentredString(_PAGE_W / 2, 14 * _MM, f"序列号 {snapshot.serial}　第 {page_no} 页 共 {len(pages)} 页")
     c.showPage()
     c.save()
     return buf.getvalue()

@@ -100,9 +100,7 @@ def render_and_sign(snapshot: CertificateSnapshot, material: DepartmentSigningMa
         )
     payload = encode_payload(qr_fields_for(snapshot), material.sm2_key, material.sm2_key_id)
     seal = build_seal(material.department_name, material.seal_subtitle)
-    pdf = render_certificate_pdf(
-        snapshot, seal=seal, qr_content=qr_content(material.verify_base_url, payload)
-    )
+    pdf = render_certificate_pdf(snapshot, seal=seal, qr_content=qr_content(material.verify_base_url, payload))
     signed = sign_pdf(
         pdf,
         key=material.key,

@@ -47,9 +47,7 @@ def _star_points(cx: float, cy: float, outer: float) -> list[float]:
 
 
 @functools.lru_cache(maxsize=256)
-def build_seal(
-    department_name: str, subtitle: str | None = DEFAULT_SUBTITLE, *, diameter_mm: float = 40.0
-) -> Seal:
+def build_seal(department_name: str, subtitle: str | None = DEFAULT_SUBTITLE, *, diameter_mm: float = 40.0) -> Seal:
     """Build (and cache) the seal drawing: name along the upper arc, star, subtitle."""
     from reportlab.graphics.shapes import Circle, Drawing, Group, Polygon, String, mmult, rotate
     from reportlab.graphics.shapes import translate as translate_m
@@ -87,9 +85,7 @@ def build_seal(
                 translate_m(r + baseline_r * math.cos(a), r + baseline_r * math.sin(a)),
                 rotate(angle - 90),
             )
-            glyph = String(
-                0, 0, ch, fontName=font, fontSize=font_size, fillColor=red, textAnchor="middle"
-            )
+            glyph = String(0, 0, ch, fontName=font, fontSize=font_size, fillColor=red, textAnchor="middle")
             drawing.add(Group(glyph, transform=transform))
 
     if subtitle:

@@ -105,9 +105,7 @@ def _cached_signer(
     cache_key = (
         cert.fingerprint(_SHA256).hex(),
         hashlib.sha256(
-            key.public_key().public_bytes(
-                serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-            )
+            key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
         ).hexdigest(),
     )
     cached = _signers.get(cache_key)
@@ -151,9 +149,7 @@ def _public_key_id(key: ec.EllipticCurvePrivateKey) -> str:
     from cecert.certificates.crypto.keys import public_key_id
 
     return public_key_id(
-        key.public_key().public_bytes(
-            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
+        key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     )
 
 
@@ -289,9 +285,7 @@ def verify_pdf(pdf_bytes: bytes, *, trust_roots: Iterable[x509.Certificate]) -> 
     if len(signatures) > 1:
         return PdfVerification("tampered", detail="additional signatures after the seal", **base)
     if not status.trusted:
-        return PdfVerification(
-            "untrusted", detail=f"signer not trusted: {status.trust_problem_indic}", **base
-        )
+        return PdfVerification("untrusted", detail=f"signer not trusted: {status.trust_problem_indic}", **base)
     return PdfVerification("genuine", detail=status.summary(), **base)
 
 

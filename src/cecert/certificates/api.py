@@ -1,0 +1,74 @@
+"""``/api/v1/certificates``: certificates within the caller's jurisdiction, and public verification.
+
+Anything outside the caller's jurisdiction answers 404. Verification needs no
+login and is rate-limited like the page.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema
+from ninja.security import django_auth
+
+from cecert.certificates.domain import verification
+from cecert.certificates.domain.rendering import certificate_pdf
+from cecert.certificates.domain.signing_keys import published_keys
+from cecert.certificates.models import Certificate
+from cecert.core.ratelimit import over_limit
+
+router = Router(tags=["certificates"])
+
+
+class VerifyIn(Schema):
+    number: str = ""
+    name: str = ""
+    qr: str = ""
+
+
+def _restricted(request: HttpRequest) -> Any:
+    return Certificate.objects.restrict(request.user).select_related("replaced_by")  # type: ignore[arg-type]
+
+
+@router.get("", auth=django_auth, summary="辖区内证书 / certificates in jurisdiction")
+def list_certificates(request: HttpRequest, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+    limit = max(1, min(limit, 500))
+    qs = _restricted(request).order_by("pk")[offset : offset + limit]
+    return [verification.public_view(c) | {"person_id": c.person_id} for c in qs]
+
+
+@router.post("/verify", auth=None, summary="证书查验（无需登录）/ public verification")
+def verify(request: HttpRequest, payload: VerifyIn) -> Any:
+    from ninja.responses import Response
+
+    if over_limit(request, "verify"):
+        return Response(
+            {"errors": [{"field": "", "message_zh": "查验过于频繁，请稍后再试", "message_en": "too many requests"}]},
+            status=429,
+        )
+    if payload.qr:
+        return verification.verify_qr(payload.qr[:4096]).as_dict()
+    return verification.verify_by_number(payload.number[:40], payload.name[:64]).as_dict()
+
+
+@router.get("/keys/published", auth=None, summary="发证部门公钥 / published issuer keys")
+def keys(request: HttpRequest) -> dict[str, Any]:
+    return published_keys()
+
+
+@router.get("/{verification_id}", auth=django_auth, summary="证书详情 / one certificate")
+def get_certificate(request: HttpRequest, verification_id: uuid.UUID) -> dict[str, Any]:
+    c = get_object_or_404(_restricted(request), verification_id=verification_id)
+    return verification.public_view(c) | {"person_id": c.person_id, "snapshot": c.snapshot}
+
+
+@router.get("/{verification_id}/pdf", auth=django_auth, summary="证书PDF / the sealed PDF")
+def get_certificate_pdf(request: HttpRequest, verification_id: uuid.UUID) -> HttpResponse:
+    c = get_object_or_404(_restricted(request), verification_id=verification_id)
+    rendered = certificate_pdf(c)
+    response = HttpResponse(rendered.content, content_type=rendered.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{rendered.filename}"'
+    return response

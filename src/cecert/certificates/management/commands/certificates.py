@@ -1,0 +1,92 @@
+"""``cecert certificates verify FILE.pdf | verify-qr PAYLOAD | issue``.
+
+``verify`` and ``verify-qr`` print JSON with ``status`` (genuine, revoked,
+tampered, not_found) and exit 0 only for genuine.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from cecert.accounts.models import Person
+from cecert.certificates.domain import issuance, verification
+from cecert.core.errors import DomainError
+from cecert.regions.models import Region
+
+
+class Command(BaseCommand):
+    help = "证书 / certificates: verify a PDF or QR payload, issue one or a batch"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        v = sub.add_parser("verify", help="查验证书PDF / verify a certificate PDF")
+        v.add_argument("file", type=Path)
+        q = sub.add_parser("verify-qr", help="查验二维码内容 / verify a QR payload")
+        q.add_argument("payload")
+        i = sub.add_parser("issue", help="发证 / issue one person's certificate or a region's batch")
+        who = i.add_mutually_exclusive_group(required=True)
+        who.add_argument("--person", help="证书管理号 / certificate number")
+        who.add_argument("--region", help="发证部门区划代码 / issuing region code (batch)")
+        i.add_argument("--year", type=int, required=True)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        action = options["action"]
+        if action == "verify":
+            path: Path = options["file"]
+            if not path.is_file():
+                raise CommandError(f"no such file: {path}")
+            self._report(verification.verify_pdf_upload(path.read_bytes()))
+        elif action == "verify-qr":
+            self._report(verification.verify_qr(options["payload"]))
+        else:
+            self._issue(options)
+
+    def _report(self, result: verification.Verification) -> None:
+        self.stdout.write(json.dumps(result.as_dict(), ensure_ascii=False, indent=1))
+        if not result.is_genuine:
+            sys.exit(1)
+
+    def _issue(self, options: dict[str, Any]) -> None:
+        year = options["year"]
+        try:
+            if options["person"]:
+                person = Person.objects.filter(certificate_number=options["person"]).first()
+                if person is None:
+                    raise CommandError("no person with that certificate number")
+                cert = issuance.issue_annual_certificate(person, year, by=None)
+                self.stdout.write(
+                    json.dumps(
+                        {"serial": cert.serial, "version": cert.version, "verification_id": str(cert.verification_id)}
+                    )
+                )
+                return
+            region = Region.objects.filter(code=options["region"]).first()
+            if region is None:
+                raise CommandError("unknown region")
+            from cecert.certificates.domain.signing_keys import issuing_department_for_region
+
+            department = issuing_department_for_region(region)
+            batch = issuance.start_batch(department, year, by=None)
+
+            def progress(b: Any) -> None:
+                self.stderr.write(f"{b.processed}/{b.total}")
+
+            batch = issuance.issue_annual_batch(batch, progress=progress)
+            self.stdout.write(
+                json.dumps(
+                    {
+                        "batch": batch.pk,
+                        "total": batch.total,
+                        "issued": batch.issued,
+                        "unchanged": batch.unchanged,
+                        "skipped": batch.skipped,
+                    }
+                )
+            )
+        except DomainError as exc:
+            raise CommandError(str(exc)) from exc

@@ -1,0 +1,171 @@
+"""Pages and API: holders, employers and officers in jurisdiction see certificates, others get 404."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from cecert.certificates.domain import issuance
+from cecert.certificates.domain.rendering import certificate_pdf, qr_payload
+from cecert.certificates.models import Certificate, CertificateBatch
+from tests.certificates.factories import YEAR, full_year
+from tests.factories import VISIBLE_PEOPLE, World, logged_in
+
+ALL_PEOPLE = ["emp_jinshui", "emp_zhongyuan", "emp_luoyang", "emp_gongyi", "emp_provincial"]
+
+
+@pytest.fixture
+def certified_world(world: World) -> World:
+    for key in ALL_PEOPLE:
+        full_year(world.people[key])
+    return world
+
+
+@pytest.fixture
+def certificates(certified_world: World) -> dict[str, Certificate]:
+    return {k: issuance.issue_annual_certificate(certified_world.people[k], YEAR, by=None) for k in ALL_PEOPLE}
+
+
+PAGES = ["/certificates/{id}/", "/certificates/{id}/pdf/", "/api/v1/certificates/{id}", "/api/v1/certificates/{id}/pdf"]
+
+
+@pytest.mark.parametrize("user_key", sorted(VISIBLE_PEOPLE))
+def test_every_page_and_endpoint_inside_200_outside_404(
+    certified_world: World, certificates: dict[str, Any], user_key: str
+) -> None:
+    client = logged_in(certified_world.users[user_key])
+    for person_key, cert in certificates.items():
+        expected = 200 if person_key in VISIBLE_PEOPLE[user_key] else 404
+        for page in PAGES:
+            response = client.get(page.format(id=cert.verification_id))
+            assert response.status_code == expected, (page, person_key)
+        revoke = client.post(f"/certificates/{cert.verification_id}/revoke/", {"reason": "x"})
+        may_revoke = (
+            expected == 200
+            and user_key
+            == {
+                "emp_jinshui": "hr_zhengzhou",
+                "emp_zhongyuan": "hr_zhengzhou",
+                "emp_luoyang": "hr_luoyang",
+                "emp_gongyi": "hr_gongyi",
+                "emp_provincial": "hr_province",
+            }[person_key]
+        )
+        assert revoke.status_code == (302 if may_revoke else 404)
+    listed = {c["serial"] for c in client.get("/api/v1/certificates").json()}
+    assert listed == {certificates[k].serial for k in VISIBLE_PEOPLE[user_key]}
+
+
+def test_anonymous_is_redirected_or_401(certificates: dict[str, Certificate]) -> None:
+    cert = certificates["emp_jinshui"]
+    client = Client()
+    assert client.get(f"/certificates/{cert.verification_id}/pdf/").status_code == 302
+    assert client.get(f"/api/v1/certificates/{cert.verification_id}").status_code == 401
+
+
+def test_holder_downloads_their_sealed_pdf(certified_world: World, certificates: dict[str, Certificate]) -> None:
+    cert = certificates["emp_jinshui"]
+    client = logged_in(certified_world.users["person_jinshui"])
+    page = client.get("/certificates/")
+    assert cert.serial in page.content.decode()
+    response = client.get(f"/certificates/{cert.verification_id}/pdf/")
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF-")
+    assert "attachment" in response["Content-Disposition"]
+
+
+def test_officer_issues_one_person_and_not_others(certified_world: World) -> None:
+    zz = logged_in(certified_world.users["hr_zhengzhou"])
+    own = certified_world.people["emp_jinshui"]
+    response = zz.post("/certificates/issue/", {"number": own.certificate_number, "year": YEAR})
+    assert response.status_code == 302
+    assert Certificate.objects.filter(person=own).count() == 1
+    for other in ("emp_luoyang", "emp_provincial"):
+        zz.post("/certificates/issue/", {"number": certified_world.people[other].certificate_number, "year": YEAR})
+        assert not Certificate.objects.filter(person=certified_world.people[other]).exists()
+    assert (
+        logged_in(certified_world.users["admin_emp_jinshui"])
+        .post("/certificates/issue/", {"number": own.certificate_number, "year": YEAR})
+        .status_code
+        == 404
+    )
+
+
+def test_batch_page_runs_the_task_and_shows_progress(certified_world: World) -> None:
+    client = logged_in(certified_world.users["hr_zhengzhou"])
+    response = client.post(
+        "/certificates/batches/", {"department": certified_world.orgs["hr_zhengzhou"].pk, "year": YEAR}
+    )
+    batch = CertificateBatch.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/certificates/batches/{batch.pk}/"
+    page = client.get(response["Location"]).content.decode()
+    assert 'data-status="done"' in page
+    assert (batch.status, batch.issued, batch.total) == ("done", 2, 2)
+    assert logged_in(certified_world.users["hr_luoyang"]).get(response["Location"]).status_code == 404
+    assert (
+        client.post(
+            "/certificates/batches/", {"department": certified_world.orgs["hr_luoyang"].pk, "year": YEAR}
+        ).status_code
+        == 404
+    )
+
+
+def test_proof_request_by_person(certified_world: World) -> None:
+    person = certified_world.people["emp_jinshui"]
+    client = logged_in(certified_world.users["person_jinshui"])
+    response = client.post("/certificates/proof/", {"person": person.pk, "year_from": YEAR, "year_to": YEAR})
+    assert response.status_code == 302
+    assert Certificate.objects.get(person=person).kind == "completion_proof"
+    outsider = logged_in(certified_world.users["admin_emp_luoyang"])
+    assert (
+        outsider.post("/certificates/proof/", {"person": person.pk, "year_from": YEAR, "year_to": YEAR}).status_code
+        == 404
+    )
+
+
+def _result(page: str) -> str:
+    return page[page.index('<section id="verify-result"') : page.index("</section>")]
+
+
+def test_public_verification_pages(certificates: dict[str, Certificate]) -> None:
+    cert = certificates["emp_jinshui"]
+    client = Client()
+    assert client.get("/verify/").status_code == 200
+    page = client.post("/verify/", {"number": cert.serial, "name": cert.person.name}).content.decode()
+    assert 'data-status="genuine"' in page and cert.issuer.name in page
+    page = client.get("/verify/qr", {"p": qr_payload(cert)}).content.decode()
+    assert 'data-status="genuine"' in page
+    upload = SimpleUploadedFile("c.pdf", certificate_pdf(cert).content, content_type="application/pdf")
+    page = client.post("/verify/upload", {"file": upload}).content.decode()
+    assert 'data-status="genuine"' in page
+    wrong = client.post("/verify/", {"number": cert.serial, "name": "李四"}).content.decode()
+    missing = client.post("/verify/", {"number": "2025-4101-7777777", "name": cert.person.name}).content.decode()
+    assert _result(wrong) == _result(missing) and 'data-status="not_found"' in _result(wrong)
+    api = client.post(
+        "/api/v1/certificates/verify",
+        {"number": cert.serial, "name": cert.person.name},
+        content_type="application/json",
+    )
+    assert api.json()["status"] == "genuine"
+
+
+def test_published_keys(certificates: dict[str, Certificate]) -> None:
+    data = Client().get("/verify/keys.json").json()
+    key_ids = {k["key_id"] for k in data["issuers"]}
+    assert {c.signing_key.key_id for c in certificates.values()} <= key_ids
+    assert all("PRIVATE" not in k["certificate_pem"] for k in data["issuers"])
+    assert Client().get("/verify/keys/").status_code == 200
+
+
+def test_verification_is_rate_limited(certificates: dict[str, Certificate], settings: Any) -> None:
+    settings.CECERT_RATE_LIMITS = {**settings.CECERT_RATE_LIMITS, "verify": (3, 60)}
+    client = Client()
+    codes = [client.post("/verify/", {"number": "2025-4101-0000001", "name": "x"}).status_code for _ in range(5)]
+    assert codes == [200, 200, 200, 429, 429]
+    api = client.post("/api/v1/certificates/verify", {"number": "x", "name": "y"}, content_type="application/json")
+    assert api.status_code == 429
+    other = Client(REMOTE_ADDR="10.0.0.9")
+    assert other.post("/verify/", {"number": "x", "name": "y"}).status_code == 200
