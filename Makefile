@@ -32,6 +32,7 @@ $(VENDOR)/htmx.js: package.json
 	npm install --no-audit --no-fund --silent
 	mkdir -p $(VENDOR)
 	cp node_modules/htmx.org/dist/htmx.js $(VENDOR)/htmx.js
+	cp node_modules/echarts/dist/echarts.js $(VENDOR)/echarts.js
 
 assets: $(VENDOR)/htmx.js
 

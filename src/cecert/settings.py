@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "cecert.records",
     "cecert.review",
     "cecert.certificates",
+    "cecert.reports",
 ]
 
 MIDDLEWARE = [

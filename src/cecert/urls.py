@@ -14,5 +14,6 @@ urlpatterns = [
     path("certificates/", include("cecert.certificates.urls")),
     path("verify/", include(verify_patterns)),
     path("hours/", include("cecert.crediting.urls")),
+    path("reports/", include("cecert.reports.urls")),
     path("api/v1/", api.urls),
 ]

@@ -16,6 +16,7 @@ from cecert.certificates.api import router as certificates_router
 from cecert.core.errors import DomainError
 from cecert.crediting.errors import bilingual_messages
 from cecert.records.api import router as records_router
+from cecert.reports.api import router as reports_router
 
 
 class CecertAPI(NinjaAPI):
@@ -62,3 +63,4 @@ api.add_router("/regions", regions_router)
 api.add_router("/people", people_router)
 api.add_router("/certificates", certificates_router)
 api.add_router("/records", records_router)
+api.add_router("/reports", reports_router)

@@ -1,0 +1,1 @@
+"""Report queries: jurisdiction scope, grouped year status, histories and title-evaluation checks."""

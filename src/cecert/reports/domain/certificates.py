@@ -1,0 +1,88 @@
+"""The certificates app, seen from reports: annual certificates and completion proofs of people.
+
+HOOK: reports only read ``cecert.certificates.models.Certificate``; when that
+app is not installed, these functions answer "no certificates" so reports keep
+working.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.urls import NoReverseMatch, reverse
+
+
+@dataclass(frozen=True)
+class CertificateInfo:
+    serial: str
+    kind: str
+    kind_label: str
+    year_from: int
+    year_to: int
+    version: int
+    status: str
+    status_label: str
+    url: str
+
+    @property
+    def is_valid(self) -> bool:
+        return self.status == "valid"
+
+
+def available() -> bool:
+    return apps.is_installed("cecert.certificates")
+
+
+def _info(cert: object) -> CertificateInfo:
+    try:
+        url = reverse("certificates:detail", args=[cert.verification_id])  # type: ignore[attr-defined]
+    except NoReverseMatch:
+        url = ""
+    return CertificateInfo(
+        serial=cert.serial,
+        kind=cert.kind,
+        kind_label=cert.get_kind_display(),  # type: ignore[attr-defined]
+        year_from=cert.year_from,
+        year_to=cert.year_to,
+        version=cert.version,  # type: ignore[attr-defined]
+        status=cert.status,
+        status_label=cert.get_status_display(),
+        url=url,  # type: ignore[attr-defined]
+    )
+
+
+def certificates_by_year(person_ids: Iterable[int]) -> dict[tuple[int, int], list[CertificateInfo]]:
+    """``{(person id, year): [annual certificates, every version]}`` (one query)."""
+    if not available():
+        return {}
+    from cecert.certificates.models import Certificate, CertificateKind
+
+    out: dict[tuple[int, int], list[CertificateInfo]] = defaultdict(list)
+    qs = Certificate.objects.filter(person_id__in=list(person_ids), kind=CertificateKind.ANNUAL).order_by(
+        "year_from", "-version"
+    )
+    for cert in qs:
+        out[(cert.person_id, cert.year_from)].append(_info(cert))
+    return dict(out)
+
+
+def completion_proofs(person_ids: Iterable[int], year_from: int, year_to: int) -> dict[int, list[CertificateInfo]]:
+    """Valid completion proofs covering ``year_from``–``year_to`` (and annual certificates are not)."""
+    if not available():
+        return {}
+    from cecert.certificates.models import Certificate, CertificateKind, CertificateStatus
+
+    out: dict[int, list[CertificateInfo]] = defaultdict(list)
+    qs = Certificate.objects.filter(
+        person_id__in=list(person_ids),
+        kind=CertificateKind.COMPLETION_PROOF,
+        status=CertificateStatus.VALID,
+        year_from__lte=year_from,
+        year_to__gte=year_to,
+    ).order_by("-issued_at")
+    for cert in qs:
+        out[cert.person_id].append(_info(cert))
+    return dict(out)

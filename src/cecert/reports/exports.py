@@ -1,0 +1,85 @@
+"""Excel exports: openpyxl write-only mode into a temporary file, streamed back, recorded in the audit trail.
+
+Write-only worksheets serialise each row as it is appended, so memory stays
+flat however many rows a jurisdiction has; the finished file is streamed from
+disk by ``FileResponse`` and removed when closed.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from typing import IO, TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from django.http import FileResponse
+
+from cecert.audit.domain import record as audit
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from cecert.accounts.models import User
+    from cecert.reports.tables import Table
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def write_xlsx(table: Table, out: IO[bytes]) -> int:
+    """Write ``table`` (title row, header row, data rows) to ``out``; returns the number of data rows."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_sheet_name(table.sheet or table.title))
+    bold = Font(bold=True)
+    title = WriteOnlyCell(sheet, value=table.title)
+    title.font = bold
+    sheet.append([title])
+    header = []
+    for text in table.headers:
+        cell = WriteOnlyCell(sheet, value=text)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    count = 0
+    for row in table.rows:
+        sheet.append(row)
+        count += 1
+    workbook.save(out)
+    return count
+
+
+def _sheet_name(title: str) -> str:
+    cleaned = "".join(c for c in title if c not in "[]:*?/\\")
+    return cleaned[:31] or "Sheet1"
+
+
+def export_response(
+    table: Table,
+    *,
+    user: User,
+    role: str,
+    request: HttpRequest | None = None,
+    filename: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> FileResponse:
+    """Build the .xlsx in a temporary file, audit the export, stream the file."""
+    out = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - closed by FileResponse
+    try:
+        rows = write_xlsx(table, out)
+        audit(
+            f"export.{table.name}",
+            actor=user,
+            role=role,
+            request=request,
+            after={"table": table.name, "title": table.title, "rows": rows, **(details or {})},
+        )
+    except BaseException:
+        out.close()
+        raise
+    out.seek(0)
+    name = filename or f"{table.title}.xlsx"
+    response = FileResponse(out, content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response
