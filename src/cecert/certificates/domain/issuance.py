@@ -299,7 +299,7 @@ def _issue(
 
 def _locked_person(person: Person) -> Person:
     return (
-        Person.objects.select_for_update()
+        Person.objects.select_for_update(of=("self",))
         .select_related("employer", "employer__region", "employer__industry")
         .get(pk=person.pk)
     )
@@ -398,7 +398,7 @@ def reissue_certificate(certificate: Certificate, reason: str, *, by: User | Non
     """
     reason = reason.strip() or REASON_CHANGED
     with transaction.atomic():
-        locked = Certificate.objects.select_for_update().select_related("person").get(pk=certificate.pk)
+        locked = Certificate.objects.select_for_update(of=("self",)).select_related("person").get(pk=certificate.pk)
         if locked.status != CertificateStatus.VALID:
             return getattr(locked, "replaced_by", None)
         person = _locked_person(locked.person)
