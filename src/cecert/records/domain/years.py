@@ -31,6 +31,7 @@ from django.db.models import (
     Exists,
     F,
     FilteredRelation,
+    Func,
     IntegerField,
     Max,
     OuterRef,
@@ -40,7 +41,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Coalesce, Greatest, Round
 from django.utils import timezone
 
 from cecert.accounts.models import Person
@@ -51,7 +52,16 @@ from cecert.records.domain.crediting import compliance_request, policy_inputs, y
 from cecert.records.enums import PENDING_STATES, LeaveState, RecordState
 from cecert.records.models import Leave, PersonYear, Record
 
-ZERO = Value(Decimal(0), output_field=DecimalField(max_digits=9, decimal_places=1))
+
+
+class Tenths(Func):
+    """A whole number of tenths shown as a one-place Decimal (exact on SQLite and PostgreSQL)."""
+
+    template = "(%(expressions)s) / 10.0"
+    output_field = DecimalField(max_digits=12, decimal_places=1)
+
+    def convert_value(self, value: Any, expression: Any, connection: Any) -> Decimal | None:  # type: ignore[override]
+        return None if value is None else Decimal(value).quantize(Decimal("0.1"))
 
 
 def confirmed_leaves(person: Person, year: int) -> list[LeaveSchema]:
@@ -184,8 +194,8 @@ def year_status(people: QuerySet[Person], year: int, *, ensure: bool = True) -> 
     """
     if ensure:
         ensure_person_years(people, year)
-    dec = DecimalField(max_digits=9, decimal_places=1)
-    certified = Q(yr__year=year, yr__state=RecordState.CERTIFIED)
+    # Arithmetic in whole tenths of an hour, so it is exact on every backend (SQLite has no decimals).
+    t = IntegerField()
     qs = (
         people.alias(
             yr=FilteredRelation("records", condition=Q(records__year=year, records__state=RecordState.CERTIFIED)),
@@ -197,38 +207,38 @@ def year_status(people: QuerySet[Person], year: int, *, ensure: bool = True) -> 
             required_professional=Max("py__required_professional"),
             excused_days=Max("py__excused_days"),
             unit=Max("py__unit"),
-            earned_public=Coalesce(Sum("yr__amount", filter=certified & Q(yr__subject="public")), ZERO,
-                                   output_field=dec),
-            earned_professional=Coalesce(Sum("yr__amount", filter=certified & Q(yr__subject="professional")),
-                                         ZERO, output_field=dec),
-            deemed_pub=Coalesce(Max(Case(When(yr__deems_public=True, then=1), default=0,
-                                         output_field=IntegerField())), 0),
-            deemed_prof=Coalesce(Max(Case(When(yr__deems_professional=True, then=1), default=0,
-                                          output_field=IntegerField())), 0),
+            pub_t=Coalesce(Sum(Round(F("yr__amount") * 10), filter=Q(yr__subject="public"), output_field=t), 0,
+                           output_field=t),
+            prof_t=Coalesce(Sum(Round(F("yr__amount") * 10), filter=Q(yr__subject="professional"), output_field=t),
+                            0, output_field=t),
+            deemed_pub=Coalesce(Max(Case(When(yr__deems_public=True, then=1), default=0, output_field=t)), 0),
+            deemed_prof=Coalesce(Max(Case(When(yr__deems_professional=True, then=1), default=0, output_field=t)),
+                                 0),
         )
         .annotate(
-            earned_total=F("earned_public") + F("earned_professional"),
+            need_pub_t=Case(When(deemed_pub=1, then=0), default=F("required_public") * 10, output_field=t),
+            need_prof_t=Case(When(deemed_prof=1, then=0), default=F("required_professional") * 10, output_field=t),
+        )
+        .annotate(
+            need_total_t=Case(When(deemed_pub=0, deemed_prof=0, then=F("required_total") * 10),
+                              default=F("need_pub_t") + F("need_prof_t"), output_field=t),
+        )
+        .annotate(
+            short_pub_t=Greatest(F("need_pub_t") - F("pub_t"), 0, output_field=t),
+            short_prof_t=Greatest(F("need_prof_t") - F("prof_t"), 0, output_field=t),
+            short_total_t=Greatest(F("need_total_t") - F("pub_t") - F("prof_t"), 0, output_field=t),
+        )
+        .annotate(
+            earned_public=Tenths(F("pub_t")),
+            earned_professional=Tenths(F("prof_t")),
+            earned_total=Tenths(F("pub_t") + F("prof_t")),
             deemed_public=Case(When(deemed_pub=1, then=True), default=False, output_field=BooleanField()),
-            deemed_professional=Case(When(deemed_prof=1, then=True), default=False,
-                                     output_field=BooleanField()),
-            need_public=Case(When(deemed_pub=1, then=0), default=F("required_public"),
-                             output_field=IntegerField()),
-            need_professional=Case(When(deemed_prof=1, then=0), default=F("required_professional"),
-                                   output_field=IntegerField()),
-        )
-        .annotate(
-            need_total=Case(When(deemed_pub=0, deemed_prof=0, then=F("required_total")),
-                            default=F("need_public") + F("need_professional"), output_field=IntegerField()),
-        )
-        .annotate(
-            shortfall_public=Greatest(F("need_public") - F("earned_public"), ZERO, output_field=dec),
-            shortfall_professional=Greatest(F("need_professional") - F("earned_professional"), ZERO,
-                                            output_field=dec),
-            shortfall_total=Greatest(F("need_total") - F("earned_total"), ZERO, output_field=dec),
-        )
-        .annotate(
-            met=Case(When(shortfall_public=0, shortfall_professional=0, shortfall_total=0, then=True),
-                     default=False, output_field=BooleanField()),
+            deemed_professional=Case(When(deemed_prof=1, then=True), default=False, output_field=BooleanField()),
+            shortfall_public=Tenths(F("short_pub_t")),
+            shortfall_professional=Tenths(F("short_prof_t")),
+            shortfall_total=Tenths(F("short_total_t")),
+            met=Case(When(short_pub_t=0, short_prof_t=0, short_total_t=0, then=True), default=False,
+                     output_field=BooleanField()),
         )
     )
     return qs
