@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "cecert.review",
     "cecert.certificates",
     "cecert.reports",
+    "cecert.catalogs",
 ]
 
 MIDDLEWARE = [

@@ -17,3 +17,4 @@ urlpatterns = [
     path("reports/", include("cecert.reports.urls")),
     path("api/v1/", api.urls),
 ]
+    path("catalogs/", include("cecert.catalogs.urls")),

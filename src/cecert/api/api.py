@@ -12,6 +12,7 @@ from cecert.api.hours import component_schemas
 from cecert.api.hours import router as hours_router
 from cecert.api.people import router as people_router
 from cecert.api.regions import router as regions_router
+from cecert.catalogs.api import router as bases_router
 from cecert.certificates.api import router as certificates_router
 from cecert.core.errors import DomainError
 from cecert.crediting.errors import bilingual_messages
@@ -64,3 +65,4 @@ api.add_router("/people", people_router)
 api.add_router("/certificates", certificates_router)
 api.add_router("/records", records_router)
 api.add_router("/reports", reports_router)
+api.add_router("/bases", bases_router)

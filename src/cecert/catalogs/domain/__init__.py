@@ -1,0 +1,1 @@
+"""Business rules of guides, catalogs, training bases, imports and the base API."""

@@ -1,0 +1,30 @@
+"""Background tasks: imports run (dry run, then commit) outside the request; progress is kept on the run."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django_tasks import task
+
+from cecert.catalogs.models import ImportRun
+
+
+@task()
+def import_task(run_id: int, action: str, user_id: int) -> dict[str, Any]:
+    """``action`` is ``"check"`` (the dry run) or ``"commit"``; a commit resumes where an interrupted one stopped."""
+    from cecert.accounts.models import User
+    from cecert.catalogs.domain.imports import check_import, commit_import, import_report
+
+    run = ImportRun.objects.get(pk=run_id)
+    user = User.objects.get(pk=user_id)
+    run = check_import(run) if action == "check" else commit_import(run, by=user)
+    report = import_report(run, limit=100)
+    report.pop("errors")
+    return report
+
+
+def enqueue_import(run: ImportRun, action: str, user_id: int) -> ImportRun:
+    result = import_task.enqueue(run.pk, action, user_id)
+    ImportRun.objects.filter(pk=run.pk).update(task_id=str(result.id)[:64])
+    run.refresh_from_db()
+    return run

@@ -1,0 +1,538 @@
+"""Pages: the public-subject guide, catalogs, base recognition, base dashboards, programs, imports, flags.
+
+Every object page looks its object up through a scope filter: outside answers 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from cecert.accounts.forms import DomainErrorFormMixin
+from cecert.accounts.models import Role
+from cecert.catalogs.domain import apiauth
+from cecert.catalogs.domain.bases import (
+    BaseApplication,
+    ProgramInput,
+    apply_for_recognition,
+    base_dashboard,
+    complete_enrolment,
+    enrol,
+    publish_program,
+    recognition_of,
+    transition_base,
+)
+from cecert.catalogs.domain.catalogs import (
+    add_catalog_item,
+    add_guide_course,
+    create_catalog,
+    guide_for_year,
+    guide_suggestions,
+    publish_guide,
+    transition_catalog,
+)
+from cecert.catalogs.domain.imports import ACTIVITY_TYPES, create_import, error_sheet, import_report, template_bytes
+from cecert.catalogs.domain.progress import flags_for
+from cecert.catalogs.domain.scope import base_scope, catalog_scope, enrolment_scope, flag_scope, import_scope
+from cecert.catalogs.enums import CatalogKind, GuideState, ImportKind, ImportState, ProgramForm, RecognitionState
+from cecert.catalogs.models import (
+    ApiCall,
+    ApiCredential,
+    Catalog,
+    CatalogItem,
+    Enrolment,
+    GuideCourse,
+    ImportRun,
+    Program,
+    PublicGuide,
+)
+from cecert.catalogs.tasks import enqueue_import
+from cecert.core.errors import DomainError
+from cecert.core.ratelimit import over_limit
+from cecert.core.views import role_required
+from cecert.crediting.evaluation import today_in_henan
+from cecert.organisations.models import Organisation, OrganisationKind
+from cecert.regions.models import Region
+
+HR, INDUSTRY, BASE, EMPLOYER = Role.HR_OFFICER, Role.INDUSTRY_OFFICER, Role.BASE_ADMIN, Role.EMPLOYER_ADMIN
+
+
+def _fail(request: HttpRequest, exc: DomainError) -> None:
+    messages.error(request, exc.message_zh)
+
+
+# --- the public-subject guide ---------------------------------------------------------------------------
+
+
+def guide(request: HttpRequest, year: int | None = None) -> HttpResponse:
+    """Published guides are public (Article 4: 每年定期发布公需科目指南)."""
+    guides = PublicGuide.objects.published()
+    chosen = guides.filter(year=year).first() if year else guides.first()
+    if year and chosen is None:
+        raise Http404
+    can_publish = request.user.is_authenticated and request.user.has_perm("catalogs.publish_guide")
+    return render(
+        request,
+        "catalogs/guide.html",
+        {
+            "guides": guides,
+            "guide": chosen,
+            "courses": chosen.courses.select_related("base") if chosen else [],
+            "can_publish": can_publish,
+            "this_year": today_in_henan().year,
+        },
+    )
+
+
+class GuideCourseForm(DomainErrorFormMixin, forms.Form):
+    code = forms.CharField(label="课程编号", max_length=32)
+    title = forms.CharField(label="课程名称", max_length=200)
+    hours = forms.DecimalField(label="学时", max_digits=6, decimal_places=1, min_value=0.1)
+    provider = forms.CharField(label="提供机构", max_length=128)
+    online = forms.BooleanField(label="网络课程", required=False, initial=True)
+    url = forms.URLField(label="学习地址", required=False, assume_scheme="https")
+
+
+@role_required(HR)
+def guide_manage(request: HttpRequest, year: int) -> HttpResponse:
+    if not request.user.has_perm("catalogs.publish_guide"):
+        raise Http404
+    draft = guide_for_year(year, by=request.user)  # type: ignore[arg-type]
+    form = GuideCourseForm(request.POST or None)
+    if request.method == "POST":
+        if request.POST.get("action") == "publish":
+            try:
+                publish_guide(draft, by=request.user, request=request)  # type: ignore[arg-type]
+                messages.success(request, "公需科目指南已发布")
+                return redirect("catalogs:guide_year", year=year)
+            except DomainError as exc:
+                _fail(request, exc)
+        elif form.is_valid():
+            try:
+                add_guide_course(draft, by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+                return redirect("catalogs:guide_manage", year=year)
+            except DomainError as exc:
+                form.add_domain_error(exc)
+    return render(request, "catalogs/guide_manage.html", {"guide": draft, "form": form, "courses": draft.courses.all()})
+
+
+# --- catalogs -------------------------------------------------------------------------------------------
+
+
+class CatalogForm(DomainErrorFormMixin, forms.Form):
+    kind = forms.ChoiceField(label="类别", choices=CatalogKind.choices)
+    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
+    title = forms.CharField(label="标题", max_length=200)
+
+
+class CatalogItemForm(DomainErrorFormMixin, forms.Form):
+    code = forms.CharField(label="编号", max_length=32)
+    title = forms.CharField(label="名称", max_length=200)
+    hours = forms.DecimalField(label="学时", max_digits=6, decimal_places=1, min_value=0.1)
+    description = forms.CharField(label="内容", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+@role_required(HR, INDUSTRY, BASE)
+def catalogs(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    form = CatalogForm(request.POST or None, initial={"year": today_in_henan().year})
+    authorities = user.organisations_for(INDUSTRY)  # type: ignore[union-attr]
+    if request.method == "POST":
+        if not authorities:
+            raise Http404
+        if form.is_valid():
+            try:
+                catalog = create_catalog(
+                    authority=authorities[0],
+                    by=user,
+                    request=request,  # type: ignore[arg-type]
+                    **form.cleaned_data,
+                )
+                return redirect("catalogs:catalog", pk=catalog.pk)
+            except DomainError as exc:
+                form.add_domain_error(exc)
+    rows = Catalog.objects.filter(catalog_scope(user)).select_related("authority", "industry")  # type: ignore[arg-type]
+    return render(request, "catalogs/catalogs.html", {"catalogs": rows[:500], "form": form if authorities else None})
+
+
+@role_required(HR, INDUSTRY, BASE)
+def catalog_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    catalog = get_object_or_404(Catalog.objects.filter(catalog_scope(user)).select_related("authority"), pk=pk)  # type: ignore[arg-type]
+    form = CatalogItemForm(request.POST or None)
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "item":
+                if form.is_valid():
+                    add_catalog_item(catalog, by=user, **form.cleaned_data)  # type: ignore[arg-type]
+                    return redirect("catalogs:catalog", pk=pk)
+            elif action in ("filed", "accepted", "returned"):
+                transition_catalog(
+                    catalog,
+                    action,
+                    by=user,
+                    reason=request.POST.get("reason", ""),  # type: ignore[arg-type]
+                    request=request,
+                )
+                messages.success(request, "已处理")
+                return redirect("catalogs:catalog", pk=pk)
+        except DomainError as exc:
+            form.add_domain_error(exc) if action == "item" else _fail(request, exc)
+    return render(
+        request,
+        "catalogs/catalog.html",
+        {
+            "catalog": catalog,
+            "items": catalog.items.all(),
+            "form": form,
+            "is_author": user.has_perm("catalogs.file_catalog", catalog),
+            "can_decide": user.has_perm("catalogs.decide_catalog"),
+        },
+    )
+
+
+# --- bases: application and recognition ---------------------------------------------------------------------
+
+
+class BaseApplicationForm(DomainErrorFormMixin, forms.Form):
+    name = forms.CharField(label="基地名称", max_length=128)
+    region = forms.ModelChoiceField(label="所在地区", queryset=Region.objects.all())
+    scope = forms.CharField(label="培训范围", max_length=200)
+    admin_username = forms.CharField(label="管理员登录名", max_length=80)
+    admin_name = forms.CharField(label="管理员姓名", max_length=64)
+    admin_phone = forms.RegexField(label="手机号码", regex=r"^1\d{10}$")
+    admin_password = forms.CharField(label="密码", widget=forms.PasswordInput)
+
+
+def base_apply(request: HttpRequest) -> HttpResponse:
+    form = BaseApplicationForm(request.POST or None)
+    if request.method == "POST":
+        if over_limit(request, "register"):
+            return HttpResponse("请求过于频繁，请稍后再试 / too many requests", status=429)
+        if form.is_valid():
+            try:
+                base = apply_for_recognition(BaseApplication(**form.cleaned_data), request=request)
+                return render(request, "catalogs/base_applied.html", {"base": base})
+            except DomainError as exc:
+                form.add_domain_error(exc)
+    return render(request, "catalogs/base_apply.html", {"form": form})
+
+
+@role_required(HR, BASE)
+def bases(request: HttpRequest) -> HttpResponse:
+    qs = (
+        Organisation.objects.filter(base_scope(request.user), kind=OrganisationKind.TRAINING_BASE)  # type: ignore[arg-type]
+        .select_related("region", "recognition")
+        .order_by("name")
+    )
+    state = request.GET.get("state", "")
+    if state in RecognitionState.values:
+        qs = qs.filter(recognition__state=state)
+    return render(
+        request, "catalogs/bases.html", {"bases": qs[:500], "state": state, "states": RecognitionState.choices}
+    )
+
+
+def _base(request: HttpRequest, pk: int) -> Organisation:
+    return get_object_or_404(
+        Organisation.objects.filter(
+            base_scope(request.user),  # type: ignore[arg-type]
+            kind=OrganisationKind.TRAINING_BASE,
+        ).select_related("region"),
+        pk=pk,
+    )
+
+
+class ProgramForm_(DomainErrorFormMixin, forms.Form):
+    title = forms.CharField(label="项目名称", max_length=200)
+    subject = forms.ChoiceField(label="科目", choices=[("public", "公需科目"), ("professional", "专业科目")])
+    form = forms.ChoiceField(label="形式", choices=ProgramForm.choices)
+    hours = forms.DecimalField(label="学时", max_digits=6, decimal_places=1, min_value=0.1)
+    start_date = forms.DateField(label="开始日期", widget=forms.DateInput(attrs={"type": "date"}))
+    end_date = forms.DateField(label="结束日期", widget=forms.DateInput(attrs={"type": "date"}))
+    capacity = forms.IntegerField(label="名额", min_value=1)
+    catalog_item = forms.ModelChoiceField(
+        label="专业科目目录条目（专业科目必选）",
+        required=False,
+        queryset=CatalogItem.objects.counting().select_related("catalog"),
+    )
+    guide_course = forms.ModelChoiceField(
+        label="公需科目指南课程（可选）",
+        required=False,
+        queryset=GuideCourse.objects.filter(guide__state=GuideState.PUBLISHED),
+    )
+
+
+@role_required(HR, BASE)
+def base_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    base = _base(request, pk)
+    user = request.user
+    is_admin = user.has_perm("catalogs.manage_base", base)
+    context: dict[str, Any] = {
+        "base": base,
+        "recognition": recognition_of(base),
+        "is_admin": is_admin,
+        "can_decide": user.has_perm("catalogs.recognise_base", base),
+        "program_form": ProgramForm_(),
+        "kinds": ImportKind.choices,
+        "activity_types": sorted(ACTIVITY_TYPES),
+        **base_dashboard(base),
+    }
+    if is_admin:
+        context["credentials"] = ApiCredential.objects.filter(base=base)
+        context["recent_calls"] = ApiCall.objects.filter(base=base)[:20]
+    return render(request, "catalogs/base.html", context)
+
+
+@role_required(HR)
+@require_POST
+def base_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    base = _base(request, pk)
+    try:
+        transition_base(
+            base,
+            request.POST.get("decision", ""),
+            by=request.user,  # type: ignore[arg-type]
+            reason=request.POST.get("reason", ""),
+            skips_first_review=request.POST.get("skips_first_review") == "on",
+            skips_certification=request.POST.get("skips_certification") == "on",
+            request=request,
+        )
+        messages.success(request, "已处理")
+    except DomainError as exc:
+        _fail(request, exc)
+    return redirect("catalogs:base", pk=base.pk)
+
+
+@role_required(BASE)
+def program_new(request: HttpRequest, pk: int) -> HttpResponse:
+    base = _base(request, pk)
+    if not request.user.has_perm("catalogs.manage_base", base):
+        raise Http404
+    form = ProgramForm_(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            program = publish_program(
+                base,
+                ProgramInput(**form.cleaned_data),
+                by=request.user,  # type: ignore[arg-type]
+                request=request,
+            )
+            messages.success(request, "培训项目已发布")
+            return redirect("catalogs:program", pk=program.pk)
+        except DomainError as exc:
+            form.add_domain_error(exc)
+    return render(request, "catalogs/program_new.html", {"base": base, "form": form})
+
+
+@role_required(HR, BASE)
+def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    program = get_object_or_404(
+        Program.objects.filter(base_scope(request.user, via="base__")).select_related(  # type: ignore[arg-type]
+            "base", "catalog_item", "guide_course"
+        ),
+        pk=pk,
+    )
+    is_admin = request.user.has_perm("catalogs.manage_base", program.base)
+    enrolments = program.enrolments.select_related("person", "record").order_by("pk")
+    return render(
+        request, "catalogs/program.html", {"program": program, "is_admin": is_admin, "enrolments": enrolments[:1000]}
+    )
+
+
+@role_required(BASE)
+@require_POST
+def program_enrol(request: HttpRequest, pk: int) -> HttpResponse:
+    program = get_object_or_404(Program.objects.filter(base_scope(request.user, via="base__")), pk=pk)  # type: ignore[arg-type]
+    try:
+        enrol(program, request.POST.get("person", ""), by=request.user, request=request)  # type: ignore[arg-type]
+        messages.success(request, "已报名")
+    except DomainError as exc:
+        _fail(request, exc)
+    return redirect("catalogs:program", pk=program.pk)
+
+
+@role_required(BASE)
+@require_POST
+def enrolment_complete(request: HttpRequest, pk: int) -> HttpResponse:
+    enrolment = get_object_or_404(
+        Enrolment.objects.filter(enrolment_scope(request.user)).select_related("program__base"),  # type: ignore[arg-type]
+        pk=pk,
+    )
+    try:
+        complete_enrolment(
+            enrolment,
+            by=request.user,
+            assessment=request.POST.get("assessment", "合格") or "合格",  # type: ignore[arg-type]
+            request=request,
+        )
+        messages.success(request, "已登记结业")
+    except DomainError as exc:
+        _fail(request, exc)
+    return redirect("catalogs:program", pk=enrolment.program_id)
+
+
+@role_required(BASE)
+@require_POST
+def credentials(request: HttpRequest, pk: int) -> HttpResponse:
+    base = _base(request, pk)
+    try:
+        if request.POST.get("revoke"):
+            credential = get_object_or_404(ApiCredential, base=base, pk=request.POST["revoke"])
+            apiauth.revoke_credential(credential, by=request.user, request=request)  # type: ignore[arg-type]
+            messages.success(request, "密钥已撤销")
+        else:
+            credential, secret = apiauth.issue_credential(base, by=request.user, request=request)  # type: ignore[arg-type]
+            return render(
+                request, "catalogs/credential_issued.html", {"base": base, "credential": credential, "secret": secret}
+            )
+    except DomainError as exc:
+        _fail(request, exc)
+    return redirect("catalogs:base", pk=base.pk)
+
+
+@role_required(HR, BASE)
+def flags(request: HttpRequest) -> HttpResponse:
+    return render(request, "catalogs/flags.html", {"flags": flags_for(flag_scope(request.user))})  # type: ignore[arg-type]
+
+
+# --- imports --------------------------------------------------------------------------------------------
+
+
+class UploadForm(forms.Form):
+    kind = forms.ChoiceField(label="导入类别", choices=ImportKind.choices)
+    activity_type = forms.ChoiceField(
+        label="活动类型（单位导入）", required=False, choices=[("", "—"), *[(t, t) for t in sorted(ACTIVITY_TYPES)]]
+    )
+    file = forms.FileField(label="文件（.xlsx 或 CSV）")
+
+
+def _importer(request: HttpRequest, kind: str) -> Organisation | None:
+    role = EMPLOYER if kind == ImportKind.EMPLOYER_RECORDS else BASE
+    orgs = request.user.organisations_for(role)  # type: ignore[union-attr]
+    return orgs[0] if orgs else None
+
+
+@role_required(BASE, EMPLOYER)
+def imports(request: HttpRequest) -> HttpResponse:
+    form = UploadForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={
+            "kind": ImportKind.EMPLOYER_RECORDS
+            if EMPLOYER in request.user.roles  # type: ignore[union-attr]
+            else ImportKind.BASE_COMPLETIONS
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        kind = form.cleaned_data["kind"]
+        organisation = _importer(request, kind)
+        if organisation is None:
+            form.add_error("kind", "您不能导入该类别")
+        else:
+            upload = form.cleaned_data["file"]
+            try:
+                run, created = create_import(
+                    organisation,
+                    kind=kind,
+                    filename=upload.name,
+                    content=upload,
+                    by=request.user,
+                    activity_type=form.cleaned_data["activity_type"],
+                )  # type: ignore[arg-type]
+            except DomainError as exc:
+                form.add_error("file" if exc.field in ("file", "organisation") else None, exc.message_zh)
+            else:
+                if created:
+                    enqueue_import(run, "check", request.user.pk)  # type: ignore[arg-type]
+                else:
+                    messages.info(request, "该文件已导入过，不会重复导入")
+                return redirect("catalogs:import", pk=run.pk)
+    runs = ImportRun.objects.filter(import_scope(request.user)).select_related("organisation")  # type: ignore[arg-type]
+    return render(
+        request,
+        "catalogs/imports.html",
+        {"form": form, "runs": runs[:100], "kinds": ImportKind.choices, "activity_types": sorted(ACTIVITY_TYPES)},
+    )
+
+
+def _run(request: HttpRequest, pk: int) -> ImportRun:
+    return get_object_or_404(ImportRun.objects.filter(import_scope(request.user)), pk=pk)  # type: ignore[arg-type]
+
+
+@role_required(BASE, EMPLOYER)
+def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    run = _run(request, pk)
+    report = import_report(run, limit=1000)
+    return render(
+        request,
+        "catalogs/import.html",
+        {"run": run, "report": report, "can_commit": run.state in (ImportState.CHECKED, ImportState.COMMITTING)},
+    )
+
+
+@role_required(BASE, EMPLOYER)
+@require_POST
+def import_commit(request: HttpRequest, pk: int) -> HttpResponse:
+    run = _run(request, pk)
+    enqueue_import(run, "commit", request.user.pk)  # type: ignore[arg-type]
+    return redirect("catalogs:import", pk=run.pk)
+
+
+@role_required(BASE, EMPLOYER)
+def import_report_json(request: HttpRequest, pk: int) -> JsonResponse:
+    return JsonResponse(import_report(_run(request, pk)), json_dumps_params={"ensure_ascii": False})
+
+
+@role_required(BASE, EMPLOYER)
+def import_errors(request: HttpRequest, pk: int) -> HttpResponse:
+    run = _run(request, pk)
+    response = HttpResponse(error_sheet(run), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="import-{run.pk}-errors.xlsx"'
+    return response
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@role_required(BASE, EMPLOYER)
+def template(request: HttpRequest, kind: str) -> HttpResponse:
+    activity_type = request.GET.get("type", "")
+    try:
+        content = template_bytes(kind, activity_type)
+    except DomainError:
+        raise Http404 from None
+    from io import BytesIO
+
+    name = f"{kind}{'-' + activity_type if activity_type else ''}.xlsx"
+    return FileResponse(BytesIO(content), as_attachment=True, filename=name, content_type=XLSX)
+
+
+# --- professionals ---------------------------------------------------------------------------------------
+
+
+@role_required(Role.PROFESSIONAL)
+def my_training(request: HttpRequest) -> HttpResponse:
+    person = request.user.person  # type: ignore[union-attr]
+    year = int(request.GET.get("year") or today_in_henan().year)
+    enrolments = (
+        Enrolment.objects.filter(enrolment_scope(request.user), person=person)  # type: ignore[arg-type]
+        .select_related("program__base", "record")
+        .order_by("-enrolled_at")
+    )
+    return render(
+        request,
+        "catalogs/my_training.html",
+        {
+            "person": person,
+            "year": year,
+            "enrolments": enrolments,
+            "suggestions": guide_suggestions(person, year),
+        },
+    )

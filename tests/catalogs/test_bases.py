@@ -1,0 +1,135 @@
+"""Training bases: recognition (transition, audit), programs, enrolments, completions that skip review steps."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from cecert.accounts.models import Membership, Role
+from cecert.audit.models import AuditEntry
+from cecert.catalogs.domain.bases import (
+    ProgramInput,
+    complete_enrolment,
+    enrol,
+    find_person,
+    publish_program,
+    skip_target,
+    transition_base,
+)
+from cecert.catalogs.domain.catalogs import add_catalog_item, create_catalog, transition_catalog
+from cecert.catalogs.enums import EnrolmentState, RecognitionState
+from cecert.catalogs.models import BaseRecognition
+from cecert.core.errors import DomainError
+from cecert.organisations.models import OrganisationState
+from cecert.records.enums import Channel, RecordState
+from tests.catalogs.conftest import END, START, BaseWorld, make_base, program
+from tests.factories import World
+
+
+def test_application_waits_for_hr_and_only_hr_above_the_base_recognises(world: World) -> None:
+    from cecert.catalogs.domain.bases import BaseApplication, apply_for_recognition
+    from tests.factories import PASSWORD, region
+
+    base = apply_for_recognition(BaseApplication(
+        name="新基地", region=region("410105"), scope="护理", admin_username="new_base", admin_name="李四",
+        admin_phone="13800000002", admin_password=PASSWORD))
+    admin = Membership.objects.get(organisation=base, role=Role.BASE_ADMIN).user
+    assert (base.state, admin.is_active) == (OrganisationState.PENDING, False)
+    with pytest.raises(DomainError):
+        transition_base(base, RecognitionState.RECOGNISED, by=world.users["hr_luoyang"])
+    with pytest.raises(DomainError):
+        transition_base(base, RecognitionState.RECOGNISED, by=world.users["health"])
+    recognition = transition_base(base, RecognitionState.RECOGNISED, by=world.users["hr_zhengzhou"])
+    admin.refresh_from_db()
+    base.refresh_from_db()
+    assert (recognition.state, base.state, admin.is_active) == ("recognised", "approved", True)
+    entry = AuditEntry.objects.filter(action="base.recognised").get()
+    assert (entry.object_id, entry.before["state"], entry.after["state"]) == (str(base.pk), "applied", "recognised")
+
+
+def test_suspend_and_withdraw_need_a_reason_and_stop_the_base(bw: BaseWorld) -> None:
+    hr = bw.world.users["hr_jinshui"]
+    with pytest.raises(DomainError) as excinfo:
+        transition_base(bw.base, RecognitionState.SUSPENDED, by=hr)
+    assert excinfo.value.field == "reason"
+    transition_base(bw.base, RecognitionState.SUSPENDED, by=hr, reason="未按规定登记学时")
+    with pytest.raises(DomainError):
+        enrol(bw.classroom, bw.world.people["emp_zhongyuan"].certificate_number, by=bw.admin)
+    with pytest.raises(DomainError):
+        complete_enrolment(bw.enrolment, by=bw.admin)
+    transition_base(bw.base, RecognitionState.WITHDRAWN, by=hr, reason="撤销备案")
+    with pytest.raises(DomainError):
+        transition_base(bw.base, RecognitionState.RECOGNISED, by=hr)
+    assert BaseRecognition.objects.get(base=bw.base).state == "withdrawn"
+
+
+@pytest.mark.parametrize(("first", "certification", "expected"), [
+    (False, False, RecordState.SUBMITTED),
+    (True, False, RecordState.EMPLOYER_APPROVED),
+    (True, True, RecordState.CERTIFIED),
+])
+def test_completion_skips_what_the_base_guarantees(bw: BaseWorld, first: bool, certification: bool,
+                                                  expected: str) -> None:
+    recognition = transition_base(bw.base, RecognitionState.RECOGNISED, by=bw.world.users["hr_jinshui"],
+                                  skips_first_review=first, skips_certification=certification)
+    assert skip_target(recognition) == expected
+    record = complete_enrolment(bw.enrolment, by=bw.admin)
+    bw.enrolment.refresh_from_db()
+    assert (record.state, record.channel, record.source_id, record.hours, record.subject, record.activity_type) == (
+        expected, Channel.BASE, bw.base.pk, Decimal("12.0"), "public", "training_base")
+    assert (bw.enrolment.state, bw.enrolment.record_id) == (EnrolmentState.COMPLETED, record.pk)
+    with pytest.raises(DomainError):
+        complete_enrolment(bw.enrolment, by=bw.admin)
+
+
+def test_skipping_certification_implies_skipping_the_first_review(bw: BaseWorld) -> None:
+    with pytest.raises(DomainError) as excinfo:
+        transition_base(bw.base, RecognitionState.RECOGNISED, by=bw.world.users["hr_jinshui"],
+                        skips_first_review=False, skips_certification=True)
+    assert excinfo.value.field == "skips_certification"
+
+
+def test_enrol_by_certificate_or_id_number_capacity_and_duplicates(bw: BaseWorld) -> None:
+    person = bw.world.people["emp_zhongyuan"]
+    small = program(bw.base, bw.admin, title="小班", capacity=1)
+    assert find_person(person.id_number) == person
+    assert enrol(small, person.id_number, by=bw.admin).person == person
+    with pytest.raises(DomainError):
+        enrol(small, person.certificate_number, by=bw.admin)  # already enrolled (and full)
+    with pytest.raises(DomainError):
+        enrol(small, bw.world.people["emp_luoyang"].certificate_number, by=bw.admin)  # full
+    with pytest.raises(DomainError) as excinfo:
+        enrol(bw.classroom, "4100000000000", by=bw.admin)
+    assert excinfo.value.field == "person"
+    with pytest.raises(DomainError):
+        enrol(bw.classroom, person.certificate_number, by=bw.other_admin)  # not this base's admin
+
+
+def test_professional_programs_need_an_accepted_catalog_item(bw: BaseWorld) -> None:
+    health = bw.world.users["health"]
+    catalog = create_catalog(authority=bw.world.orgs["health"], kind="catalog", year=2026, title="卫生专业科目",
+                             by=health)
+    item = add_catalog_item(catalog, code="W-01", title="急救新技术", hours="16", by=health)
+    data = ProgramInput(title="急救培训", subject="professional", form="classroom", hours=Decimal(16),
+                        start_date=START, end_date=END, capacity=10, catalog_item=item)
+    with pytest.raises(DomainError) as excinfo:
+        publish_program(bw.base, data, by=bw.admin)
+    assert excinfo.value.field == "catalog_item"
+    transition_catalog(catalog, "filed", by=health)
+    transition_catalog(catalog, "accepted", by=bw.world.users["hr_province"])
+    item.refresh_from_db()
+    with pytest.raises(DomainError) as excinfo:
+        publish_program(bw.base, ProgramInput(**{**data.__dict__, "hours": Decimal(20), "catalog_item": item}),
+                        by=bw.admin)
+    assert excinfo.value.field == "hours"
+    published = publish_program(bw.base, ProgramInput(**{**data.__dict__, "catalog_item": item}), by=bw.admin)
+    assert published.catalog_item == item
+
+
+def test_an_unrecognised_base_cannot_publish(world: World) -> None:
+    base, admin = make_base("待暂停基地", "410105", "b2", world.users["hr_jinshui"])
+    transition_base(base, RecognitionState.SUSPENDED, by=world.users["hr_jinshui"], reason="整改")
+    with pytest.raises(DomainError):
+        program(base, admin, start=dt.date(2026, 5, 1), end=dt.date(2026, 5, 2))
