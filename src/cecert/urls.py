@@ -15,6 +15,6 @@ urlpatterns = [
     path("verify/", include(verify_patterns)),
     path("hours/", include("cecert.crediting.urls")),
     path("reports/", include("cecert.reports.urls")),
+    path("catalogs/", include("cecert.catalogs.urls")),
     path("api/v1/", api.urls),
 ]
-    path("catalogs/", include("cecert.catalogs.urls")),
