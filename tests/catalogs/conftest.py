@@ -47,21 +47,51 @@ class BaseWorld:
     other_admin: User
 
 
-def make_base(name: str, region_code: str, username: str, hr: User, *, certify: bool = False) -> tuple[Organisation, User]:
-    base = apply_for_recognition(BaseApplication(
-        name=name, region=region(region_code), scope="卫生", admin_username=username, admin_name="基地管理员",
-        admin_phone="13800000001", admin_password=PASSWORD))
+def make_base(
+    name: str, region_code: str, username: str, hr: User, *, certify: bool = False
+) -> tuple[Organisation, User]:
+    base = apply_for_recognition(
+        BaseApplication(
+            name=name,
+            region=region(region_code),
+            scope="卫生",
+            admin_username=username,
+            admin_name="基地管理员",
+            admin_phone="13800000001",
+            admin_password=PASSWORD,
+        )
+    )
     transition_base(base, RecognitionState.RECOGNISED, by=hr, skips_first_review=True, skips_certification=certify)
     admin = Membership.objects.get(organisation=base, role=Role.BASE_ADMIN).user
     admin.refresh_from_db()
     return base, admin
 
 
-def program(base: Organisation, admin: User, *, title: str = "公需科目培训班", subject: str = "public",
-            form: str = "classroom", hours: str = "12", capacity: int = 100,
-            start: dt.date = START, end: dt.date = END) -> Program:
-    return publish_program(base, ProgramInput(title=title, subject=subject, form=form, hours=Decimal(hours),
-                                              start_date=start, end_date=end, capacity=capacity), by=admin)
+def program(
+    base: Organisation,
+    admin: User,
+    *,
+    title: str = "公需科目培训班",
+    subject: str = "public",
+    form: str = "classroom",
+    hours: str = "12",
+    capacity: int = 100,
+    start: dt.date = START,
+    end: dt.date = END,
+) -> Program:
+    return publish_program(
+        base,
+        ProgramInput(
+            title=title,
+            subject=subject,
+            form=form,
+            hours=Decimal(hours),
+            start_date=start,
+            end_date=end,
+            capacity=capacity,
+        ),
+        by=admin,
+    )
 
 
 @pytest.fixture
@@ -69,8 +99,9 @@ def bw(world: World) -> BaseWorld:
     base, admin = make_base("郑州继续教育基地", "410105", "base_admin", world.users["hr_jinshui"])
     other, other_admin = make_base("洛阳继续教育基地", "410302", "other_base_admin", world.users["hr_luoyang"])
     classroom = program(base, admin)
-    online = program(base, admin, title="网络公需课", form="online", hours="4",
-                     start=dt.date(YEAR, 1, 1), end=dt.date(YEAR, 12, 31))
+    online = program(
+        base, admin, title="网络公需课", form="online", hours="4", start=dt.date(YEAR, 1, 1), end=dt.date(YEAR, 12, 31)
+    )
     enrolment = enrol(classroom, world.people["emp_jinshui"].certificate_number, by=admin)
     return BaseWorld(world, base, admin, classroom, online, enrolment, other, other_admin)
 

@@ -32,9 +32,17 @@ def test_application_waits_for_hr_and_only_hr_above_the_base_recognises(world: W
     from cecert.catalogs.domain.bases import BaseApplication, apply_for_recognition
     from tests.factories import PASSWORD, region
 
-    base = apply_for_recognition(BaseApplication(
-        name="新基地", region=region("410105"), scope="护理", admin_username="new_base", admin_name="李四",
-        admin_phone="13800000002", admin_password=PASSWORD))
+    base = apply_for_recognition(
+        BaseApplication(
+            name="新基地",
+            region=region("410105"),
+            scope="护理",
+            admin_username="new_base",
+            admin_name="李四",
+            admin_phone="13800000002",
+            admin_password=PASSWORD,
+        )
+    )
     admin = Membership.objects.get(organisation=base, role=Role.BASE_ADMIN).user
     assert (base.state, admin.is_active) == (OrganisationState.PENDING, False)
     with pytest.raises(DomainError):
@@ -65,20 +73,35 @@ def test_suspend_and_withdraw_need_a_reason_and_stop_the_base(bw: BaseWorld) -> 
     assert BaseRecognition.objects.get(base=bw.base).state == "withdrawn"
 
 
-@pytest.mark.parametrize(("first", "certification", "expected"), [
-    (False, False, RecordState.SUBMITTED),
-    (True, False, RecordState.EMPLOYER_APPROVED),
-    (True, True, RecordState.CERTIFIED),
-])
-def test_completion_skips_what_the_base_guarantees(bw: BaseWorld, first: bool, certification: bool,
-                                                  expected: str) -> None:
-    recognition = transition_base(bw.base, RecognitionState.RECOGNISED, by=bw.world.users["hr_jinshui"],
-                                  skips_first_review=first, skips_certification=certification)
+@pytest.mark.parametrize(
+    ("first", "certification", "expected"),
+    [
+        (False, False, RecordState.SUBMITTED),
+        (True, False, RecordState.EMPLOYER_APPROVED),
+        (True, True, RecordState.CERTIFIED),
+    ],
+)
+def test_completion_skips_what_the_base_guarantees(
+    bw: BaseWorld, first: bool, certification: bool, expected: str
+) -> None:
+    recognition = transition_base(
+        bw.base,
+        RecognitionState.RECOGNISED,
+        by=bw.world.users["hr_jinshui"],
+        skips_first_review=first,
+        skips_certification=certification,
+    )
     assert skip_target(recognition) == expected
     record = complete_enrolment(bw.enrolment, by=bw.admin)
     bw.enrolment.refresh_from_db()
     assert (record.state, record.channel, record.source_id, record.hours, record.subject, record.activity_type) == (
-        expected, Channel.BASE, bw.base.pk, Decimal("12.0"), "public", "training_base")
+        expected,
+        Channel.BASE,
+        bw.base.pk,
+        Decimal("12.0"),
+        "public",
+        "training_base",
+    )
     assert (bw.enrolment.state, bw.enrolment.record_id) == (EnrolmentState.COMPLETED, record.pk)
     with pytest.raises(DomainError):
         complete_enrolment(bw.enrolment, by=bw.admin)
@@ -86,8 +109,13 @@ def test_completion_skips_what_the_base_guarantees(bw: BaseWorld, first: bool, c
 
 def test_skipping_certification_implies_skipping_the_first_review(bw: BaseWorld) -> None:
     with pytest.raises(DomainError) as excinfo:
-        transition_base(bw.base, RecognitionState.RECOGNISED, by=bw.world.users["hr_jinshui"],
-                        skips_first_review=False, skips_certification=True)
+        transition_base(
+            bw.base,
+            RecognitionState.RECOGNISED,
+            by=bw.world.users["hr_jinshui"],
+            skips_first_review=False,
+            skips_certification=True,
+        )
     assert excinfo.value.field == "skips_certification"
 
 
@@ -109,11 +137,20 @@ def test_enrol_by_certificate_or_id_number_capacity_and_duplicates(bw: BaseWorld
 
 def test_professional_programs_need_an_accepted_catalog_item(bw: BaseWorld) -> None:
     health = bw.world.users["health"]
-    catalog = create_catalog(authority=bw.world.orgs["health"], kind="catalog", year=2026, title="卫生专业科目",
-                             by=health)
+    catalog = create_catalog(
+        authority=bw.world.orgs["health"], kind="catalog", year=2026, title="卫生专业科目", by=health
+    )
     item = add_catalog_item(catalog, code="W-01", title="急救新技术", hours="16", by=health)
-    data = ProgramInput(title="急救培训", subject="professional", form="classroom", hours=Decimal(16),
-                        start_date=START, end_date=END, capacity=10, catalog_item=item)
+    data = ProgramInput(
+        title="急救培训",
+        subject="professional",
+        form="classroom",
+        hours=Decimal(16),
+        start_date=START,
+        end_date=END,
+        capacity=10,
+        catalog_item=item,
+    )
     with pytest.raises(DomainError) as excinfo:
         publish_program(bw.base, data, by=bw.admin)
     assert excinfo.value.field == "catalog_item"
@@ -121,8 +158,9 @@ def test_professional_programs_need_an_accepted_catalog_item(bw: BaseWorld) -> N
     transition_catalog(catalog, "accepted", by=bw.world.users["hr_province"])
     item.refresh_from_db()
     with pytest.raises(DomainError) as excinfo:
-        publish_program(bw.base, ProgramInput(**{**data.__dict__, "hours": Decimal(20), "catalog_item": item}),
-                        by=bw.admin)
+        publish_program(
+            bw.base, ProgramInput(**{**data.__dict__, "hours": Decimal(20), "catalog_item": item}), by=bw.admin
+        )
     assert excinfo.value.field == "hours"
     published = publish_program(bw.base, ProgramInput(**{**data.__dict__, "catalog_item": item}), by=bw.admin)
     assert published.catalog_item == item
