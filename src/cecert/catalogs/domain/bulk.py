@@ -24,6 +24,7 @@ pipeline does, row by row, and reports what it refused).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -52,6 +53,7 @@ class PolicyCache:
     def __init__(self) -> None:
         self._policies: dict[tuple[str, str | None, int], Policy] = {}
         self._closed: dict[int, bool] = {}
+        self.results: dict[tuple[Hashable, str], tuple[dict[str, Any], dict[str, Any]]] = {}
 
     def policy(self, employer: Organisation, year: int) -> Policy:
         region_code, industry = policy_inputs(employer)
@@ -67,16 +69,33 @@ class PolicyCache:
 
 
 def record_fields(
-    person_id: int, employer: Organisation, activity: ActivityModel, declaration: Declaration, cache: PolicyCache
+    person_id: int,
+    employer: Organisation,
+    activity: ActivityModel,
+    declaration: Declaration,
+    cache: PolicyCache,
+    *,
+    memo: Hashable | None = None,
 ) -> dict[str, Any]:
-    """Record fields exactly as ``declaring._fields`` computes them (raises ``CreditingInputError``)."""
-    activity = activity.model_copy(update={"date": declaration.end_date})
+    """Record fields exactly as ``declaring._fields`` computes them (raises ``CreditingInputError``).
+
+    ``memo`` names an activity and declaration that repeat across rows (a program's completions): the
+    engine's result depends only on them and the policy, so it is computed once per (memo, policy).
+    """
     year = declaration.end_date.year
-    result = evaluate(activity, cache.policy(employer, year))
-    data = activity_to_json(activity)
+    policy = cache.policy(employer, year)
+    key = (memo, policy.id) if memo is not None else None
+    if key is not None and key in cache.results:
+        data, credited = cache.results[key]
+    else:
+        dated = activity.model_copy(update={"date": declaration.end_date})
+        credited = result_fields(evaluate(dated, policy))
+        data = activity_to_json(dated)
+        if key is not None:
+            cache.results[key] = (data, credited)
     return {
         "year": year,
-        "activity_type": activity.type,
+        "activity_type": data["type"],
         "activity": data,
         "title": declaration.title.strip(),
         "form": declaration.form.strip(),
@@ -84,13 +103,28 @@ def record_fields(
         "end_date": declaration.end_date,
         "assessment": declaration.assessment.strip(),
         "dedupe_key": dedupe_key(person_id, data, declaration.start_date, declaration.end_date),
-        **result_fields(result),
+        **credited,
     }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
+class PersonRef:
+    """The few columns of a person an import needs (no model instance per row)."""
+
+    pk: int
+    name: str
+    state: str
+    employer_id: int
+    user_id: int
+
+    @classmethod
+    def of(cls, person: Person) -> PersonRef:
+        return cls(person.pk, person.name, person.state, person.employer_id, person.user_id)
+
+
+@dataclass(frozen=True, slots=True)
 class BulkRecord:
-    person: Person
+    person: PersonRef
     fields: dict[str, Any]
 
 
@@ -115,7 +149,7 @@ def build_records(
     records = []
     for item in items:
         record = Record(
-            person=item.person,
+            person_id=item.person.pk,
             channel=channel,
             source=source,
             created_by=by,
@@ -165,28 +199,28 @@ def bulk_register(
             "records": ids,
         },
     )
-    _notify(records, to_state, source)
+    _notify(items, records, to_state, source)
     return records
 
 
-def _notify(records: list[Record], to_state: str, source: Organisation | None) -> None:
+def _notify(items: list[BulkRecord], records: list[Record], to_state: str, source: Organisation | None) -> None:
     from cecert.review.domain.notifications import certifiers, employer_admins, notify
 
     if source is None or not records:
         return  # an employer's own drafts wait for the employer itself
     name = source.name
     if to_state == RecordState.CERTIFIED:
-        owners = {r.person.user_id for r in records}
+        owners = {item.person.user_id for item in items}
         notify(owners, f"继续教育基地“{name}”登记的培训记录已认定，计入学时")
     elif to_state == RecordState.SUBMITTED:
-        employers = {r.person.employer_id for r in records}
+        employers = {item.person.employer_id for item in items}
         for employer_id in sorted(employers):
-            count = sum(1 for r in records if r.person.employer_id == employer_id)
+            count = sum(1 for item in items if item.person.employer_id == employer_id)
             notify(employer_admins(employer_id), f"继续教育基地“{name}”登记的 {count} 条记录待初审")
     elif to_state == RecordState.EMPLOYER_APPROVED:
         seen: dict[tuple[int, str], Record] = {}
-        for r in records:
-            seen.setdefault((r.person.employer_id, r.subject), r)
+        for item, r in zip(items, records, strict=True):
+            seen.setdefault((item.person.employer_id, r.subject), r)
         for (_, _subject), representative in seen.items():
             notify(certifiers(representative), f"继续教育基地“{name}”登记的记录待认定")
 

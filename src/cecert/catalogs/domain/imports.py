@@ -31,7 +31,7 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 from pydantic import ValidationError
 
@@ -39,7 +39,7 @@ from cecert.accounts.models import Person, RegistrationState, Role, User
 from cecert.audit.domain import record as audit
 from cecert.catalogs import sheets
 from cecert.catalogs.domain.bases import id_digest, identifier_kind, program_activity, skip_target
-from cecert.catalogs.domain.bulk import BulkRecord, PolicyCache, bulk_register, record_fields
+from cecert.catalogs.domain.bulk import BulkRecord, PersonRef, PolicyCache, bulk_register, record_fields
 from cecert.catalogs.enums import EnrolmentState, ImportKind, ImportState, ProgramForm, RecognitionState, Via
 from cecert.catalogs.models import BaseRecognition, Enrolment, ImportIssue, ImportRow, ImportRun, Program
 from cecert.core.errors import DomainError
@@ -282,10 +282,17 @@ class Issue:
 class Accepted:
     row: int
     key: str
-    person: Person
+    person: PersonRef
     fields: dict[str, Any] = field(default_factory=dict)
-    enrolment: Enrolment | None = None
+    enrolment: EnrolmentRow | None = None
     program: Program | None = None
+
+
+@dataclass(frozen=True)
+class EnrolmentRow:
+    pk: int
+    state: str
+    record_id: int | None
 
 
 _DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
@@ -351,6 +358,8 @@ class RowChecker:
         if run.kind != ImportKind.EMPLOYER_RECORDS:
             self.programs = {p.pk: p for p in Program.objects.filter(base=self.org)}
         self._activity_cache: dict[int, Any] = {}
+        self._form_labels: dict[str, str] = {}
+        self._employers: dict[int, Organisation] = {}
 
     # -- helpers
     def _cell(self, cells: list[Any], name: str) -> Any:
@@ -361,7 +370,7 @@ class RowChecker:
         column = self.columns.get(name)
         return Issue(row, column.header if column else name, name, code, zh, en)
 
-    def _people(self, rows: list[tuple[int, list[Any]]]) -> tuple[dict[str, Person], dict[str, Person]]:
+    def _people(self, rows: list[tuple[int, list[Any]]]) -> tuple[dict[str, PersonRef], dict[str, PersonRef]]:
         numbers, digests = set(), set()
         for _, cells in rows:
             raw = self._cell(cells, "person")
@@ -373,12 +382,27 @@ class RowChecker:
                 numbers.add(text)
             elif kind == "id" and (digest := id_digest(text)):
                 digests.add(digest)
-        qs = Person.objects.select_related("employer__region", "employer__industry", "user")
-        by_number = {p.certificate_number: p for p in qs.filter(certificate_number__in=numbers)} if numbers else {}
-        by_digest = {p.id_number_digest: p for p in qs.filter(id_number_digest__in=digests)} if digests else {}
+        columns = ("pk", "name", "state", "employer_id", "user_id")
+        by_number: dict[str, PersonRef] = {}
+        by_digest: dict[str, PersonRef] = {}
+        if numbers:
+            for number, *values in Person.objects.filter(certificate_number__in=numbers).values_list(
+                "certificate_number", *columns
+            ):
+                by_number[number] = PersonRef(*values)
+        if digests:
+            for digest, *values in Person.objects.filter(id_number_digest__in=digests).values_list(
+                "id_number_digest", *columns
+            ):
+                by_digest[digest] = PersonRef(*values)
         return by_number, by_digest
 
-    def _find(self, raw: str, by_number: dict[str, Person], by_digest: dict[str, Person]) -> Person | None:
+    def _employer(self, employer_id: int) -> Organisation:
+        if employer_id not in self._employers:
+            self._employers[employer_id] = Organisation.objects.select_related("region", "industry").get(pk=employer_id)
+        return self._employers[employer_id]
+
+    def _find(self, raw: str, by_number: dict[str, PersonRef], by_digest: dict[str, PersonRef]) -> PersonRef | None:
         text = raw.upper()
         kind = identifier_kind(text)
         if kind == "certificate":
@@ -393,7 +417,7 @@ class RowChecker:
         by_number, by_digest = self._people(rows)
         accepted: list[Accepted] = []
         issues: list[Issue] = []
-        pending: list[tuple[int, list[Any], Person]] = []
+        pending: list[tuple[int, list[Any], PersonRef]] = []
         for number, cells in rows:
             if number in skip:
                 continue
@@ -447,7 +471,7 @@ class RowChecker:
         issues.sort(key=lambda i: i.row)
         return accepted, issues
 
-    def _record_row(self, number: int, cells: list[Any], person: Person) -> Accepted | Issue:
+    def _record_row(self, number: int, cells: list[Any], person: PersonRef) -> Accepted | Issue:
         values: dict[str, Any] = {}
         for name, column in self.columns.items():
             if name in ("person", "name"):
@@ -487,7 +511,7 @@ class RowChecker:
         data = {"type": self.run.activity_type, **values, "date": end.isoformat()}
         try:
             activity = ActivityAdapter.validate_python(data)
-            fields = record_fields(person.pk, person.employer, activity, declaration, self.cache)
+            fields = record_fields(person.pk, self._employer(person.employer_id), activity, declaration, self.cache)
         except ValidationError as error:
             return self._crediting_issue(number, from_validation_error(error))
         except CreditingInputError as error:
@@ -508,9 +532,9 @@ class RowChecker:
         en = "; ".join(e["message_en"] for e in error.errors)
         return self._issue(number, name, MISSING if "required" in en and len(error.errors) == 1 else INVALID, zh, en)
 
-    def _base_rows(self, pending: list[tuple[int, list[Any], Person]]) -> list[Accepted | Issue]:
+    def _base_rows(self, pending: list[tuple[int, list[Any], PersonRef]]) -> list[Accepted | Issue]:
         out: list[Accepted | Issue] = []
-        wanted: list[tuple[int, list[Any], Person, Program]] = []
+        wanted: list[tuple[int, list[Any], PersonRef, Program]] = []
         for number, cells, person in pending:
             raw = self._cell(cells, "program")
             program_id = _convert(PROGRAM, raw) if raw is not None else None
@@ -526,16 +550,12 @@ class RowChecker:
                 )
                 continue
             wanted.append((number, cells, person, program))
-        enrolments = (
-            {
-                (e.program_id, e.person_id): e
-                for e in Enrolment.objects.filter(
-                    program_id__in={w[3].pk for w in wanted}, person_id__in={w[2].pk for w in wanted}
-                )
-            }
-            if wanted
-            else {}
-        )
+        enrolments: dict[tuple[int, int], EnrolmentRow] = {}
+        if wanted:
+            found = Enrolment.objects.filter(
+                program_id__in={w[3].pk for w in wanted}, person_id__in={w[2].pk for w in wanted}
+            ).values_list("pk", "program_id", "person_id", "state", "record_id")
+            enrolments = {(e[1], e[2]): EnrolmentRow(e[0], e[3], e[4]) for e in found}
         for number, cells, person, program in wanted:
             enrolment = enrolments.get((program.pk, person.pk))
             if self.run.kind == ImportKind.BASE_ENROLMENTS:
@@ -545,7 +565,7 @@ class RowChecker:
         return out
 
     def _enrolment_row(
-        self, number: int, person: Person, program: Program, enrolment: Enrolment | None
+        self, number: int, person: PersonRef, program: Program, enrolment: EnrolmentRow | None
     ) -> Accepted | Issue:
         if enrolment is not None:
             return self._issue(
@@ -561,7 +581,7 @@ class RowChecker:
         return Accepted(number, key, person, program=program)
 
     def _completion_row(
-        self, number: int, cells: list[Any], person: Person, program: Program, enrolment: Enrolment | None
+        self, number: int, cells: list[Any], person: PersonRef, program: Program, enrolment: EnrolmentRow | None
     ) -> Accepted | Issue:
         if enrolment is None or enrolment.state == EnrolmentState.CANCELLED:
             return self._issue(
@@ -600,14 +620,19 @@ class RowChecker:
             title=program.title,
             start_date=program.start_date,
             end_date=program.end_date,
-            form=str(ProgramForm(program.form).label),
+            form=self._form_labels.setdefault(program.form, str(ProgramForm(program.form).label)),
             assessment=str(assessment) if assessment is not None else DEFAULT_ASSESSMENT,
         )
         if program.pk not in self._activity_cache:
             self._activity_cache[program.pk] = program_activity(program)
         try:
             fields = record_fields(
-                person.pk, person.employer, self._activity_cache[program.pk], declaration, self.cache
+                person.pk,
+                self._employer(person.employer_id),
+                self._activity_cache[program.pk],
+                declaration,
+                self.cache,
+                memo=("program", program.pk),
             )
         except CreditingInputError as error:
             return self._crediting_issue(number, error)
@@ -810,13 +835,10 @@ def commit_import(
         with transaction.atomic():
             accepted, issues = checker.check(chunk, skip=done_rows)
             written = _write(run, accepted, by=by, recognition=recognition)
-            ImportRow.objects.bulk_create(
-                [ImportRow(run=run, row_number=a.row, record=r, enrolment=e) for a, r, e in written], batch_size=1000
-            )
             _save_issues(run, issues)
             ImportRun.objects.filter(pk=run.pk).update(
                 processed_rows=F("processed_rows") + len(chunk),
-                committed_rows=F("committed_rows") + len(written),
+                committed_rows=F("committed_rows") + written,
                 rejected_rows=F("rejected_rows") + len({i.row for i in issues}),
                 last_row=chunk[-1][0],
             )
@@ -856,16 +878,15 @@ def _ledger_keys(run: ImportRun, checker: RowChecker) -> set[int]:
     return done
 
 
-def _write(
-    run: ImportRun, accepted: list[Accepted], *, by: User, recognition: BaseRecognition | None
-) -> list[tuple[Accepted, Record | None, Enrolment | None]]:
+def _write(run: ImportRun, accepted: list[Accepted], *, by: User, recognition: BaseRecognition | None) -> int:
+    """Write one chunk's accepted rows and their ledger rows; returns how many were written."""
     if not accepted:
-        return []
+        return 0
     if run.kind == ImportKind.BASE_ENROLMENTS:
         now = timezone.now()
         enrolments = Enrolment.objects.bulk_create(
             [
-                Enrolment(program=a.program, person=a.person, via=Via.IMPORT, enrolled_by=by, enrolled_at=now)
+                Enrolment(program=a.program, person_id=a.person.pk, via=Via.IMPORT, enrolled_by=by, enrolled_at=now)
                 for a in accepted
             ],
             batch_size=1000,
@@ -877,7 +898,8 @@ def _write(
             obj=run,
             after={"count": len(enrolments), "enrolments": [e.pk for e in enrolments]},
         )
-        return [(a, None, e) for a, e in zip(accepted, enrolments, strict=True)]
+        _ledger(run, [(a.row, None, e.pk) for a, e in zip(accepted, enrolments, strict=True)])
+        return len(enrolments)
     if run.kind == ImportKind.EMPLOYER_RECORDS:
         records = bulk_register(
             [BulkRecord(a.person, a.fields) for a in accepted],
@@ -887,7 +909,8 @@ def _write(
             to_state=RecordState.DRAFT,
             audit_obj=run,
         )
-        return [(a, r, None) for a, r in zip(accepted, records, strict=True)]
+        _ledger(run, [(a.row, r.pk, None) for a, r in zip(accepted, records, strict=True)])
+        return len(records)
     assert recognition is not None
     records = bulk_register(
         [BulkRecord(a.person, a.fields) for a in accepted],
@@ -897,16 +920,25 @@ def _write(
         to_state=skip_target(recognition),
         audit_obj=run,
     )
-    now = timezone.now()
-    enrolments = []
-    for item, record in zip(accepted, records, strict=True):
-        enrolment = item.enrolment
-        assert enrolment is not None
-        enrolment.state, enrolment.record, enrolment.completed_at = EnrolmentState.COMPLETED, record, now
-        enrolment.assessment = record.assessment
-        enrolments.append(enrolment)
-    Enrolment.objects.bulk_update(enrolments, ["state", "record", "completed_at", "assessment"], batch_size=500)
-    return [(a, r, a.enrolment) for a, r in zip(accepted, records, strict=True)]
+    ledger = [(a.row, r.pk, a.enrolment.pk if a.enrolment else None) for a, r in zip(accepted, records, strict=True)]
+    _ledger(run, ledger)
+    # One set-based UPDATE links each enrolment to its record through the ledger (no per-row statements).
+    # (filtered on the enrolment alone so that the database uses the enrolment index; an enrolment is
+    # completed at most once, so its ledger row with a record is this one)
+    link = ImportRow.objects.filter(enrolment_id=OuterRef("pk"), record_id__isnull=False)
+    Enrolment.objects.filter(pk__in=[e for _, _, e in ledger]).update(
+        state=EnrolmentState.COMPLETED,
+        completed_at=timezone.now(),
+        record_id=Subquery(link.values("record_id")[:1]),
+        assessment=Subquery(link.values("record__assessment")[:1]),
+    )
+    return len(records)
+
+
+def _ledger(run: ImportRun, rows: list[tuple[int, int | None, int | None]]) -> None:
+    ImportRow.objects.bulk_create(
+        [ImportRow(run=run, row_number=n, record_id=r, enrolment_id=e) for n, r, e in rows], batch_size=2000
+    )
 
 
 # --- reports -------------------------------------------------------------------------------------------
