@@ -67,7 +67,7 @@ def add_guide_course(
 ) -> GuideCourse:
     if not by.has_perm("catalogs.publish_guide"):
         raise DomainError("guide", ERR_NOT_PROVINCIAL_HR, "only the provincial HR department edits the guide")
-    if guide.state != GuideState.DRAFT:
+    if not PublicGuide.objects.filter(pk=guide.pk, state=GuideState.DRAFT).exists():
         raise DomainError("guide", ERR_GUIDE_PUBLISHED, "a published guide cannot change")
     if not code.strip() or not title.strip() or not provider.strip():
         raise DomainError("title", "编号、名称和提供机构必填", "code, title and provider are required")
@@ -198,7 +198,7 @@ def add_catalog_item(
 ) -> CatalogItem:
     if not by.has_perm("catalogs.file_catalog", catalog):
         raise DomainError("catalog", "无权修改该目录", "not allowed to change this catalog")
-    if catalog.state not in (CatalogState.DRAFT, CatalogState.RETURNED):
+    if not Catalog.objects.filter(pk=catalog.pk, state__in=(CatalogState.DRAFT, CatalogState.RETURNED)).exists():
         raise DomainError("state", ERR_CATALOG_LOCKED, "only drafts and returned catalogs can change")
     if not code.strip() or not title.strip():
         raise DomainError("title", "编号和名称必填", "code and title are required")
