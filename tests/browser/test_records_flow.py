@@ -54,14 +54,16 @@ def test_declare_review_certify_and_progress(page: Any, transactional_db: None) 
     world = build_world()
     person = world.people["emp_zhongyuan"]  # education: counted in hours (the health example counts credits)
     login(page, person.id_number, PASSWORD)
-    public = _declare(page, "training", "2025年公需科目培训", {"hours": "24"},
-                      {"subject": "public", "organizer": "provincial"})
+    public = _declare(
+        page, "training", "2025年公需科目培训", {"hours": "24"}, {"subject": "public", "organizer": "provincial"}
+    )
     _upload(page, "notice", "通知.pdf", PDF, "application/pdf")
     _upload(page, "completion", "结业证书.png", PNG, "image/png")
     submit(page, "#to-submitted")
     page.wait_for_selector("#record-state:has-text('待单位初审')")
-    professional = _declare(page, "conference", "全国学术年会", {"days": "3", "presented": "check"},
-                            {"level": "national"})
+    professional = _declare(
+        page, "conference", "全国学术年会", {"days": "3", "presented": "check"}, {"level": "national"}
+    )
     assert page.inner_text("#record-hours").startswith("24")
     _upload(page, "notice", "会议通知.pdf", PDF, "application/pdf")
     _upload(page, "presentation", "宣读证明.pdf", PDF, "application/pdf")

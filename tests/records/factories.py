@@ -23,12 +23,20 @@ CONFERENCE: dict[str, Any] = {"type": "conference", "level": "national", "days":
 
 
 def declaration(end: dt.date = dt.date(2025, 6, 30), title: str = "公需科目培训", days: int = 2) -> Declaration:
-    return Declaration(title=title, start_date=end - dt.timedelta(days=days), end_date=end, form="面授",
-                       assessment="合格")
+    return Declaration(
+        title=title, start_date=end - dt.timedelta(days=days), end_date=end, form="面授", assessment="合格"
+    )
 
 
-def declared(person: Person, activity: dict[str, Any] | None = None, *, by: User | None = None,
-             end: dt.date = dt.date(2025, 6, 30), proofs: bool = True, title: str = "公需科目培训") -> Record:
+def declared(
+    person: Person,
+    activity: dict[str, Any] | None = None,
+    *,
+    by: User | None = None,
+    end: dt.date = dt.date(2025, 6, 30),
+    proofs: bool = True,
+    title: str = "公需科目培训",
+) -> Record:
     model = ActivityAdapter.validate_python(activity or PUBLIC_TRAINING)
     actor = by or person.user
     record = declare_record(person, model, declaration(end, title), by=actor)

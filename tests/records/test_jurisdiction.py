@@ -28,8 +28,7 @@ def test_record_queryset_is_restricted(world: World, records: dict[str, Record],
 
 @pytest.mark.parametrize("user_key", sorted(VISIBLE_PEOPLE))
 @pytest.mark.parametrize("person_key", ALL_PEOPLE)
-def test_record_pages_proofs_and_api(world: World, records: dict[str, Record], user_key: str,
-                                     person_key: str) -> None:
+def test_record_pages_proofs_and_api(world: World, records: dict[str, Record], user_key: str, person_key: str) -> None:
     client = logged_in(world.users[user_key])
     record = records[person_key]
     proof = record.proofs.first()
@@ -48,15 +47,15 @@ def test_record_pages_proofs_and_api(world: World, records: dict[str, Record], u
 @pytest.mark.parametrize("user_key", sorted(VISIBLE_PEOPLE))
 def test_record_list_and_api_show_only_jurisdiction(world: World, records: dict[str, Record], user_key: str) -> None:
     client = logged_in(world.users[user_key])
-    assert {r["id"] for r in client.get("/api/v1/records").json()} == {
-        records[k].pk for k in VISIBLE_PEOPLE[user_key]}
+    assert {r["id"] for r in client.get("/api/v1/records").json()} == {records[k].pk for k in VISIBLE_PEOPLE[user_key]}
     page = client.get("/records/").content.decode()
     assert {k for k in ALL_PEOPLE if f"/records/{records[k].pk}/" in page} == VISIBLE_PEOPLE[user_key]
 
 
 @pytest.mark.parametrize("user_key", ["admin_emp_luoyang", "hr_luoyang", "education", "sysadmin", "auditor"])
-def test_acts_on_a_record_outside_answer_404_and_change_nothing(world: World, records: dict[str, Record],
-                                                                 user_key: str) -> None:
+def test_acts_on_a_record_outside_answer_404_and_change_nothing(
+    world: World, records: dict[str, Record], user_key: str
+) -> None:
     record = records["emp_jinshui"]
     before = Record.objects.values().get(pk=record.pk)
     client = logged_in(world.users[user_key])
@@ -75,8 +74,11 @@ def test_a_miss_is_audited(world: World, records: dict[str, Record]) -> None:
     assert client.get(f"/records/{records['emp_jinshui'].pk}/").status_code == 404
     entry = AuditEntry.objects.filter(action="access.denied").last()
     assert entry is not None and entry.actor_id == world.users["hr_luoyang"].pk
-    assert entry.after == {"model": "records.record", "lookup": {"pk": str(records["emp_jinshui"].pk)},
-                           "path": f"/records/{records['emp_jinshui'].pk}/"}
+    assert entry.after == {
+        "model": "records.record",
+        "lookup": {"pk": str(records["emp_jinshui"].pk)},
+        "path": f"/records/{records['emp_jinshui'].pk}/",
+    }
 
 
 @pytest.mark.parametrize("user_key", sorted(VISIBLE_PEOPLE))

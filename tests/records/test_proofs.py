@@ -21,8 +21,9 @@ def _media(settings: pytest.FixtureRequest, tmp_path: Path) -> None:
 
 def _upload(world: World, record: Record, name: str, content: bytes) -> str:
     client = logged_in(world.people["emp_jinshui"].user)
-    response = client.post(f"/records/{record.pk}/proofs/",
-                           {"kind": "notice", "file": SimpleUploadedFile(name, content)}, follow=True)
+    response = client.post(
+        f"/records/{record.pk}/proofs/", {"kind": "notice", "file": SimpleUploadedFile(name, content)}, follow=True
+    )
     assert response.status_code == 200
     return response.content.decode()
 
@@ -31,8 +32,9 @@ def _stored_files(root: Path) -> list[Path]:
     return [p for p in (root / "proofs").rglob("*") if p.is_file()] if (root / "proofs").exists() else []
 
 
-@pytest.mark.parametrize(("name", "content"), [("通知.pdf", PDF), ("scan.png", PNG), ("photo.jpg", JPEG),
-                                               ("photo.JPEG", JPEG)])
+@pytest.mark.parametrize(
+    ("name", "content"), [("通知.pdf", PDF), ("scan.png", PNG), ("photo.jpg", JPEG), ("photo.JPEG", JPEG)]
+)
 def test_accepted_by_content(world: World, settings: pytest.FixtureRequest, name: str, content: bytes) -> None:
     record = declared(world.people["emp_jinshui"], proofs=False)
     page = _upload(world, record, name, content)
@@ -43,14 +45,22 @@ def test_accepted_by_content(world: World, settings: pytest.FixtureRequest, name
     assert name not in str(stored[0])
 
 
-@pytest.mark.parametrize(("name", "content", "message"), [
-    ("renamed.png", PDF, "文件内容为 PDF，与扩展名“.png”不符，请核对后重新上传"),
-    ("page.pdf", b"<!doctype html><html><script>alert(1)</script></html>", "只接受 PDF、JPEG、PNG 格式的文件（按文件内容识别）"),
-    ("big.pdf", PDF + b"0" * 2048, "文件过大：单个文件不超过 1 KB"),
-    ("empty.pdf", b"", "文件为空，请重新选择"),
-])
-def test_refused_with_a_clear_message_and_nothing_stored(world: World, settings: pytest.FixtureRequest, name: str,
-                                                        content: bytes, message: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("renamed.png", PDF, "文件内容为 PDF，与扩展名“.png”不符，请核对后重新上传"),
+        (
+            "page.pdf",
+            b"<!doctype html><html><script>alert(1)</script></html>",
+            "只接受 PDF、JPEG、PNG 格式的文件（按文件内容识别）",
+        ),
+        ("big.pdf", PDF + b"0" * 2048, "文件过大：单个文件不超过 1 KB"),
+        ("empty.pdf", b"", "文件为空，请重新选择"),
+    ],
+)
+def test_refused_with_a_clear_message_and_nothing_stored(
+    world: World, settings: pytest.FixtureRequest, name: str, content: bytes, message: str
+) -> None:
     record = declared(world.people["emp_jinshui"], proofs=False)
     page = _upload(world, record, name, content)
     assert f"上传被拒绝：{message}" in page

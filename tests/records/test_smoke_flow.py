@@ -14,5 +14,8 @@ def test_public_and_professional_records_reach_certified(world: World) -> None:
     professional = advanced(world, declared(person, CONFERENCE, title="全国学术会议"))
     assert (public.state, professional.state) == (RecordState.CERTIFIED, RecordState.CERTIFIED)
     assert certified_hours_by_subject(person, 2025) == {
-        "public": Decimal(24), "professional": Decimal(24), "total": Decimal(48)}
+        "public": Decimal(24),
+        "professional": Decimal(24),
+        "total": Decimal(48),
+    }
     assert person_compliance(person, 2025).earned["total"] == Decimal(48)

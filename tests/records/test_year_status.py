@@ -25,14 +25,21 @@ def test_sql_year_status_equals_the_engine_for_thousands_of_people(world: World)
 
     o = world.orgs
     engineering = industry_authority("410000", "engineering")
-    employers = [o["emp_jinshui"], o["emp_zhongyuan"], o["emp_luoyang"], o["emp_gongyi"], o["emp_provincial"],
-                 employer("411002", o["education"], name="许昌学校"),  # Xuchang example policy (30 public)
-                 employer("411081", engineering, name="禹州设计院")]
+    employers = [
+        o["emp_jinshui"],
+        o["emp_zhongyuan"],
+        o["emp_luoyang"],
+        o["emp_gongyi"],
+        o["emp_provincial"],
+        employer("411002", o["education"], name="许昌学校"),  # Xuchang example policy (30 public)
+        employer("411081", engineering, name="禹州设计院"),
+    ]
     generated = generate(employers, 2500, YEAR, creator=world.users["sysadmin"])
     # Some people already have a refreshed row (their leave changed), the rest are bulk-created.
     for person in generated.people[:50]:
-        refresh_person_year(Person.objects.select_related("employer__region", "employer__industry").get(pk=person.pk),
-                            YEAR)
+        refresh_person_year(
+            Person.objects.select_related("employer__region", "employer__industry").get(pk=person.pk), YEAR
+        )
     people = Person.objects.filter(pk__in=[p.pk for p in generated.people])
     rows = {p.pk: p for p in year_status(people, YEAR).select_related("employer__region", "employer__industry")}
     assert PersonYear.objects.filter(year=YEAR, person__in=people).count() == len(generated.people)
@@ -42,22 +49,34 @@ def test_sql_year_status_equals_the_engine_for_thousands_of_people(world: World)
 
     checked = {"met": 0, "deemed": 0, "leave": 0, "credit": 0}
     for pk, row in rows.items():
-        expected = assess_compliance(compliance_request(row, YEAR, activities=generated.certified[pk],
-                                                        leaves=generated.leaves[pk]))
+        expected = assess_compliance(
+            compliance_request(row, YEAR, activities=generated.certified[pk], leaves=generated.leaves[pk])
+        )
         got = {
-            "required": {"total": row.required_total, "public": row.required_public,
-                         "professional": row.required_professional},
-            "earned": {"total": row.earned_total, "public": row.earned_public,
-                       "professional": row.earned_professional},
-            "deemed": tuple(p for p, flag in (("public", row.deemed_public),
-                                              ("professional", row.deemed_professional)) if flag),
-            "shortfall": {"total": row.shortfall_total, "public": row.shortfall_public,
-                          "professional": row.shortfall_professional},
-            "met": row.met, "excused_days": row.excused_days,
+            "required": {
+                "total": row.required_total,
+                "public": row.required_public,
+                "professional": row.required_professional,
+            },
+            "earned": {"total": row.earned_total, "public": row.earned_public, "professional": row.earned_professional},
+            "deemed": tuple(
+                p for p, flag in (("public", row.deemed_public), ("professional", row.deemed_professional)) if flag
+            ),
+            "shortfall": {
+                "total": row.shortfall_total,
+                "public": row.shortfall_public,
+                "professional": row.shortfall_professional,
+            },
+            "met": row.met,
+            "excused_days": row.excused_days,
         }
         want = {
-            "required": expected.required.to_json(), "earned": expected.earned, "deemed": expected.deemed_complete,
-            "shortfall": expected.shortfall, "met": expected.met, "excused_days": expected.required.excused_days,
+            "required": expected.required.to_json(),
+            "earned": expected.earned,
+            "deemed": expected.deemed_complete,
+            "shortfall": expected.shortfall,
+            "met": expected.met,
+            "excused_days": expected.required.excused_days,
         }
         assert got == want, f"person {pk}"
         checked["met"] += expected.met
@@ -71,8 +90,7 @@ def test_sql_year_status_equals_the_engine_for_thousands_of_people(world: World)
 
 def test_confirmed_leave_pro_rates_the_year(world: World) -> None:
     person, admin = world.people["emp_zhongyuan"], world.users["admin_emp_zhongyuan"]
-    leave = record_leave(person, kind="maternity", start=dt.date(YEAR, 1, 1), end=dt.date(YEAR, 6, 30),
-                         by=person.user)
+    leave = record_leave(person, kind="maternity", start=dt.date(YEAR, 1, 1), end=dt.date(YEAR, 6, 30), by=person.user)
     from cecert.records.domain.leave import add_leave_proof
 
     add_leave_proof(leave, name="证明.pdf", content=PDF, by=person.user)
@@ -83,7 +101,11 @@ def test_confirmed_leave_pro_rates_the_year(world: World) -> None:
     advanced(world, declared(person))
     status = year_status(Person.objects.filter(pk=person.pk), YEAR).get()
     assert (status.required_total, status.earned_public, status.shortfall_total, status.met) == (
-        45, Decimal(24), Decimal(21), False)
+        45,
+        Decimal(24),
+        Decimal(21),
+        False,
+    )
     assert person_compliance(person, YEAR).required.total == 45
 
 

@@ -18,8 +18,18 @@ from tests.factories import World
 from tests.records.factories import CONFERENCE, advanced, declared
 
 S = RecordState
-ACTORS = ["owner", "admin_own", "admin_other", "hr_province", "hr_zhengzhou", "hr_luoyang", "health",
-          "education", "sysadmin", "auditor"]
+ACTORS = [
+    "owner",
+    "admin_own",
+    "admin_other",
+    "hr_province",
+    "hr_zhengzhou",
+    "hr_luoyang",
+    "health",
+    "education",
+    "sysadmin",
+    "auditor",
+]
 # (state the record is in, target): actors allowed, for a public-subject record of 金水医院 (health, Zhengzhou).
 PUBLIC_ALLOWED: dict[tuple[str, str], set[str]] = {
     (S.DRAFT, S.SUBMITTED): {"owner", "admin_own"},
@@ -31,16 +41,21 @@ PUBLIC_ALLOWED: dict[tuple[str, str], set[str]] = {
     (S.CERTIFIED, S.OVERTURNED): {"hr_province", "hr_zhengzhou"},
 }
 # For a professional-subject record the industry authority certifies; HR still spot-checks.
-PROFESSIONAL_ALLOWED = {**PUBLIC_ALLOWED,
-                        (S.EMPLOYER_APPROVED, S.CERTIFIED): {"health"},
-                        (S.EMPLOYER_APPROVED, S.RETURNED): {"health"}}
+PROFESSIONAL_ALLOWED = {
+    **PUBLIC_ALLOWED,
+    (S.EMPLOYER_APPROVED, S.CERTIFIED): {"health"},
+    (S.EMPLOYER_APPROVED, S.RETURNED): {"health"},
+}
 ALL_STATES = [S.DRAFT, S.SUBMITTED, S.EMPLOYER_APPROVED, S.CERTIFIED, S.RETURNED]
 TARGETS = [S.SUBMITTED, S.EMPLOYER_APPROVED, S.CERTIFIED, S.RETURNED, S.OVERTURNED]
 
 
 def _actor(world: World, key: str):  # type: ignore[no-untyped-def]
-    return {"owner": world.people["emp_jinshui"].user, "admin_own": world.users["admin_emp_jinshui"],
-            "admin_other": world.users["admin_emp_luoyang"]}.get(key) or world.users[key]
+    return {
+        "owner": world.people["emp_jinshui"].user,
+        "admin_own": world.users["admin_emp_jinshui"],
+        "admin_other": world.users["admin_emp_luoyang"],
+    }.get(key) or world.users[key]
 
 
 def _record_in(world: World, state: str, activity: dict | None) -> Record:  # type: ignore[type-arg]

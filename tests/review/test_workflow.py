@@ -36,11 +36,22 @@ def test_return_correct_and_resubmit(world: World) -> None:
     record = transition_record(record, S.SUBMITTED, by=person.user)
     record = transition_record(record, S.EMPLOYER_APPROVED, by=admin)
     record = transition_record(record, S.CERTIFIED, by=world.users["hr_zhengzhou"])
-    actions = list(AuditEntry.objects.filter(object_type="records.record", object_id=str(record.pk))
-                   .values_list("action", flat=True))
-    assert actions == ["record.draft", "record.proof_added", "record.proof_added", "record.submitted",
-                       "record.returned", "record.update", "record.submitted", "record.employer_approved",
-                       "record.certified"]
+    actions = list(
+        AuditEntry.objects.filter(object_type="records.record", object_id=str(record.pk)).values_list(
+            "action", flat=True
+        )
+    )
+    assert actions == [
+        "record.draft",
+        "record.proof_added",
+        "record.proof_added",
+        "record.submitted",
+        "record.returned",
+        "record.update",
+        "record.submitted",
+        "record.employer_approved",
+        "record.certified",
+    ]
 
 
 def test_submission_needs_the_proofs_of_its_type(world: World) -> None:
@@ -73,15 +84,20 @@ def test_duplicate_is_detected_and_merged_keeping_both_provenances(world: World)
 
 def test_employer_admin_page_declares_on_behalf_and_bulk_approves(world: World) -> None:
     admin = world.users["admin_emp_jinshui"]
-    records = [advanced(world, declared(world.people["emp_jinshui"], title=f"培训{i}", end=dt.date(2025, 3, i + 1)),
-                        S.SUBMITTED) for i in range(3)]
+    records = [
+        advanced(
+            world, declared(world.people["emp_jinshui"], title=f"培训{i}", end=dt.date(2025, 3, i + 1)), S.SUBMITTED
+        )
+        for i in range(3)
+    ]
     queue = review_queue(admin, QueueFilters(year=2025))
     assert [r.pk for r in queue] == [r.pk for r in records]
     client = logged_in(admin)
     response = client.post("/review/queue/", {"ids": [r.pk for r in records], "decision": "approve"})
     assert response.status_code == 302
     assert set(Record.objects.filter(pk__in=[r.pk for r in records]).values_list("state", flat=True)) == {
-        S.EMPLOYER_APPROVED}
+        S.EMPLOYER_APPROVED
+    }
     hr = world.users["hr_zhengzhou"]
     assert [r.pk for r in review_queue(hr)] == [r.pk for r in records]
     assert list(review_queue(world.users["hr_luoyang"])) == []
@@ -101,8 +117,10 @@ def test_closed_year_takes_no_new_records_and_freezes_reviews(world: World) -> N
     with pytest.raises(DomainError):
         transition_record(pending, S.EMPLOYER_APPROVED, by=world.users["admin_emp_jinshui"])
     # Spot-checks still work.
-    assert transition_record(certified, S.OVERTURNED, by=world.users["hr_province"], reason="证书伪造").state == \
-        S.OVERTURNED
+    assert (
+        transition_record(certified, S.OVERTURNED, by=world.users["hr_province"], reason="证书伪造").state
+        == S.OVERTURNED
+    )
 
 
 def test_overturn_fires_record_overturned(world: World) -> None:
@@ -118,7 +136,8 @@ def test_overturn_fires_record_overturned(world: World) -> None:
     finally:
         record_overturned.disconnect(receiver)
     assert [(k["record"].pk, k["person"].pk, k["year"], k["reason"], k["by"].pk) for k in received] == [
-        (record.pk, world.people["emp_jinshui"].pk, 2025, "培训未实际举办", world.users["hr_jinshui"].pk)]
+        (record.pk, world.people["emp_jinshui"].pk, 2025, "培训未实际举办", world.users["hr_jinshui"].pk)
+    ]
 
 
 def test_notifications_reach_the_right_people(world: World) -> None:
@@ -133,9 +152,11 @@ def test_training_base_registration_can_skip_the_first_review(world: World) -> N
     base = organisation("base", "继续教育基地", "410102")
     base_admin = user_with_role(Role.BASE_ADMIN, base)
     activity = ActivityAdapter.validate_python({"type": "training_base", "subject": "public", "hours": 12})
-    record = register_completion(world.people["emp_jinshui"], activity, declaration(), base=base, by=base_admin,
-                                 skip_to=S.EMPLOYER_APPROVED)
+    record = register_completion(
+        world.people["emp_jinshui"], activity, declaration(), base=base, by=base_admin, skip_to=S.EMPLOYER_APPROVED
+    )
     assert (record.state, record.channel, record.hours) == (S.EMPLOYER_APPROVED, "base", Decimal(12))
-    normal = register_completion(world.people["emp_jinshui"], activity, declaration(title="另一期"), base=base,
-                                 by=base_admin)
+    normal = register_completion(
+        world.people["emp_jinshui"], activity, declaration(title="另一期"), base=base, by=base_admin
+    )
     assert normal.state == S.SUBMITTED and normal.duplicate_of_id == record.pk

@@ -140,9 +140,7 @@ def _field_for(model: type[BaseModel], name: str, raw: dict[str, Any], required_
         return forms.BooleanField(label=label, help_text=help_text, required=False)
     if kind == "string" and spec.get("format") == "date":
         return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
-    return forms.CharField(
-        max_length=spec.get("maxLength"), min_length=spec.get("minLength"), strip=True, **common
-    )
+    return forms.CharField(max_length=spec.get("maxLength"), min_length=spec.get("minLength"), strip=True, **common)
 
 
 class ActivitySchemaForm(forms.Form):

@@ -22,7 +22,15 @@ def get_in_scope_or_404(queryset: QuerySet[M], request: HttpRequest, **lookup: A
         return queryset.get(**lookup)
     except queryset.model.DoesNotExist:
         user = request.user if request.user.is_authenticated else None
-        audit("access.denied", actor=user, obj=None,  # type: ignore[arg-type]
-              after={"model": queryset.model._meta.label_lower, "lookup": {k: str(v) for k, v in lookup.items()},
-                     "path": request.path}, request=request)
+        audit(
+            "access.denied",
+            actor=user,
+            obj=None,  # type: ignore[arg-type]
+            after={
+                "model": queryset.model._meta.label_lower,
+                "lookup": {k: str(v) for k, v in lookup.items()},
+                "path": request.path,
+            },
+            request=request,
+        )
         raise Http404 from None

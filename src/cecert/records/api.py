@@ -35,15 +35,34 @@ class RecordOut(Schema):
 
 
 def _out(record: Record) -> dict[str, Any]:
-    return {**{f: getattr(record, f) for f in ("id", "person_id", "year", "activity_type", "activity", "subject",
-                                               "title", "start_date", "end_date", "hours", "explanation",
-                                               "policy_id", "channel", "state")},
-            "proofs": [p.pk for p in record.proofs.all()]}
+    return {
+        **{
+            f: getattr(record, f)
+            for f in (
+                "id",
+                "person_id",
+                "year",
+                "activity_type",
+                "activity",
+                "subject",
+                "title",
+                "start_date",
+                "end_date",
+                "hours",
+                "explanation",
+                "policy_id",
+                "channel",
+                "state",
+            )
+        },
+        "proofs": [p.pk for p in record.proofs.all()],
+    }
 
 
 @router.get("", response=list[RecordOut], summary="辖区内记录 / records in jurisdiction")
-def list_records(request: HttpRequest, year: int | None = None, state: str | None = None, limit: int = 100,
-                 offset: int = 0) -> list[dict[str, Any]]:
+def list_records(
+    request: HttpRequest, year: int | None = None, state: str | None = None, limit: int = 100, offset: int = 0
+) -> list[dict[str, Any]]:
     qs = Record.objects.restrict(request.user).prefetch_related("proofs").order_by("pk")  # type: ignore[arg-type]
     if year:
         qs = qs.filter(year=year)

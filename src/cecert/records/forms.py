@@ -7,8 +7,8 @@ from typing import Any
 from django import forms
 
 from cecert.crediting.forms import activity_type_choices
-from cecert.records.enums import LeaveKind, RecordSubject
 from cecert.records.domain.declaring import Declaration
+from cecert.records.enums import LeaveKind, RecordSubject
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -29,8 +29,13 @@ class DeclarationForm(forms.Form):
 
     def declaration(self) -> Declaration:
         d = self.cleaned_data
-        return Declaration(title=d["title"], start_date=d["start_date"], end_date=d["end_date"], form=d["form"],
-                           assessment=d["assessment"])
+        return Declaration(
+            title=d["title"],
+            start_date=d["start_date"],
+            end_date=d["end_date"],
+            form=d["form"],
+            assessment=d["assessment"],
+        )
 
 
 class ProofUploadForm(forms.Form):
@@ -81,5 +86,12 @@ def default_year_choices() -> list[int]:
     return list(range(year, max(2017, year - 8) - 1, -1))
 
 
-__all__ = ["DeadlineForm", "DeclarationForm", "LeaveForm", "ProofUploadForm", "ReasonForm", "RecordFilterForm",
-           "default_year_choices"]
+__all__ = [
+    "DeadlineForm",
+    "DeclarationForm",
+    "LeaveForm",
+    "ProofUploadForm",
+    "ReasonForm",
+    "RecordFilterForm",
+    "default_year_choices",
+]

@@ -46,8 +46,7 @@ class RecordQuerySet(models.QuerySet["Record"]):
 class Record(models.Model):
     """One continuing-education activity of one person (继续教育记录, Article 10)."""
 
-    person = models.ForeignKey(Person, verbose_name=_("专业技术人员"), on_delete=models.PROTECT,
-                               related_name="records")
+    person = models.ForeignKey(Person, verbose_name=_("专业技术人员"), on_delete=models.PROTECT, related_name="records")
     year = models.PositiveSmallIntegerField(_("计入年度"), db_index=True)
     activity_type = models.CharField(_("活动类型"), max_length=32)
     activity = models.JSONField(_("活动内容"))
@@ -69,27 +68,31 @@ class Record(models.Model):
     completes = models.JSONField(_("视为完成"), default=list)
     policy_id = models.CharField(_("政策版本"), max_length=80)
     channel = models.CharField(_("登记渠道"), max_length=16, choices=Channel.choices)
-    source = models.ForeignKey(Organisation, verbose_name=_("登记机构"), null=True, blank=True,
-                               on_delete=models.PROTECT, related_name="+")
-    state = models.CharField(_("状态"), max_length=24, choices=RecordState.choices,
-                             default=RecordState.DRAFT)
+    source = models.ForeignKey(
+        Organisation, verbose_name=_("登记机构"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    state = models.CharField(_("状态"), max_length=24, choices=RecordState.choices, default=RecordState.DRAFT)
     state_reason = models.TextField(_("原因"), blank=True)
     state_changed_at = models.DateTimeField(_("状态变更时间"), default=timezone.now)
     provenance = models.JSONField(_("来源"), default=list)
     dedupe_key = models.CharField(max_length=64, db_index=True)
-    duplicate_of = models.ForeignKey("self", verbose_name=_("可能重复"), null=True, blank=True,
-                                     on_delete=models.PROTECT, related_name="+")
-    merged_into = models.ForeignKey("self", verbose_name=_("合并至"), null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="merged_records")
+    duplicate_of = models.ForeignKey(
+        "self", verbose_name=_("可能重复"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    merged_into = models.ForeignKey(
+        "self", verbose_name=_("合并至"), null=True, blank=True, on_delete=models.PROTECT, related_name="merged_records"
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
-    first_reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                          on_delete=models.PROTECT, related_name="+")
+    first_reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     first_reviewed_at = models.DateTimeField(null=True, blank=True)
-    certified_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                     on_delete=models.PROTECT, related_name="+")
+    certified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     certified_at = models.DateTimeField(null=True, blank=True)
 
     objects = RecordQuerySet.as_manager()
@@ -122,10 +125,8 @@ class Record(models.Model):
 class ProofFile(models.Model):
     """A proof document (Article 10), stored under a random key outside the web root."""
 
-    record = models.ForeignKey(Record, null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="proofs")
-    leave = models.ForeignKey("Leave", null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="proofs")
+    record = models.ForeignKey(Record, null=True, blank=True, on_delete=models.PROTECT, related_name="proofs")
+    leave = models.ForeignKey("Leave", null=True, blank=True, on_delete=models.PROTECT, related_name="proofs")
     kind = models.CharField(_("材料类别"), max_length=32)
     original_name = models.CharField(_("文件名"), max_length=200)
     content_type = models.CharField(max_length=64)
@@ -161,8 +162,9 @@ class Leave(models.Model):
     state_reason = models.TextField(_("原因"), blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -201,6 +203,9 @@ class PersonYear(models.Model):
         constraints = [models.UniqueConstraint(fields=["person", "year"], name="one_person_year")]
         indexes = [models.Index(fields=["year", "person"], name="personyear_year_person")]
 
+    def __str__(self) -> str:
+        return f"{self.person_id}/{self.year}: {self.required_total}"
+
 
 class YearClosing(models.Model):
     """The provincial HR department's deadline for a year; after it the year takes no new records."""
@@ -222,3 +227,43 @@ class YearClosing(models.Model):
         from cecert.crediting.evaluation import today_in_henan
 
         return today_in_henan() > self.deadline
+
+
+CERTIFIED_SUMS_VIEW_SQL = """
+CREATE VIEW records_certifiedyearsum AS
+SELECT person_id, year,
+       CAST(ROUND(SUM(CASE WHEN subject = 'public' THEN amount ELSE 0 END) * 10) AS INTEGER) AS public_tenths,
+       CAST(ROUND(SUM(CASE WHEN subject = 'professional' THEN amount ELSE 0 END) * 10) AS INTEGER)
+           AS professional_tenths,
+       MAX(CASE WHEN deems_public THEN 1 ELSE 0 END) AS deems_public,
+       MAX(CASE WHEN deems_professional THEN 1 ELSE 0 END) AS deems_professional
+FROM records_record
+WHERE state = 'certified'
+GROUP BY person_id, year
+"""
+
+
+class CertifiedYearSum(models.Model):
+    """A database view: certified amounts of one person and year, by subject, in whole tenths.
+
+    Aggregated before it is joined to people, so the year status is one
+    GROUP BY over records plus 1:1 joins (see ``domain.years.year_status``).
+    Sums are rounded to tenths once per group (exact on PostgreSQL; on SQLite
+    the float sum of one-decimal amounts is far closer than 0.05 to the true
+    sum, so the rounding restores it exactly).
+    """
+
+    pk = models.CompositePrimaryKey("person_id", "year")
+    person = models.ForeignKey(Person, on_delete=models.DO_NOTHING, related_name="certified_sums", db_constraint=False)
+    year = models.PositiveSmallIntegerField()
+    public_tenths = models.IntegerField()
+    professional_tenths = models.IntegerField()
+    deems_public = models.IntegerField()
+    deems_professional = models.IntegerField()
+
+    class Meta:
+        managed = False
+        db_table = "records_certifiedyearsum"
+
+    def __str__(self) -> str:
+        return f"{self.person_id}/{self.year}"

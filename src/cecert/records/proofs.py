@@ -48,9 +48,10 @@ PROOF_REQUIREMENTS: dict[str, tuple[ProofRequirement, ...]] = {
 LEAVE_PROOF = ProofRequirement("leave", "请假（离岗）证明")
 
 # Labels of every kind, for choices on upload forms.
-PROOF_KIND_LABELS: dict[str, str] = {
-    r.kind: r.label for reqs in PROOF_REQUIREMENTS.values() for r in reqs
-} | {LEAVE_PROOF.kind: LEAVE_PROOF.label, "other_proof": "其他材料"}
+PROOF_KIND_LABELS: dict[str, str] = {r.kind: r.label for reqs in PROOF_REQUIREMENTS.values() for r in reqs} | {
+    LEAVE_PROOF.kind: LEAVE_PROOF.label,
+    "other_proof": "其他材料",
+}
 
 
 def required_proofs(activity_type: str, activity: dict[str, Any]) -> list[ProofRequirement]:

@@ -65,11 +65,17 @@ def check_upload(name: str, content: bytes, *, already_stored: int = 0) -> Check
     if not content:
         raise DomainError("file", "文件为空，请重新选择", "the file is empty")
     if len(content) > max_file_bytes():
-        raise DomainError("file", f"文件过大：单个文件不超过 {_human(max_file_bytes())}",
-                          f"file too large (limit {max_file_bytes()} bytes)")
+        raise DomainError(
+            "file",
+            f"文件过大：单个文件不超过 {_human(max_file_bytes())}",
+            f"file too large (limit {max_file_bytes()} bytes)",
+        )
     if already_stored + len(content) > max_record_bytes():
-        raise DomainError("file", f"证明材料合计不超过 {_human(max_record_bytes())}",
-                          f"the record's proof files would exceed {max_record_bytes()} bytes")
+        raise DomainError(
+            "file",
+            f"证明材料合计不超过 {_human(max_record_bytes())}",
+            f"the record's proof files would exceed {max_record_bytes()} bytes",
+        )
     extension = Path(name).suffix.lower().lstrip(".")
     for magic, content_type, extensions in SIGNATURES:
         if content.startswith(magic):
@@ -80,8 +86,11 @@ def check_upload(name: str, content: bytes, *, already_stored: int = 0) -> Check
                     f"the content is {content_type} but the name ends in .{extension}",
                 )
             return CheckedFile(Path(name).name[-200:], content, content_type, hashlib.sha256(content).hexdigest())
-    raise DomainError("file", f"只接受 {ACCEPTED_ZH} 格式的文件（按文件内容识别）",
-                      "only PDF, JPEG and PNG files are accepted (checked by content)")
+    raise DomainError(
+        "file",
+        f"只接受 {ACCEPTED_ZH} 格式的文件（按文件内容识别）",
+        "only PDF, JPEG and PNG files are accepted (checked by content)",
+    )
 
 
 class ProofStorage(Protocol):

@@ -76,8 +76,9 @@ def record_list(request: HttpRequest) -> HttpResponse:
     if state in RecordState.values:
         qs = qs.filter(state=state)
     page = Paginator(qs.order_by("-updated_at", "-pk"), 50).get_page(request.GET.get("page"))
-    return render(request, "records/list.html", {"page": page, "filters": filters, "states": RecordState.choices,
-                                                 "state": state})
+    return render(
+        request, "records/list.html", {"page": page, "filters": filters, "states": RecordState.choices, "state": state}
+    )
 
 
 def _declarable_people(user: User) -> Any:
@@ -97,11 +98,18 @@ def declare(request: HttpRequest) -> HttpResponse:
         person = Person.objects.filter(user=user, state=RegistrationState.APPROVED).first()
     types = activity_type_choices()
     if activity_type not in dict(types) or person is None:
-        staff = (Person.objects.restrict(user).filter(state=RegistrationState.APPROVED,
-                 employer__in=user.organisations_for(Role.EMPLOYER_ADMIN)).order_by("name")
-                 if Role.EMPLOYER_ADMIN in user.roles else [])
-        return render(request, "records/declare_choose.html", {"types": types, "person": person,
-                                                               "staff": staff, "chosen_type": activity_type})
+        staff = (
+            Person.objects.restrict(user)
+            .filter(state=RegistrationState.APPROVED, employer__in=user.organisations_for(Role.EMPLOYER_ADMIN))
+            .order_by("name")
+            if Role.EMPLOYER_ADMIN in user.roles
+            else []
+        )
+        return render(
+            request,
+            "records/declare_choose.html",
+            {"types": types, "person": person, "staff": staff, "chosen_type": activity_type},
+        )
     schema_form_class = activity_form(activity_type)
     form = DeclarationForm(request.POST or None)
     activity = schema_form_class(request.POST or None, prefix="a")
@@ -109,17 +117,26 @@ def declare(request: HttpRequest) -> HttpResponse:
         activity.extra = {"date": form.cleaned_data["end_date"]}
         if activity.is_valid():
             try:
-                record = declare_record(person, activity.cleaned_data["activity"], form.declaration(), by=user,
-                                        request=request)
+                record = declare_record(
+                    person, activity.cleaned_data["activity"], form.declaration(), by=user, request=request
+                )
             except DomainError as exc:
                 _form_error(form, activity, exc)
             else:
                 messages.success(request, f"已保存草稿，核定 {record.hours} 学时。请上传证明材料后提交。")
                 return redirect("records:detail", pk=record.pk)
-    return render(request, "records/declare.html", {
-        "form": form, "activity_form": activity, "type_label": dict(types)[activity_type], "person": person,
-        "activity_type": activity_type, "proofs": proof_kinds_for(activity_type)[:-1],
-    })
+    return render(
+        request,
+        "records/declare.html",
+        {
+            "form": form,
+            "activity_form": activity,
+            "type_label": dict(types)[activity_type],
+            "person": person,
+            "activity_type": activity_type,
+            "proofs": proof_kinds_for(activity_type)[:-1],
+        },
+    )
 
 
 def _form_error(form: Any, activity: Any, exc: DomainError) -> None:
@@ -139,19 +156,29 @@ def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
     history = AuditEntry.objects.filter(object_type="records.record", object_id=str(record.pk)).order_by("sequence")
     have = set(record.proofs.values_list("kind", flat=True))
     required = [(r, r.kind in have) for r in required_proofs(record.activity_type, record.activity)]
-    return render(request, "records/detail.html", {
-        "record": record, "proofs": record.proofs.order_by("pk"), "history": history,
-        "targets": allowed_targets(record, user), "editable": editable, "required": required,
-        "upload_form": ProofUploadForm(kinds=proof_kinds_for(record.activity_type)) if editable else None,
-        "reason_form": ReasonForm(), "overdue": record.state_changed_at < overdue_since()
-        and record.state in (RecordState.SUBMITTED, RecordState.EMPLOYER_APPROVED),
-        "merged": record.merged_records.all(),
-        "can_merge": record.duplicate_of_id is not None and record.state in (RecordState.SUBMITTED,
-                                                                              RecordState.RETURNED)
-        and user.has_perm("records.merge", record),
-        "can_discard": record.state == RecordState.DRAFT and record.submitted_at is None
-        and user.has_perm("records.submit", record),
-    })
+    return render(
+        request,
+        "records/detail.html",
+        {
+            "record": record,
+            "proofs": record.proofs.order_by("pk"),
+            "history": history,
+            "targets": allowed_targets(record, user),
+            "editable": editable,
+            "required": required,
+            "upload_form": ProofUploadForm(kinds=proof_kinds_for(record.activity_type)) if editable else None,
+            "reason_form": ReasonForm(),
+            "overdue": record.state_changed_at < overdue_since()
+            and record.state in (RecordState.SUBMITTED, RecordState.EMPLOYER_APPROVED),
+            "merged": record.merged_records.all(),
+            "can_merge": record.duplicate_of_id is not None
+            and record.state in (RecordState.SUBMITTED, RecordState.RETURNED)
+            and user.has_perm("records.merge", record),
+            "can_discard": record.state == RecordState.DRAFT
+            and record.submitted_at is None
+            and user.has_perm("records.submit", record),
+        },
+    )
 
 
 @login_required
@@ -161,8 +188,13 @@ def record_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if record.state not in EDITABLE_STATES or not user.has_perm("records.submit", record):
         messages.error(request, "只有草稿或已退回的记录可以修改")
         return redirect("records:detail", pk=record.pk)
-    initial = {"title": record.title, "form": record.form, "start_date": record.start_date,
-               "end_date": record.end_date, "assessment": record.assessment}
+    initial = {
+        "title": record.title,
+        "form": record.form,
+        "start_date": record.start_date,
+        "end_date": record.end_date,
+        "assessment": record.assessment,
+    }
     form = DeclarationForm(request.POST or None, initial=initial)
     activity_initial = {k: v for k, v in record.activity.items() if k not in ("type", "date")}
     activity = activity_form(record.activity_type)(request.POST or None, prefix="a", initial=activity_initial)
@@ -170,18 +202,25 @@ def record_edit(request: HttpRequest, pk: int) -> HttpResponse:
         activity.extra = {"date": form.cleaned_data["end_date"]}
         if activity.is_valid():
             try:
-                update_record(record, activity.cleaned_data["activity"], form.declaration(), by=user,
-                              request=request)
+                update_record(record, activity.cleaned_data["activity"], form.declaration(), by=user, request=request)
             except DomainError as exc:
                 _form_error(form, activity, exc)
             else:
                 messages.success(request, "已保存修改")
                 return redirect("records:detail", pk=record.pk)
-    return render(request, "records/declare.html", {
-        "form": form, "activity_form": activity, "type_label": dict(activity_type_choices())[record.activity_type],
-        "person": record.person, "activity_type": record.activity_type, "record": record,
-        "proofs": proof_kinds_for(record.activity_type)[:-1],
-    })
+    return render(
+        request,
+        "records/declare.html",
+        {
+            "form": form,
+            "activity_form": activity,
+            "type_label": dict(activity_type_choices())[record.activity_type],
+            "person": record.person,
+            "activity_type": record.activity_type,
+            "record": record,
+            "proofs": proof_kinds_for(record.activity_type)[:-1],
+        },
+    )
 
 
 @login_required
@@ -194,8 +233,14 @@ def upload_proof(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("records:detail", pk=record.pk)
     upload = form.cleaned_data["file"]
     try:
-        add_proof(record, kind=form.cleaned_data["kind"], name=upload.name, content=upload.read(),
-                  by=_user(request), request=request)
+        add_proof(
+            record,
+            kind=form.cleaned_data["kind"],
+            name=upload.name,
+            content=upload.read(),
+            by=_user(request),
+            request=request,
+        )
         messages.success(request, f"已上传：{upload.name}")
     except DomainError as exc:
         messages.error(request, f"上传被拒绝：{exc.message_zh}")
@@ -208,10 +253,13 @@ def record_transition(request: HttpRequest, pk: int) -> HttpResponse:
     record = get_in_scope_or_404(_records(request), request, pk=pk)
     to_state = request.POST.get("to", "")
     try:
-        record = transition_record(record, to_state, by=_user(request), reason=request.POST.get("reason", ""),
-                                   request=request)
-        messages.success(request, f"记录已{record.get_state_display()}" if to_state != RecordState.SUBMITTED
-                         else "已提交，等待单位初审")
+        record = transition_record(
+            record, to_state, by=_user(request), reason=request.POST.get("reason", ""), request=request
+        )
+        messages.success(
+            request,
+            f"记录已{record.get_state_display()}" if to_state != RecordState.SUBMITTED else "已提交，等待单位初审",
+        )
     except DomainError as exc:
         messages.error(request, exc.message_zh)
     except CreditingInputError as exc:
@@ -279,16 +327,22 @@ def progress(request: HttpRequest, person_pk: int | None = None) -> HttpResponse
         if person is None:
             raise Http404
     else:
-        person = get_in_scope_or_404(Person.objects.restrict(user).select_related("employer"), request,
-                                     pk=person_pk)
+        person = get_in_scope_or_404(Person.objects.restrict(user).select_related("employer"), request, pk=person_pk)
     years = years_of(person)
     try:
         year = int(request.GET.get("year") or years[0])
     except ValueError:
         year = years[0]
-    return render(request, "records/progress.html", {
-        "person": person, "years": years, "year": year, "progress": person_progress(person, year),
-    })
+    return render(
+        request,
+        "records/progress.html",
+        {
+            "person": person,
+            "years": years,
+            "year": year,
+            "progress": person_progress(person, year),
+        },
+    )
 
 
 @role_required(*OFFICER_ROLES)
@@ -305,22 +359,47 @@ def status(request: HttpRequest) -> HttpResponse:
     if only == "short":
         rows = rows.filter(met=False)
     if request.GET.get("format") == "csv":
-        audit("export.year_status", actor=user, after={"year": year, "only": only, "rows": rows.count()},
-              request=request)
+        audit(
+            "export.year_status", actor=user, after={"year": year, "only": only, "rows": rows.count()}, request=request
+        )
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="year-status-{year}.csv"'
         response.write("\ufeff")
         writer = csv.writer(response)
-        writer.writerow(["证书管理号", "姓名", "工作单位", "应修总计", "应修公需", "应修专业", "公需已认定",
-                         "专业已认定", "合计", "是否达标"])
+        writer.writerow(
+            [
+                "证书管理号",
+                "姓名",
+                "工作单位",
+                "应修总计",
+                "应修公需",
+                "应修专业",
+                "公需已认定",
+                "专业已认定",
+                "合计",
+                "是否达标",
+            ]
+        )
         for p in rows.iterator():
-            writer.writerow([p.certificate_number, p.name, p.employer.name, p.required_total, p.required_public,
-                             p.required_professional, p.earned_public, p.earned_professional, p.earned_total,
-                             "达标" if p.met else "未达标"])
+            writer.writerow(
+                [
+                    p.certificate_number,
+                    p.name,
+                    p.employer.name,
+                    p.required_total,
+                    p.required_public,
+                    p.required_professional,
+                    p.earned_public,
+                    p.earned_professional,
+                    p.earned_total,
+                    "达标" if p.met else "未达标",
+                ]
+            )
         return response
     page = Paginator(rows, 100).get_page(request.GET.get("page"))
-    return render(request, "records/status.html", {"page": page, "year": year, "years": default_year_choices(),
-                                                   "only": only})
+    return render(
+        request, "records/status.html", {"page": page, "year": year, "years": default_year_choices(), "only": only}
+    )
 
 
 @login_required
@@ -334,8 +413,9 @@ def leave_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and person is not None and form.is_valid():
         d = form.cleaned_data
         try:
-            leave = record_leave(person, kind=d["kind"], start=d["start"], end=d["end"], note=d["note"], by=user,
-                                 request=request)
+            leave = record_leave(
+                person, kind=d["kind"], start=d["start"], end=d["end"], note=d["note"], by=user, request=request
+            )
             messages.success(request, "已登记，请上传证明材料，等待单位确认")
             return redirect("records:leave_detail", pk=leave.pk)
         except DomainError as exc:
@@ -348,8 +428,9 @@ def leave_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     from cecert.accounts.jurisdiction import person_scope
 
-    leave = get_in_scope_or_404(Leave.objects.filter(person_scope(user, via="person__")).select_related("person"),
-                                request, pk=pk)
+    leave = get_in_scope_or_404(
+        Leave.objects.filter(person_scope(user, via="person__")).select_related("person"), request, pk=pk
+    )
     if request.method == "POST":
         try:
             if "file" in request.FILES:
@@ -357,17 +438,28 @@ def leave_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 add_leave_proof(leave, name=upload.name or "", content=upload.read(), by=user, request=request)
                 messages.success(request, "已上传证明材料")
             elif request.POST.get("decision") in ("confirm", "return"):
-                leave = decide_leave(leave, confirm=request.POST["decision"] == "confirm", by=user,
-                                     reason=request.POST.get("reason", ""), request=request)
+                leave = decide_leave(
+                    leave,
+                    confirm=request.POST["decision"] == "confirm",
+                    by=user,
+                    reason=request.POST.get("reason", ""),
+                    request=request,
+                )
                 messages.success(request, f"请假{leave.get_state_display()}")
         except DomainError as exc:
             messages.error(request, exc.message_zh)
         return redirect("records:leave_detail", pk=leave.pk)
-    return render(request, "records/leave_detail.html", {
-        "leave": leave, "proofs": leave.proofs.order_by("pk"), "proof_label": LEAVE_PROOF.label,
-        "can_upload": leave.state == LeaveState.PENDING and user.has_perm("records.record_leave", leave.person),
-        "can_decide": leave.state == LeaveState.PENDING and user.has_perm("records.confirm_leave", leave),
-    })
+    return render(
+        request,
+        "records/leave_detail.html",
+        {
+            "leave": leave,
+            "proofs": leave.proofs.order_by("pk"),
+            "proof_label": LEAVE_PROOF.label,
+            "can_upload": leave.state == LeaveState.PENDING and user.has_perm("records.record_leave", leave.person),
+            "can_decide": leave.state == LeaveState.PENDING and user.has_perm("records.confirm_leave", leave),
+        },
+    )
 
 
 @role_required(Role.HR_OFFICER, Role.INDUSTRY_OFFICER, Role.EMPLOYER_ADMIN)
@@ -385,5 +477,6 @@ def year_closings(request: HttpRequest) -> HttpResponse:
                 return redirect("records:years")
             except DomainError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message_zh)
-    return render(request, "records/years.html", {"closings": YearClosing.objects.all(), "form": form,
-                                                  "can_set": can_set})
+    return render(
+        request, "records/years.html", {"closings": YearClosing.objects.all(), "form": form, "can_set": can_set}
+    )

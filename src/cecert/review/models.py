@@ -29,8 +29,9 @@ class Notification(models.Model):
 class SpotCheck(models.Model):
     """A reproducible sample of certified records: same population, rate and seed → same sample."""
 
-    organisation = models.ForeignKey(Organisation, verbose_name=_("抽查部门"), on_delete=models.PROTECT,
-                                     related_name="+")
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("抽查部门"), on_delete=models.PROTECT, related_name="+"
+    )
     region_path = models.CharField(max_length=64)
     year = models.PositiveSmallIntegerField(_("年度"))
     rate = models.DecimalField(_("抽查比例"), max_digits=5, decimal_places=4)
@@ -61,10 +62,14 @@ class SpotCheckItem(models.Model):
     position = models.PositiveIntegerField()
     outcome = models.CharField(max_length=16, choices=SpotCheckOutcome.choices, default=SpotCheckOutcome.PENDING)
     reason = models.TextField(blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["spot_check", "position"]
         constraints = [models.UniqueConstraint(fields=["spot_check", "record"], name="one_item_per_record")]
+
+    def __str__(self) -> str:
+        return f"{self.spot_check_id}#{self.position}: {self.get_outcome_display()}"

@@ -29,8 +29,11 @@ def authority_covers(user: User, employer: Organisation) -> bool:
     for authority in user.organisations_for(Role.INDUSTRY_OFFICER):
         if employer.authority_id == authority.pk:
             return True
-        if (employer.industry_id is not None and employer.industry_id == authority.industry_id
-                and employer.jurisdiction_path.startswith(authority.region.path)):
+        if (
+            employer.industry_id is not None
+            and employer.industry_id == authority.industry_id
+            and employer.jurisdiction_path.startswith(authority.region.path)
+        ):
             return True
     return False
 

@@ -36,9 +36,16 @@ def queue(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     filters = RecordFilterForm(request.GET or None)
     f = filters.cleaned_data if filters.is_valid() else {}
-    qs = review_queue(user, QueueFilters(year=f.get("year"), activity_type=f.get("type") or "",
-                                         subject=f.get("subject") or "", employer_id=f.get("employer"),
-                                         min_age_days=f.get("age")))
+    qs = review_queue(
+        user,
+        QueueFilters(
+            year=f.get("year"),
+            activity_type=f.get("type") or "",
+            subject=f.get("subject") or "",
+            employer_id=f.get("employer"),
+            min_age_days=f.get("age"),
+        ),
+    )
     if request.method == "POST":
         ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
         decision = request.POST.get("decision", "")
@@ -49,10 +56,12 @@ def queue(request: HttpRequest) -> HttpResponse:
         chosen = list(qs.filter(pk__in=ids))
         done_count, refused_all = 0, []
         for record in chosen:
-            to = targets[decision] or (RecordState.EMPLOYER_APPROVED if record.state == RecordState.SUBMITTED
-                                       else RecordState.CERTIFIED)
-            done, refused = bulk_transition([record], to, by=user, reason=request.POST.get("reason", ""),
-                                            request=request)
+            to = targets[decision] or (
+                RecordState.EMPLOYER_APPROVED if record.state == RecordState.SUBMITTED else RecordState.CERTIFIED
+            )
+            done, refused = bulk_transition(
+                [record], to, by=user, reason=request.POST.get("reason", ""), request=request
+            )
             done_count += len(done)
             refused_all.extend(refused)
         messages.success(request, f"已处理 {done_count} 条记录")
@@ -60,9 +69,16 @@ def queue(request: HttpRequest) -> HttpResponse:
             messages.error(request, f"#{record.pk}：{exc.message_zh}")
         return redirect(request.get_full_path())
     page = Paginator(qs, 100).get_page(request.GET.get("page"))
-    return render(request, "review/queue.html", {
-        "page": page, "filters": filters, "overdue_since": overdue_since(), "deadline_days": review_deadline_days(),
-    })
+    return render(
+        request,
+        "review/queue.html",
+        {
+            "page": page,
+            "filters": filters,
+            "overdue_since": overdue_since(),
+            "deadline_days": review_deadline_days(),
+        },
+    )
 
 
 @login_required
@@ -92,13 +108,15 @@ def spot_checks(request: HttpRequest) -> HttpResponse:
             messages.error(request, "请填写年度和抽查比例")
             return redirect("review:spot_checks")
         try:
-            check = draw_spot_check(hr=orgs[0], year=year, rate=rate, by=user, seed=request.POST.get("seed", ""),
-                                    request=request)
+            check = draw_spot_check(
+                hr=orgs[0], year=year, rate=rate, by=user, seed=request.POST.get("seed", ""), request=request
+            )
             return redirect("review:spot_check", pk=check.pk)
         except DomainError as exc:
             messages.error(request, exc.message_zh)
-    return render(request, "review/spot_checks.html", {"checks": checks, "years": default_year_choices(),
-                                                       "year": this_year()})
+    return render(
+        request, "review/spot_checks.html", {"checks": checks, "years": default_year_choices(), "year": this_year()}
+    )
 
 
 @role_required(Role.HR_OFFICER)
@@ -113,15 +131,20 @@ def spot_check(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def spot_check_decide(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
-    item = get_in_scope_or_404(SpotCheckItem.objects.filter(
-        spot_check__organisation__in=_hr_orgs(user), record__in=Record.objects.restrict(user).values("pk")),
-        request, pk=pk)
+    item = get_in_scope_or_404(
+        SpotCheckItem.objects.filter(
+            spot_check__organisation__in=_hr_orgs(user), record__in=Record.objects.restrict(user).values("pk")
+        ),
+        request,
+        pk=pk,
+    )
     decision = request.POST.get("decision")
     if decision not in ("confirm", "overturn"):
         raise Http404
     try:
-        decide_item(item, overturn=decision == "overturn", by=user, reason=request.POST.get("reason", ""),
-                    request=request)
+        decide_item(
+            item, overturn=decision == "overturn", by=user, reason=request.POST.get("reason", ""), request=request
+        )
         messages.success(request, "已审验")
     except DomainError as exc:
         messages.error(request, exc.message_zh)

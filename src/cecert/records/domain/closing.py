@@ -25,14 +25,22 @@ def year_is_closed(year: int, today: dt.date | None = None) -> bool:
 
 def set_year_deadline(year: int, deadline: dt.date, *, by: User, request: HttpRequest | None = None) -> YearClosing:
     if not by.has_perm("records.close_year"):
-        raise DomainError("year", "只有省人力资源社会保障厅可以设置年度截止日期",
-                          "only the provincial HR department sets deadlines")
+        raise DomainError(
+            "year", "只有省人力资源社会保障厅可以设置年度截止日期", "only the provincial HR department sets deadlines"
+        )
     if deadline < dt.date(year, 12, 31):
         raise DomainError("deadline", "截止日期不能早于该年度的最后一天", "the deadline must be after the year ends")
     with transaction.atomic():
         existing = YearClosing.objects.select_for_update().filter(year=year).first()
         before = {"deadline": existing.deadline.isoformat()} if existing else None
         closing, _ = YearClosing.objects.update_or_create(year=year, defaults={"deadline": deadline, "set_by": by})
-        audit("year.deadline", actor=by, role=Role.HR_OFFICER, obj=closing, before=before,
-              after={"year": year, "deadline": deadline.isoformat()}, request=request)
+        audit(
+            "year.deadline",
+            actor=by,
+            role=Role.HR_OFFICER,
+            obj=closing,
+            before=before,
+            after={"year": year, "deadline": deadline.isoformat()},
+            request=request,
+        )
     return closing

@@ -80,10 +80,16 @@ def result_fields(result: ActivityResult) -> dict[str, Any]:
     }
 
 
-def compliance_request(person: Person, year: int, *, activities: list[dict[str, Any]],
-                       leaves: list[LeaveSchema]) -> ComplianceRequest:
+def compliance_request(
+    person: Person, year: int, *, activities: list[dict[str, Any]], leaves: list[LeaveSchema]
+) -> ComplianceRequest:
     region_code, industry = policy_inputs(person.employer)
-    return ComplianceRequest.model_validate({
-        "year": year, "activities": activities, "leaves": [leave.model_dump() for leave in leaves],
-        "region_code": region_code, "industry": industry,
-    })
+    return ComplianceRequest.model_validate(
+        {
+            "year": year,
+            "activities": activities,
+            "leaves": [leave.model_dump() for leave in leaves],
+            "region_code": region_code,
+            "industry": industry,
+        }
+    )

@@ -58,8 +58,9 @@ def _check_dates(declaration: Declaration) -> None:
     if declaration.end_date < declaration.start_date:
         raise DomainError("end_date", "结束日期早于开始日期", "the end date is before the start date")
     if year_is_closed(declaration.end_date.year):
-        raise DomainError("end_date", ERR_CLOSED.format(year=declaration.end_date.year),
-                          f"year {declaration.end_date.year} is closed")
+        raise DomainError(
+            "end_date", ERR_CLOSED.format(year=declaration.end_date.year), f"year {declaration.end_date.year} is closed"
+        )
 
 
 def _fields(person: Person, activity: ActivityModel, declaration: Declaration) -> dict[str, Any]:
@@ -69,9 +70,13 @@ def _fields(person: Person, activity: ActivityModel, declaration: Declaration) -
     result = credit(activity, person.employer, year)
     data = activity_to_json(activity)
     return {
-        "year": year, "activity_type": activity.type, "activity": data,
-        "title": declaration.title.strip(), "form": declaration.form.strip(),
-        "start_date": declaration.start_date, "end_date": declaration.end_date,
+        "year": year,
+        "activity_type": activity.type,
+        "activity": data,
+        "title": declaration.title.strip(),
+        "form": declaration.form.strip(),
+        "start_date": declaration.start_date,
+        "end_date": declaration.end_date,
         "assessment": declaration.assessment.strip(),
         "dedupe_key": dedupe_key(person.pk, data, declaration.start_date, declaration.end_date),
         **result_fields(result),
@@ -79,12 +84,18 @@ def _fields(person: Person, activity: ActivityModel, declaration: Declaration) -
 
 
 def _provenance(channel: str, by: User, source_id: int | None = None) -> dict[str, Any]:
-    return {"channel": channel, "by": by.pk, "by_label": str(by), "source": source_id,
-            "at": timezone.now().isoformat(timespec="seconds")}
+    return {
+        "channel": channel,
+        "by": by.pk,
+        "by_label": str(by),
+        "source": source_id,
+        "at": timezone.now().isoformat(timespec="seconds"),
+    }
 
 
-def declare_record(person: Person, activity: ActivityModel, declaration: Declaration, *, by: User,
-                   request: HttpRequest | None = None) -> Record:
+def declare_record(
+    person: Person, activity: ActivityModel, declaration: Declaration, *, by: User, request: HttpRequest | None = None
+) -> Record:
     """Save a draft for ``person`` (the person themselves, or their employer admin on their behalf)."""
     if not by.has_perm("records.declare_for", person):
         raise DomainError("person", "只能为本人或本单位人员登记", "you may declare only for yourself or your staff")
@@ -93,17 +104,33 @@ def declare_record(person: Person, activity: ActivityModel, declaration: Declara
     _check_dates(declaration)
     channel = Channel.PERSON if person.user_id == by.pk else Channel.EMPLOYER
     with transaction.atomic():
-        record = Record.objects.create(person=person, channel=channel, created_by=by,
-                                       provenance=[_provenance(channel, by)],
-                                       **_fields(person, activity, declaration))
-        audit("record.draft", actor=by, role=Role.PROFESSIONAL if channel == Channel.PERSON else Role.EMPLOYER_ADMIN,
-              obj=record, after={"state": record.state, "type": record.activity_type, "hours": str(record.hours),
-                                 "policy": record.policy_id, "channel": channel}, request=request)
+        record = Record.objects.create(
+            person=person,
+            channel=channel,
+            created_by=by,
+            provenance=[_provenance(channel, by)],
+            **_fields(person, activity, declaration),
+        )
+        audit(
+            "record.draft",
+            actor=by,
+            role=Role.PROFESSIONAL if channel == Channel.PERSON else Role.EMPLOYER_ADMIN,
+            obj=record,
+            after={
+                "state": record.state,
+                "type": record.activity_type,
+                "hours": str(record.hours),
+                "policy": record.policy_id,
+                "channel": channel,
+            },
+            request=request,
+        )
     return record
 
 
-def update_record(record: Record, activity: ActivityModel, declaration: Declaration, *, by: User,
-                  request: HttpRequest | None = None) -> Record:
+def update_record(
+    record: Record, activity: ActivityModel, declaration: Declaration, *, by: User, request: HttpRequest | None = None
+) -> Record:
     """Correct a draft or a returned record (hours recomputed by the engine)."""
     with transaction.atomic():
         record = Record.objects.select_for_update(of=("self",)).select_related("person__employer").get(pk=record.pk)
@@ -116,9 +143,14 @@ def update_record(record: Record, activity: ActivityModel, declaration: Declarat
         for name, value in _fields(record.person, activity, declaration).items():
             setattr(record, name, value)
         record.save()
-        audit("record.update", actor=by, obj=record, before=before,
-              after={"activity": record.activity, "hours": str(record.hours), "title": record.title},
-              request=request)
+        audit(
+            "record.update",
+            actor=by,
+            obj=record,
+            before=before,
+            after={"activity": record.activity, "hours": str(record.hours), "title": record.title},
+            request=request,
+        )
     return record
 
 
@@ -131,8 +163,13 @@ def discard_draft(record: Record, *, by: User, request: HttpRequest | None = Non
         if not by.has_perm("records.submit", record):
             raise DomainError("record", "无权删除该草稿", "not allowed to discard this draft")
         keys = list(record.proofs.values_list("storage_key", flat=True))
-        audit("record.discard", actor=by, obj=record, before={"state": record.state, "title": record.title},
-              request=request)
+        audit(
+            "record.discard",
+            actor=by,
+            obj=record,
+            before={"state": record.state, "title": record.title},
+            request=request,
+        )
         record.proofs.all().delete()
         record.delete()
     storage = get_proof_storage()
@@ -140,8 +177,9 @@ def discard_draft(record: Record, *, by: User, request: HttpRequest | None = Non
         storage.delete(key)
 
 
-def add_proof(record: Record, *, kind: str, name: str, content: bytes, by: User,
-              request: HttpRequest | None = None) -> ProofFile:
+def add_proof(
+    record: Record, *, kind: str, name: str, content: bytes, by: User, request: HttpRequest | None = None
+) -> ProofFile:
     """Attach a proof file to a draft or returned record; refused uploads store nothing."""
     if record.state not in EDITABLE_STATES:
         raise DomainError("state", "只有草稿或已退回的记录可以上传材料", "proofs can be added to drafts only")
@@ -153,21 +191,40 @@ def add_proof(record: Record, *, kind: str, name: str, content: bytes, by: User,
     key = storage.save(checked.content)
     try:
         with transaction.atomic():
-            proof = ProofFile.objects.create(record=record, kind=kind, original_name=checked.name,
-                                             content_type=checked.content_type, size=checked.size,
-                                             sha256=checked.sha256, storage_key=key, uploaded_by=by)
-            audit("record.proof_added", actor=by, obj=record,
-                  after={"proof": proof.pk, "kind": kind, "sha256": checked.sha256, "size": checked.size},
-                  request=request)
+            proof = ProofFile.objects.create(
+                record=record,
+                kind=kind,
+                original_name=checked.name,
+                content_type=checked.content_type,
+                size=checked.size,
+                sha256=checked.sha256,
+                storage_key=key,
+                uploaded_by=by,
+            )
+            audit(
+                "record.proof_added",
+                actor=by,
+                obj=record,
+                after={"proof": proof.pk, "kind": kind, "sha256": checked.sha256, "size": checked.size},
+                request=request,
+            )
     except Exception:
         storage.delete(key)
         raise
     return proof
 
 
-def register_completion(person: Person, activity: ActivityModel, declaration: Declaration, *, base: Any,
-                        by: User, channel: str = Channel.BASE, skip_to: str = RecordState.SUBMITTED,
-                        request: HttpRequest | None = None) -> Record:
+def register_completion(
+    person: Person,
+    activity: ActivityModel,
+    declaration: Declaration,
+    *,
+    base: Any,
+    by: User,
+    channel: str = Channel.BASE,
+    skip_to: str = RecordState.SUBMITTED,
+    request: HttpRequest | None = None,
+) -> Record:
     """A recognised base (or the platform, ``channel="online"``) registers a completion (Article 9).
 
     ``skip_to`` is how far the base's word carries it (Article 11(3), per base):
@@ -180,10 +237,21 @@ def register_completion(person: Person, activity: ActivityModel, declaration: De
         raise DomainError("person", "该人员尚未通过注册审核", "the person is not approved")
     _check_dates(declaration)
     with transaction.atomic():
-        record = Record.objects.create(person=person, channel=channel, source=base, created_by=by,
-                                       provenance=[_provenance(channel, by, base.pk)],
-                                       **_fields(person, activity, declaration))
-        audit("record.registered", actor=by, role=Role.BASE_ADMIN, obj=record,
-              after={"type": record.activity_type, "hours": str(record.hours), "source": base.pk}, request=request)
+        record = Record.objects.create(
+            person=person,
+            channel=channel,
+            source=base,
+            created_by=by,
+            provenance=[_provenance(channel, by, base.pk)],
+            **_fields(person, activity, declaration),
+        )
+        audit(
+            "record.registered",
+            actor=by,
+            role=Role.BASE_ADMIN,
+            obj=record,
+            after={"type": record.activity_type, "hours": str(record.hours), "source": base.pk},
+            request=request,
+        )
         record = transition_record(record, skip_to, by=by, request=request)
     return record

@@ -23,8 +23,16 @@ if TYPE_CHECKING:
     from django.http import HttpRequest
 
 
-def record_leave(person: Person, *, kind: str, start: dt.date, end: dt.date, by: User, note: str = "",
-                 request: HttpRequest | None = None) -> Leave:
+def record_leave(
+    person: Person,
+    *,
+    kind: str,
+    start: dt.date,
+    end: dt.date,
+    by: User,
+    note: str = "",
+    request: HttpRequest | None = None,
+) -> Leave:
     if not by.has_perm("records.record_leave", person):
         raise DomainError("person", "只能为本人或本单位人员登记", "only for yourself or your staff")
     if kind not in LeaveKind.values:
@@ -33,15 +41,24 @@ def record_leave(person: Person, *, kind: str, start: dt.date, end: dt.date, by:
         raise DomainError("end", "结束日期早于开始日期", "the end is before the start")
     with transaction.atomic():
         leave = Leave.objects.create(person=person, kind=kind, start=start, end=end, note=note.strip(), created_by=by)
-        audit("leave.submit", actor=by, obj=leave, after={"kind": kind, "start": start.isoformat(),
-                                                          "end": end.isoformat()}, request=request)
-        notify(employer_admins(person.employer_id), f"{person.name} 登记了{leave}，待确认",
-               url=f"/records/leave/{leave.pk}/")
+        audit(
+            "leave.submit",
+            actor=by,
+            obj=leave,
+            after={"kind": kind, "start": start.isoformat(), "end": end.isoformat()},
+            request=request,
+        )
+        notify(
+            employer_admins(person.employer_id),
+            f"{person.name} 登记了{leave}，待确认",
+            url=f"/records/leave/{leave.pk}/",
+        )
     return leave
 
 
-def add_leave_proof(leave: Leave, *, name: str, content: bytes, by: User,
-                    request: HttpRequest | None = None) -> ProofFile:
+def add_leave_proof(
+    leave: Leave, *, name: str, content: bytes, by: User, request: HttpRequest | None = None
+) -> ProofFile:
     if leave.state != LeaveState.PENDING:
         raise DomainError("state", "只有待确认的请假可以上传材料", "proof can be added while pending only")
     if not by.has_perm("records.record_leave", leave.person):
@@ -52,19 +69,32 @@ def add_leave_proof(leave: Leave, *, name: str, content: bytes, by: User,
     key = storage.save(checked.content)
     try:
         with transaction.atomic():
-            proof = ProofFile.objects.create(leave=leave, kind=LEAVE_PROOF.kind, original_name=checked.name,
-                                             content_type=checked.content_type, size=checked.size,
-                                             sha256=checked.sha256, storage_key=key, uploaded_by=by)
-            audit("leave.proof_added", actor=by, obj=leave, after={"proof": proof.pk, "sha256": checked.sha256},
-                  request=request)
+            proof = ProofFile.objects.create(
+                leave=leave,
+                kind=LEAVE_PROOF.kind,
+                original_name=checked.name,
+                content_type=checked.content_type,
+                size=checked.size,
+                sha256=checked.sha256,
+                storage_key=key,
+                uploaded_by=by,
+            )
+            audit(
+                "leave.proof_added",
+                actor=by,
+                obj=leave,
+                after={"proof": proof.pk, "sha256": checked.sha256},
+                request=request,
+            )
     except Exception:
         storage.delete(key)
         raise
     return proof
 
 
-def decide_leave(leave: Leave, *, confirm: bool, by: User, reason: str = "",
-                 request: HttpRequest | None = None) -> Leave:
+def decide_leave(
+    leave: Leave, *, confirm: bool, by: User, reason: str = "", request: HttpRequest | None = None
+) -> Leave:
     """The employer confirms (pro-rating the years it touches) or returns the leave with a reason."""
     with transaction.atomic():
         leave = Leave.objects.select_for_update(of=("self",)).select_related("person__employer").get(pk=leave.pk)
@@ -79,8 +109,16 @@ def decide_leave(leave: Leave, *, confirm: bool, by: User, reason: str = "",
         leave.state = LeaveState.CONFIRMED if confirm else LeaveState.RETURNED
         leave.state_reason, leave.decided_by, leave.decided_at = reason.strip(), by, timezone.now()
         leave.save()
-        audit(f"leave.{leave.state}", actor=by, role=Role.EMPLOYER_ADMIN, obj=leave,
-              before={"state": LeaveState.PENDING}, after={"state": leave.state}, reason=reason, request=request)
+        audit(
+            f"leave.{leave.state}",
+            actor=by,
+            role=Role.EMPLOYER_ADMIN,
+            obj=leave,
+            before={"state": LeaveState.PENDING},
+            after={"state": leave.state},
+            reason=reason,
+            request=request,
+        )
         if confirm:
             for year in range(leave.start.year, leave.end.year + 1):
                 refresh_person_year(leave.person, year)

@@ -33,7 +33,6 @@ from django.db.models import (
     FilteredRelation,
     Func,
     IntegerField,
-    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -41,17 +40,16 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Greatest, Round
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from cecert.accounts.models import Person
-from cecert.crediting.policies import select_policy
 from cecert.crediting.compliance import ComplianceResult, assess_compliance, required_for_year
+from cecert.crediting.policies import select_policy
 from cecert.crediting.schemas import LeaveSchema
 from cecert.records.domain.crediting import compliance_request, policy_inputs, year_policy
 from cecert.records.enums import PENDING_STATES, LeaveState, RecordState
 from cecert.records.models import Leave, PersonYear, Record
-
 
 
 class Tenths(Func):
@@ -67,8 +65,10 @@ class Tenths(Func):
 def confirmed_leaves(person: Person, year: int) -> list[LeaveSchema]:
     first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
     leaves = Leave.objects.filter(person=person, state=LeaveState.CONFIRMED, start__lte=last, end__gte=first)
-    return [LeaveSchema(kind=leave.kind, start=leave.start, end=leave.end)  # type: ignore[arg-type]
-            for leave in leaves.order_by("start", "pk")]
+    return [
+        LeaveSchema(kind=leave.kind, start=leave.start, end=leave.end)  # type: ignore[arg-type]
+        for leave in leaves.order_by("start", "pk")
+    ]
 
 
 def refresh_person_year(person: Person, year: int) -> PersonYear:
@@ -78,13 +78,23 @@ def refresh_person_year(person: Person, year: int) -> PersonYear:
     leaves = confirmed_leaves(person, year)
     requirement = required_for_year(policy, year, leaves)
     region_code, industry = policy_inputs(employer)
-    row, _ = PersonYear.objects.update_or_create(person=person, year=year, defaults={
-        "required_total": requirement.total, "required_public": requirement.public,
-        "required_professional": requirement.professional, "excused_days": requirement.excused_days,
-        "policy_id": requirement.policy_id, "unit": requirement.unit, "region_code": region_code,
-        "industry": industry or "", "has_leave": bool(leaves), "explanation": requirement.explanation,
-        "refreshed_at": timezone.now(),
-    })
+    row, _ = PersonYear.objects.update_or_create(
+        person=person,
+        year=year,
+        defaults={
+            "required_total": requirement.total,
+            "required_public": requirement.public,
+            "required_professional": requirement.professional,
+            "excused_days": requirement.excused_days,
+            "policy_id": requirement.policy_id,
+            "unit": requirement.unit,
+            "region_code": region_code,
+            "industry": industry or "",
+            "has_leave": bool(leaves),
+            "explanation": requirement.explanation,
+            "refreshed_at": timezone.now(),
+        },
+    )
     return row
 
 
@@ -95,10 +105,12 @@ def _stale_rows(people: QuerySet[Person], year: int) -> QuerySet[PersonYear]:
     return (
         PersonYear.objects.filter(year=year, person__in=people.values("pk"))
         .annotate(
-            expected_region=Case(When(person__employer__provincial_direct=True, then=Value("410000")),
-                                 default=F("person__employer__region__code"), output_field=CharField()),
-            expected_industry=Coalesce(F("person__employer__industry__name"), Value(""),
-                                       output_field=CharField()),
+            expected_region=Case(
+                When(person__employer__provincial_direct=True, then=Value("410000")),
+                default=F("person__employer__region__code"),
+                output_field=CharField(),
+            ),
+            expected_industry=Coalesce(F("person__employer__industry__name"), Value(""), output_field=CharField()),
         )
         .exclude(region_code=F("expected_region"), industry=F("expected_industry"))
     )
@@ -118,8 +130,9 @@ def ensure_person_years(people: QuerySet[Person], year: int) -> int:
             PersonYear.objects.filter(pk__in=stale).delete()
         missing = people.exclude(Exists(PersonYear.objects.filter(person=OuterRef("pk"), year=year)))
         first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
-        on_leave = Leave.objects.filter(person=OuterRef("pk"), state=LeaveState.CONFIRMED,
-                                        start__lte=last, end__gte=first)
+        on_leave = Leave.objects.filter(
+            person=OuterRef("pk"), state=LeaveState.CONFIRMED, start__lte=last, end__gte=first
+        )
         created = 0
         for person in missing.filter(Exists(on_leave)).select_related("employer__region", "employer__industry"):
             refresh_person_year(person, year)
@@ -135,17 +148,29 @@ def ensure_person_years(people: QuerySet[Person], year: int) -> int:
             industry = group["employer__industry__name"]
             policy = select_policy(dt.date(year, 12, 31), region_code, industry)
             req = required_for_year(policy, year)
-            key = (req.total, req.public, req.professional, req.policy_id, req.unit, region_code,
-                   industry or "", req.explanation)
-            by_requirement[key].append(Q(
-                employer__region__code=group["employer__region__code"],
-                employer__provincial_direct=group["employer__provincial_direct"],
-                employer__industry__name=industry,
-            ) if industry is not None else Q(
-                employer__region__code=group["employer__region__code"],
-                employer__provincial_direct=group["employer__provincial_direct"],
-                employer__industry__isnull=True,
-            ))
+            key = (
+                req.total,
+                req.public,
+                req.professional,
+                req.policy_id,
+                req.unit,
+                region_code,
+                industry or "",
+                req.explanation,
+            )
+            by_requirement[key].append(
+                Q(
+                    employer__region__code=group["employer__region__code"],
+                    employer__provincial_direct=group["employer__provincial_direct"],
+                    employer__industry__name=industry,
+                )
+                if industry is not None
+                else Q(
+                    employer__region__code=group["employer__region__code"],
+                    employer__provincial_direct=group["employer__provincial_direct"],
+                    employer__industry__isnull=True,
+                )
+            )
         now = timezone.now()
         for key, conditions in by_requirement.items():
             total, public, professional, policy_id, unit, region_code, industry, explanation = key
@@ -153,9 +178,17 @@ def ensure_person_years(people: QuerySet[Person], year: int) -> int:
             for c in conditions:
                 condition |= c
             created += _insert_select(
-                missing.exclude(Exists(on_leave)).filter(condition), year,
-                total=total, public=public, professional=professional, policy_id=policy_id, unit=unit,
-                region_code=region_code, industry=industry, explanation=explanation, now=now,
+                missing.exclude(Exists(on_leave)).filter(condition),
+                year,
+                total=total,
+                public=public,
+                professional=professional,
+                policy_id=policy_id,
+                unit=unit,
+                region_code=region_code,
+                industry=industry,
+                explanation=explanation,
+                now=now,
             )
     return created
 
@@ -166,16 +199,40 @@ def _insert_select(people: QuerySet[Person], year: int, **values: Any) -> int:
 
     ids_sql, params = people.values(pid=F("pk")).query.sql_with_params()
     table = PersonYear._meta.db_table
-    columns = ["person_id", "year", "required_total", "required_public", "required_professional",
-               "excused_days", "policy_id", "unit", "region_code", "industry", "has_leave", "explanation",
-               "refreshed_at"]
-    constants = [year, values["total"], values["public"], values["professional"], 0, values["policy_id"],
-                 values["unit"], values["region_code"], values["industry"], False, values["explanation"],
-                 connection.ops.adapt_datetimefield_value(values["now"])]
+    columns = [
+        "person_id",
+        "year",
+        "required_total",
+        "required_public",
+        "required_professional",
+        "excused_days",
+        "policy_id",
+        "unit",
+        "region_code",
+        "industry",
+        "has_leave",
+        "explanation",
+        "refreshed_at",
+    ]
+    constants = [
+        year,
+        values["total"],
+        values["public"],
+        values["professional"],
+        0,
+        values["policy_id"],
+        values["unit"],
+        values["region_code"],
+        values["industry"],
+        False,
+        values["explanation"],
+        connection.ops.adapt_datetimefield_value(values["now"]),
+    ]
     quote = connection.ops.quote_name
     placeholders = ", ".join(["%s"] * len(constants))
-    sql = (f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in columns)}) "
-           f"SELECT ids.pid, {placeholders} FROM ({ids_sql}) AS ids")
+    # Only quoted identifiers and placeholders are interpolated; values travel as parameters.
+    target = f"{quote(table)} ({', '.join(quote(c) for c in columns)})"
+    sql = f"INSERT INTO {target} SELECT ids.pid, {placeholders} FROM ({ids_sql}) AS ids"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(sql, [*constants, *params])
         return int(cursor.rowcount)
@@ -184,7 +241,8 @@ def _insert_select(people: QuerySet[Person], year: int, **values: Any) -> int:
 def year_status(people: QuerySet[Person], year: int, *, ensure: bool = True) -> QuerySet[Person]:
     """Every person of ``people`` annotated with the year's status, from one grouped SQL query.
 
-    Annotations (numbers in the policy's unit, like the engine's output):
+    Shape: people ⋈ PersonYear (1:1) ⟕ CertifiedYearSum (a view grouping certified records by
+    person and year). Annotations (numbers in the policy's unit, like the engine's output):
     ``required_total/public/professional``, ``excused_days``, ``earned_public``,
     ``earned_professional``, ``earned_total``, ``deemed_public``,
     ``deemed_professional``, ``shortfall_total/public/professional``, ``met``.
@@ -195,33 +253,35 @@ def year_status(people: QuerySet[Person], year: int, *, ensure: bool = True) -> 
     if ensure:
         ensure_person_years(people, year)
     # Arithmetic in whole tenths of an hour, so it is exact on every backend (SQLite has no decimals).
+    # Certified amounts are aggregated per person and year first (the CertifiedYearSum view: one
+    # GROUP BY over records), then joined 1:1 to people and their PersonYear row.
     t = IntegerField()
     qs = (
         people.alias(
-            yr=FilteredRelation("records", condition=Q(records__year=year, records__state=RecordState.CERTIFIED)),
+            cs=FilteredRelation("certified_sums", condition=Q(certified_sums__year=year)),
             py=FilteredRelation("years", condition=Q(years__year=year)),
         )
         .annotate(
-            required_total=Max("py__required_total"),
-            required_public=Max("py__required_public"),
-            required_professional=Max("py__required_professional"),
-            excused_days=Max("py__excused_days"),
-            unit=Max("py__unit"),
-            pub_t=Coalesce(Sum(Round(F("yr__amount") * 10), filter=Q(yr__subject="public"), output_field=t), 0,
-                           output_field=t),
-            prof_t=Coalesce(Sum(Round(F("yr__amount") * 10), filter=Q(yr__subject="professional"), output_field=t),
-                            0, output_field=t),
-            deemed_pub=Coalesce(Max(Case(When(yr__deems_public=True, then=1), default=0, output_field=t)), 0),
-            deemed_prof=Coalesce(Max(Case(When(yr__deems_professional=True, then=1), default=0, output_field=t)),
-                                 0),
+            required_total=F("py__required_total"),
+            required_public=F("py__required_public"),
+            required_professional=F("py__required_professional"),
+            excused_days=F("py__excused_days"),
+            unit=F("py__unit"),
+            pub_t=Coalesce(F("cs__public_tenths"), 0, output_field=t),
+            prof_t=Coalesce(F("cs__professional_tenths"), 0, output_field=t),
+            deemed_pub=Coalesce(F("cs__deems_public"), 0, output_field=t),
+            deemed_prof=Coalesce(F("cs__deems_professional"), 0, output_field=t),
         )
         .annotate(
             need_pub_t=Case(When(deemed_pub=1, then=0), default=F("required_public") * 10, output_field=t),
             need_prof_t=Case(When(deemed_prof=1, then=0), default=F("required_professional") * 10, output_field=t),
         )
         .annotate(
-            need_total_t=Case(When(deemed_pub=0, deemed_prof=0, then=F("required_total") * 10),
-                              default=F("need_pub_t") + F("need_prof_t"), output_field=t),
+            need_total_t=Case(
+                When(deemed_pub=0, deemed_prof=0, then=F("required_total") * 10),
+                default=F("need_pub_t") + F("need_prof_t"),
+                output_field=t,
+            ),
         )
         .annotate(
             short_pub_t=Greatest(F("need_pub_t") - F("pub_t"), 0, output_field=t),
@@ -237,8 +297,11 @@ def year_status(people: QuerySet[Person], year: int, *, ensure: bool = True) -> 
             shortfall_public=Tenths(F("short_pub_t")),
             shortfall_professional=Tenths(F("short_prof_t")),
             shortfall_total=Tenths(F("short_total_t")),
-            met=Case(When(short_pub_t=0, short_prof_t=0, short_total_t=0, then=True), default=False,
-                     output_field=BooleanField()),
+            met=Case(
+                When(short_pub_t=0, short_prof_t=0, short_total_t=0, then=True),
+                default=False,
+                output_field=BooleanField(),
+            ),
         )
     )
     return qs
@@ -266,9 +329,7 @@ def certified_records(person: Person, year: int) -> QuerySet[Record]:
 
 def certified_hours_by_subject(person: Person, year: int) -> dict[str, Decimal]:
     """``{"public": …, "professional": …, "total": …}`` in 学时 from certified records of ``year``."""
-    sums = dict(
-        certified_records(person, year).order_by().values_list("subject").annotate(total=Sum("hours"))
-    )
+    sums = dict(certified_records(person, year).order_by().values_list("subject").annotate(total=Sum("hours")))
     public, professional = sums.get("public", Decimal(0)), sums.get("professional", Decimal(0))
     return {"public": public, "professional": professional, "total": public + professional}
 
@@ -285,9 +346,13 @@ def person_progress(person: Person, year: int) -> YearProgress:
     by_subject: dict[str, Decimal] = defaultdict(Decimal)
     for record in pending:
         by_subject[record.subject] += record.amount
-    return YearProgress(year=year, compliance=person_compliance(person, year),
-                        certified=list(certified_records(person, year)), pending=pending,
-                        pending_by_subject=dict(by_subject))
+    return YearProgress(
+        year=year,
+        compliance=person_compliance(person, year),
+        certified=list(certified_records(person, year)),
+        pending=pending,
+        pending_by_subject=dict(by_subject),
+    )
 
 
 def years_of(person: Person) -> list[int]:

@@ -25,8 +25,11 @@ def notify(users: Iterable[User | int], message: str, *, record: Record | None =
 
 
 def employer_admins(employer_id: int) -> list[int]:
-    return list(Membership.objects.filter(role=Role.EMPLOYER_ADMIN, active=True, organisation_id=employer_id)
-                .values_list("user_id", flat=True))
+    return list(
+        Membership.objects.filter(role=Role.EMPLOYER_ADMIN, active=True, organisation_id=employer_id).values_list(
+            "user_id", flat=True
+        )
+    )
 
 
 def certifiers(record: Record) -> list[int]:
@@ -35,8 +38,12 @@ def certifiers(record: Record) -> list[int]:
     path = Value(employer.jurisdiction_path)
     inside = Q(emp_path__startswith=F("organisation__region__path"))
     if record.subject == RecordSubject.PROFESSIONAL:
-        members = Membership.objects.filter(role=Role.INDUSTRY_OFFICER, active=True).alias(emp_path=path).filter(
-            Q(organisation_id=employer.authority_id) | (Q(organisation__industry_id=employer.industry_id) & inside)
+        members = (
+            Membership.objects.filter(role=Role.INDUSTRY_OFFICER, active=True)
+            .alias(emp_path=path)
+            .filter(
+                Q(organisation_id=employer.authority_id) | (Q(organisation__industry_id=employer.industry_id) & inside)
+            )
         )
     else:
         members = Membership.objects.filter(role=Role.HR_OFFICER, active=True).alias(emp_path=path).filter(inside)

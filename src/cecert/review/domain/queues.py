@@ -30,13 +30,18 @@ def actionable(user: User) -> Q:
         if membership.role == Role.EMPLOYER_ADMIN:
             q |= Q(state=RecordState.SUBMITTED, person__employer_id=org.pk)
         elif membership.role == Role.HR_OFFICER:
-            q |= Q(state=RecordState.EMPLOYER_APPROVED, person__employer__jurisdiction_path__startswith=org.region.path,
-                   subject__in=[RecordSubject.PUBLIC, RecordSubject.BOTH])
+            q |= Q(
+                state=RecordState.EMPLOYER_APPROVED,
+                person__employer__jurisdiction_path__startswith=org.region.path,
+                subject__in=[RecordSubject.PUBLIC, RecordSubject.BOTH],
+            )
         elif membership.role == Role.INDUSTRY_OFFICER:
             q |= Q(state=RecordState.EMPLOYER_APPROVED, subject=RecordSubject.PROFESSIONAL) & (
                 Q(person__employer__authority_id=org.pk)
-                | Q(person__employer__industry_id=org.industry_id,
-                    person__employer__jurisdiction_path__startswith=org.region.path)
+                | Q(
+                    person__employer__industry_id=org.industry_id,
+                    person__employer__jurisdiction_path__startswith=org.region.path,
+                )
             )
     return q
 

@@ -38,13 +38,18 @@ def draw_sample(record_ids: list[int], seed: str, rate: Decimal) -> list[int]:
 
 
 def spot_check_population(hr: Organisation, year: int) -> list[int]:
-    return sorted(Record.objects.filter(
-        year=year, state=RecordState.CERTIFIED, person__employer__jurisdiction_path__startswith=hr.region.path,
-    ).values_list("pk", flat=True))
+    return sorted(
+        Record.objects.filter(
+            year=year,
+            state=RecordState.CERTIFIED,
+            person__employer__jurisdiction_path__startswith=hr.region.path,
+        ).values_list("pk", flat=True)
+    )
 
 
-def draw_spot_check(*, hr: Organisation, year: int, rate: Decimal, by: User, seed: str = "",
-                    request: HttpRequest | None = None) -> SpotCheck:
+def draw_spot_check(
+    *, hr: Organisation, year: int, rate: Decimal, by: User, seed: str = "", request: HttpRequest | None = None
+) -> SpotCheck:
     if hr not in by.organisations_for(Role.HR_OFFICER):
         raise DomainError("organisation", "只有人社部门可以抽查审验", "only HR departments spot-check")
     if not (Decimal(0) < rate <= Decimal(1)):
@@ -53,20 +58,34 @@ def draw_spot_check(*, hr: Organisation, year: int, rate: Decimal, by: User, see
     with transaction.atomic():
         population = spot_check_population(hr, year)
         sample = draw_sample(population, seed, rate)
-        check = SpotCheck.objects.create(organisation=hr, region_path=hr.region.path, year=year, rate=rate,
-                                         seed=seed, population_ids=population, population_size=len(population),
-                                         sample_size=len(sample), drawn_by=by)
+        check = SpotCheck.objects.create(
+            organisation=hr,
+            region_path=hr.region.path,
+            year=year,
+            rate=rate,
+            seed=seed,
+            population_ids=population,
+            population_size=len(population),
+            sample_size=len(sample),
+            drawn_by=by,
+        )
         SpotCheckItem.objects.bulk_create(
             [SpotCheckItem(spot_check=check, record_id=pk, position=i) for i, pk in enumerate(sample, start=1)]
         )
-        audit("spotcheck.draw", actor=by, role=Role.HR_OFFICER, obj=check,
-              after={"year": year, "rate": str(rate), "seed": seed, "population": len(population),
-                     "sample": sample}, request=request)
+        audit(
+            "spotcheck.draw",
+            actor=by,
+            role=Role.HR_OFFICER,
+            obj=check,
+            after={"year": year, "rate": str(rate), "seed": seed, "population": len(population), "sample": sample},
+            request=request,
+        )
     return check
 
 
-def decide_item(item: SpotCheckItem, *, overturn: bool, by: User, reason: str = "",
-                request: HttpRequest | None = None) -> SpotCheckItem:
+def decide_item(
+    item: SpotCheckItem, *, overturn: bool, by: User, reason: str = "", request: HttpRequest | None = None
+) -> SpotCheckItem:
     """Confirm a sampled record, or overturn it (the record loses its hours; ``record_overturned`` fires)."""
     with transaction.atomic():
         item = SpotCheckItem.objects.select_for_update(of=("self",)).select_related("record").get(pk=item.pk)
@@ -82,6 +101,13 @@ def decide_item(item: SpotCheckItem, *, overturn: bool, by: User, reason: str = 
         item.reason, item.decided_by, item.decided_at = reason.strip(), by, timezone.now()
         item.save()
         if not overturn:
-            audit("spotcheck.confirm", actor=by, role=Role.HR_OFFICER, obj=item.record,
-                  after={"spot_check": item.spot_check_id, "outcome": item.outcome}, reason=reason, request=request)
+            audit(
+                "spotcheck.confirm",
+                actor=by,
+                role=Role.HR_OFFICER,
+                obj=item.record,
+                after={"spot_check": item.spot_check_id, "outcome": item.outcome},
+                reason=reason,
+                request=request,
+            )
     return item

@@ -64,8 +64,11 @@ def is_year_closed(year: int) -> bool:
 
 def allowed_targets(record: Record, user: User) -> list[str]:
     """States ``user`` may move ``record`` to now (for showing buttons; the transition re-checks)."""
-    return [to for (frm, to), perm in TRANSITIONS.items()
-            if frm == record.state and to != S.MERGED and user.has_perm(perm, record)]
+    return [
+        to
+        for (frm, to), perm in TRANSITIONS.items()
+        if frm == record.state and to != S.MERGED and user.has_perm(perm, record)
+    ]
 
 
 def _role_for(user: User, permission: str, record: Record) -> str:
@@ -82,8 +85,11 @@ def _role_for(user: User, permission: str, record: Record) -> str:
 def _veto(record: Record, to_state: str, by: User, reason: str) -> str:
     permission = TRANSITIONS.get((record.state, to_state))
     if permission is None:
-        raise DomainError("state", ERR_ILLEGAL.format(state=record.get_state_display()),
-                          f"a record in state {record.state} cannot move to {to_state}")
+        raise DomainError(
+            "state",
+            ERR_ILLEGAL.format(state=record.get_state_display()),
+            f"a record in state {record.state} cannot move to {to_state}",
+        )
     if not by.is_active or not by.has_perm(permission, record):
         raise DomainError("record", ERR_NOT_ALLOWED, "not allowed to act on this record")
     if to_state in NEEDS_REASON and not reason.strip():
@@ -95,25 +101,40 @@ def _veto(record: Record, to_state: str, by: User, reason: str) -> str:
         have = set(record.proofs.values_list("kind", flat=True))
         missing = [r.label for r in required_proofs(record.activity_type, record.activity) if r.kind not in have]
         if missing:
-            raise DomainError("proofs", ERR_PROOF.format(missing="、".join(missing)),
-                              f"missing proof: {', '.join(missing)}")
+            raise DomainError(
+                "proofs", ERR_PROOF.format(missing="、".join(missing)), f"missing proof: {', '.join(missing)}"
+            )
     return permission
 
 
 def _find_duplicate(record: Record) -> Record | None:
-    return (Record.objects.filter(person_id=record.person_id, dedupe_key=record.dedupe_key, state__in=LIVE_STATES)
-            .exclude(pk=record.pk).order_by("pk").first())
+    return (
+        Record.objects.filter(person_id=record.person_id, dedupe_key=record.dedupe_key, state__in=LIVE_STATES)
+        .exclude(pk=record.pk)
+        .order_by("pk")
+        .first()
+    )
 
 
-def transition_record(record: Record, to_state: str, *, by: User, reason: str = "",
-                      request: HttpRequest | None = None, into: Record | None = None) -> Record:
+def transition_record(
+    record: Record,
+    to_state: str,
+    *,
+    by: User,
+    reason: str = "",
+    request: HttpRequest | None = None,
+    into: Record | None = None,
+) -> Record:
     """Move ``record`` to ``to_state`` as ``by``; ``DomainError`` (nothing changed) when refused.
 
     ``into`` is the kept record when merging a duplicate (``to_state="merged"``).
     """
     with transaction.atomic():
-        record = (Record.objects.select_for_update(of=("self",))
-                  .select_related("person__employer__region", "person__user").get(pk=record.pk))
+        record = (
+            Record.objects.select_for_update(of=("self",))
+            .select_related("person__employer__region", "person__user")
+            .get(pk=record.pk)
+        )
         permission = _veto(record, str(to_state), by, reason)
         kept: Record | None = None
         if to_state == S.MERGED:
@@ -146,21 +167,34 @@ def transition_record(record: Record, to_state: str, *, by: User, reason: str = 
 
         # audit
         role = _role_for(by, permission, record)
-        after: dict[str, Any] = {"state": to_state, "hours": str(record.hours), "subject": record.subject,
-                                 "year": record.year}
+        after: dict[str, Any] = {
+            "state": to_state,
+            "hours": str(record.hours),
+            "subject": record.subject,
+            "year": record.year,
+        }
         if record.duplicate_of_id:
             after["duplicate_of"] = record.duplicate_of_id
         if kept is not None:
             after["merged_into"] = kept.pk
-        audit(f"record.{to_state}", actor=by, role=role, obj=record, before=before, after=after,
-              reason=reason.strip(), request=request)
+        audit(
+            f"record.{to_state}",
+            actor=by,
+            role=role,
+            obj=record,
+            before=before,
+            after=after,
+            reason=reason.strip(),
+            request=request,
+        )
 
         # notify
         _notify(record, str(to_state), reason)
 
         if to_state == S.OVERTURNED:
-            record_overturned.send(sender=Record, record=record, person=record.person, year=record.year,
-                                   reason=reason.strip(), by=by)
+            record_overturned.send(
+                sender=Record, record=record, person=record.person, year=record.year, reason=reason.strip(), by=by
+            )
     return record
 
 
@@ -170,8 +204,11 @@ def _notify(record: Record, to_state: str, reason: str) -> None:
     if to_state == S.SUBMITTED:
         notify(employer_admins(record.person.employer_id), f"{record.person.name} 的记录{title}待初审", record=record)
         if record.duplicate_of_id:
-            notify([owner, *employer_admins(record.person.employer_id)],
-                   f"记录{title}与已有记录 #{record.duplicate_of_id} 可能重复，可合并", record=record)
+            notify(
+                [owner, *employer_admins(record.person.employer_id)],
+                f"记录{title}与已有记录 #{record.duplicate_of_id} 可能重复，可合并",
+                record=record,
+            )
     elif to_state == S.EMPLOYER_APPROVED:
         notify(certifiers(record), f"{record.person.name} 的记录{title}待认定", record=record)
     elif to_state == S.RETURNED:
@@ -179,18 +216,23 @@ def _notify(record: Record, to_state: str, reason: str) -> None:
     elif to_state == S.CERTIFIED:
         notify([owner], f"记录{title}已认定，计 {record.hours} 学时", record=record)
     elif to_state == S.OVERTURNED:
-        notify([owner, *employer_admins(record.person.employer_id)], f"记录{title}经抽查审验被撤销：{reason}",
-               record=record)
+        notify(
+            [owner, *employer_admins(record.person.employer_id)],
+            f"记录{title}经抽查审验被撤销：{reason}",
+            record=record,
+        )
 
 
 def merge_record(duplicate: Record, *, into: Record, by: User, request: HttpRequest | None = None) -> Record:
     """Merge a duplicate into the kept record: the duplicate becomes ``merged``, provenances are joined."""
-    return transition_record(duplicate, S.MERGED, by=by, into=into, request=request,
-                             reason=f"与记录 #{into.pk} 重复，已合并")
+    return transition_record(
+        duplicate, S.MERGED, by=by, into=into, request=request, reason=f"与记录 #{into.pk} 重复，已合并"
+    )
 
 
-def bulk_transition(records: list[Record], to_state: str, *, by: User, reason: str = "",
-                    request: HttpRequest | None = None) -> tuple[list[Record], list[tuple[Record, DomainError]]]:
+def bulk_transition(
+    records: list[Record], to_state: str, *, by: User, reason: str = "", request: HttpRequest | None = None
+) -> tuple[list[Record], list[tuple[Record, DomainError]]]:
     """Apply one decision to many records, each in its own transaction; returns (done, refused)."""
     done: list[Record] = []
     refused: list[tuple[Record, DomainError]] = []
