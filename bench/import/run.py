@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+BENCH_PASSWORD = "Bench@2026pass"  # noqa: S105 - a throwaway database
 ROOT = HERE.parent.parent
 
 
@@ -67,37 +68,87 @@ def setup(rows: int, workdir: Path) -> dict[str, Any]:
     region = Region.objects.get(code="410105")
     industry, _ = Industry.objects.get_or_create(code="health", defaults={"name": "卫生健康"})
     hr = Organisation.objects.create(kind="hr", name="金水区人社局", region=region, state=OrganisationState.APPROVED)
-    hr_user = User.objects.create_user("bench_hr", "Bench@2026pass", display_name="人社")
+    hr_user = User.objects.create_user("bench_hr", BENCH_PASSWORD, display_name="人社")
     Membership.objects.create(user=hr_user, role=Role.HR_OFFICER, organisation=hr)
-    employer = Organisation.objects.create(kind="employer", name="基准医院", region=region, industry=industry,
-                                           uscc=make_uscc("12410105MB0000001"), state=OrganisationState.APPROVED)
-    base = apply_for_recognition(BaseApplication(name="基准基地", region=region, scope="全科", admin_username="bench_base",
-                                                 admin_name="基地", admin_phone="13800000000",
-                                                 admin_password="Bench@2026pass"))
+    employer = Organisation.objects.create(
+        kind="employer",
+        name="基准医院",
+        region=region,
+        industry=industry,
+        uscc=make_uscc("12410105MB0000001"),
+        state=OrganisationState.APPROVED,
+    )
+    base = apply_for_recognition(
+        BaseApplication(
+            name="基准基地",
+            region=region,
+            scope="全科",
+            admin_username="bench_base",
+            admin_name="基地",
+            admin_phone="13800000000",
+            admin_password=BENCH_PASSWORD,
+        )
+    )
     transition_base(base, "recognised", by=hr_user, skips_first_review=True, skips_certification=True)
     admin = User.objects.get(username="bench_base")
-    programs = [publish_program(base, ProgramInput(title=f"培训班{n}", subject="public", form="classroom",
-                                                   hours=Decimal(12), start_date=dt.date(2026, 3, 1),
-                                                   end_date=dt.date(2026, 3, 3), capacity=rows), by=admin)
-                for n in range(5)]
+    programs = [
+        publish_program(
+            base,
+            ProgramInput(
+                title=f"培训班{n}",
+                subject="public",
+                form="classroom",
+                hours=Decimal(12),
+                start_date=dt.date(2026, 3, 1),
+                end_date=dt.date(2026, 3, 3),
+                capacity=rows,
+            ),
+            by=admin,
+        )
+        for n in range(5)
+    ]
     encrypted = encrypt_text("410105198001010011")
     now = timezone.now()
     batch = 5000
     numbers = []
     for start in range(0, rows, batch):
-        users = User.objects.bulk_create([User(username=f"id:bench{n}", display_name=f"人员{n}", password="!")
-                                          for n in range(start, min(rows, start + batch))])
-        people = Person.objects.bulk_create([
-            Person(user=u, id_number_digest=f"{n:064x}", id_number_encrypted=encrypted,
-                   id_number_masked="410105********0011", name=f"人员{n}", gender="male",
-                   birth_date=dt.date(1980, 1, 1), education="bachelor", specialty="临床医学", title_series="卫生",
-                   employer=employer, state=RegistrationState.APPROVED, certificate_number=f"410105{n:07d}",
-                   approved_at=now)
-            for n, u in zip(range(start, min(rows, start + batch)), users, strict=True)])
-        Enrolment.objects.bulk_create([Enrolment(program=programs[n % len(programs)], person=p, enrolled_by=admin)
-                                       for n, p in zip(range(start, start + len(people)), people, strict=True)])
-        numbers.extend((p.certificate_number, p.name, programs[n % len(programs)].pk)
-                       for n, p in zip(range(start, start + len(people)), people, strict=True))
+        users = User.objects.bulk_create(
+            [
+                User(username=f"id:bench{n}", display_name=f"人员{n}", password="!")  # noqa: S106 - unusable
+                for n in range(start, min(rows, start + batch))
+            ]
+        )
+        people = Person.objects.bulk_create(
+            [
+                Person(
+                    user=u,
+                    id_number_digest=f"{n:064x}",
+                    id_number_encrypted=encrypted,
+                    id_number_masked="410105********0011",
+                    name=f"人员{n}",
+                    gender="male",
+                    birth_date=dt.date(1980, 1, 1),
+                    education="bachelor",
+                    specialty="临床医学",
+                    title_series="卫生",
+                    employer=employer,
+                    state=RegistrationState.APPROVED,
+                    certificate_number=f"410105{n:07d}",
+                    approved_at=now,
+                )
+                for n, u in zip(range(start, min(rows, start + batch)), users, strict=True)
+            ]
+        )
+        Enrolment.objects.bulk_create(
+            [
+                Enrolment(program=programs[n % len(programs)], person=p, enrolled_by=admin)
+                for n, p in zip(range(start, start + len(people)), people, strict=True)
+            ]
+        )
+        numbers.extend(
+            (p.certificate_number, p.name, programs[n % len(programs)].pk)
+            for n, p in zip(range(start, start + len(people)), people, strict=True)
+        )
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("base_completions")
     sheet.append(["证书管理号或身份证号码 [person]", "姓名 [name]", "培训项目编号 [program]", "考核结果 [assessment]"])
@@ -105,8 +156,13 @@ def setup(rows: int, workdir: Path) -> dict[str, Any]:
         sheet.append([number, name, program_id, "合格"])
     path = workdir / "completions.xlsx"
     workbook.save(path)
-    return {"rows": rows, "file": str(path), "file_mb": round(path.stat().st_size / 1e6, 2), "admin": admin.pk,
-            "base": base.pk}
+    return {
+        "rows": rows,
+        "file": str(path),
+        "file_mb": round(path.stat().st_size / 1e6, 2),
+        "admin": admin.pk,
+        "base": base.pk,
+    }
 
 
 def baseline(info: dict[str, Any]) -> dict[str, Any]:
@@ -133,13 +189,29 @@ def baseline(info: dict[str, Any]) -> dict[str, Any]:
         chunk.clear()
 
     for n, row in enumerate(rows):
-        chunk.append(Record(person_id=ids[row[0]], year=2026, activity_type="training_base",
-                            activity={"type": "training_base", "subject": "public", "hours": 12},
-                            subject="public", title=str(row[1]), start_date=dt.date(2026, 3, 1),
-                            end_date=dt.date(2026, 3, 3), assessment=str(row[3]), hours=12, amount=12,
-                            explanation="", clause="7(1)", policy_id="baseline", channel="base",
-                            source_id=info["base"], created_by_id=info["admin"], dedupe_key=f"baseline{n}",
-                            state_changed_at=now))
+        chunk.append(
+            Record(
+                person_id=ids[row[0]],
+                year=2026,
+                activity_type="training_base",
+                activity={"type": "training_base", "subject": "public", "hours": 12},
+                subject="public",
+                title=str(row[1]),
+                start_date=dt.date(2026, 3, 1),
+                end_date=dt.date(2026, 3, 3),
+                assessment=str(row[3]),
+                hours=12,
+                amount=12,
+                explanation="",
+                clause="7(1)",
+                policy_id="baseline",
+                channel="base",
+                source_id=info["base"],
+                created_by_id=info["admin"],
+                dedupe_key=f"baseline{n}",
+                state_changed_at=now,
+            )
+        )
         if len(chunk) >= 2000:
             flush()
     flush()
@@ -218,7 +290,7 @@ def main() -> None:
         command = [sys.executable, __file__, "--phase", phase, "--rows", str(args.rows), "--db", db, "--var", var]
         if args.profile:
             command.append("--profile")
-        out = subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT)
+        out = subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT)  # noqa: S603
         if args.profile:
             sys.stderr.write(out.stderr)
         results[phase] = json.loads(out.stdout.strip().splitlines()[-1])

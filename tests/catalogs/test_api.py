@@ -27,8 +27,9 @@ class Api:
 
     def call(self, method: str, path: str, body: Any = None, *, key: str | None = None, **sign: Any) -> Any:
         raw = b"" if body is None else json.dumps(body).encode()
-        headers = apiauth.signed_headers(self.key_id, sign.pop("secret", self.secret), method, path, raw,
-                                         idempotency_key=key, **sign)
+        headers = apiauth.signed_headers(
+            self.key_id, sign.pop("secret", self.secret), method, path, raw, idempotency_key=key, **sign
+        )
         extra = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()}
         if method == "GET":
             return self.client.get(path, **extra)
@@ -89,8 +90,9 @@ def test_idempotency_same_key_same_body_same_response_different_body_refused(bw:
     again = api.call("POST", "/api/v1/bases/enrolments", body, key="enrol-1")
     assert (first.status_code, again.status_code, again.json()) == (201, 201, first.json())
     assert Enrolment.objects.filter(program=bw.classroom, person=person).count() == 1
-    other = api.call("POST", "/api/v1/bases/enrolments", {**body, "person": bw.world.people["emp_luoyang"].id_number},
-                     key="enrol-1")
+    other = api.call(
+        "POST", "/api/v1/bases/enrolments", {**body, "person": bw.world.people["emp_luoyang"].id_number}, key="enrol-1"
+    )
     assert (other.status_code, other.json()["error"]) == (422, "idempotency_key_reused")
     assert api.call("POST", "/api/v1/bases/enrolments", body).status_code == 400  # no key at all
 
@@ -98,39 +100,76 @@ def test_idempotency_same_key_same_body_same_response_different_body_refused(bw:
 def test_completion_through_the_api_and_acting_outside_the_enrolments_is_404(bw: BaseWorld, api: Api) -> None:
     person = bw.world.people["emp_jinshui"]
     outsider = bw.world.people["emp_luoyang"]
-    not_enrolled = api.call("POST", "/api/v1/bases/completions",
-                            {"program": bw.classroom.pk, "person": outsider.certificate_number}, key="c-1")
+    not_enrolled = api.call(
+        "POST",
+        "/api/v1/bases/completions",
+        {"program": bw.classroom.pk, "person": outsider.certificate_number},
+        key="c-1",
+    )
     assert not_enrolled.status_code == 404
     foreign = program(bw.other_base, bw.other_admin, title="洛阳班")
     enrol(foreign, person.certificate_number, by=bw.other_admin)
-    other_base = api.call("POST", "/api/v1/bases/completions",
-                          {"program": foreign.pk, "person": person.certificate_number}, key="c-2")
+    other_base = api.call(
+        "POST", "/api/v1/bases/completions", {"program": foreign.pk, "person": person.certificate_number}, key="c-2"
+    )
     assert other_base.status_code == 404
     assert api.call("GET", f"/api/v1/bases/programs/{foreign.pk}/enrolments").status_code == 404
-    assert api.call("POST", "/api/v1/bases/enrolments",
-                    {"program": foreign.pk, "person": outsider.certificate_number}, key="e-x").status_code == 404
-    done = api.call("POST", "/api/v1/bases/completions",
-                    {"program": bw.classroom.pk, "person": person.certificate_number}, key="c-3")
+    assert (
+        api.call(
+            "POST",
+            "/api/v1/bases/enrolments",
+            {"program": foreign.pk, "person": outsider.certificate_number},
+            key="e-x",
+        ).status_code
+        == 404
+    )
+    done = api.call(
+        "POST",
+        "/api/v1/bases/completions",
+        {"program": bw.classroom.pk, "person": person.certificate_number},
+        key="c-3",
+    )
     assert done.status_code == 201
     record = Record.objects.get(pk=done.json()["record"])
     assert (record.channel, record.source_id, record.state, record.person_id) == (
-        Channel.BASE, bw.base.pk, RecordState.EMPLOYER_APPROVED, person.pk)
+        Channel.BASE,
+        bw.base.pk,
+        RecordState.EMPLOYER_APPROVED,
+        person.pk,
+    )
     assert Record.objects.filter(person=outsider).count() == 0
 
 
-def _progress(api: Api, bw: BaseWorld, program_id: int, start: dt.datetime, minutes: float, seconds: int,
-              key: str) -> Any:
+def _progress(
+    api: Api, bw: BaseWorld, program_id: int, start: dt.datetime, minutes: float, seconds: int, key: str
+) -> Any:
     person = bw.world.people["emp_jinshui"]
-    return api.call("POST", "/api/v1/bases/progress", {
-        "program": program_id, "person": person.certificate_number, "started_at": start.isoformat(),
-        "ended_at": (start + dt.timedelta(minutes=minutes)).isoformat(), "seconds": seconds}, key=key)
+    return api.call(
+        "POST",
+        "/api/v1/bases/progress",
+        {
+            "program": program_id,
+            "person": person.certificate_number,
+            "started_at": start.isoformat(),
+            "ended_at": (start + dt.timedelta(minutes=minutes)).isoformat(),
+            "seconds": seconds,
+        },
+        key=key,
+    )
 
 
 @pytest.fixture
 def online(bw: BaseWorld) -> tuple[Enrolment, Enrolment]:
     person = bw.world.people["emp_jinshui"]
-    second = program(bw.base, bw.admin, title="网络专题二", form="online", hours="4", start=dt.date(2026, 1, 1),
-                     end=dt.date(2026, 12, 31))
+    second = program(
+        bw.base,
+        bw.admin,
+        title="网络专题二",
+        form="online",
+        hours="4",
+        start=dt.date(2026, 1, 1),
+        end=dt.date(2026, 12, 31),
+    )
     first = enrol(bw.online, person.certificate_number, by=bw.admin)
     other = enrol(second, person.certificate_number, by=bw.admin)
     ago = timezone.now() - dt.timedelta(days=2)
@@ -140,8 +179,9 @@ def online(bw: BaseWorld) -> tuple[Enrolment, Enrolment]:
     return first, other
 
 
-def test_faster_than_real_time_is_refused_and_flagged(bw: BaseWorld, api: Api, online: tuple[Enrolment, Enrolment]
-                                                      ) -> None:
+def test_faster_than_real_time_is_refused_and_flagged(
+    bw: BaseWorld, api: Api, online: tuple[Enrolment, Enrolment]
+) -> None:
     start = timezone.now() - dt.timedelta(hours=5)
     response = _progress(api, bw, bw.online.pk, start, 30, 3600, "p-1")
     assert (response.status_code, response.json()["flag"]) == (422, FlagKind.FASTER_THAN_REAL_TIME)
@@ -155,7 +195,8 @@ def test_faster_than_real_time_is_refused_and_flagged(bw: BaseWorld, api: Api, o
 
 
 def test_studying_two_courses_at_the_same_moment_is_refused_and_flagged(
-        bw: BaseWorld, api: Api, online: tuple[Enrolment, Enrolment]) -> None:
+    bw: BaseWorld, api: Api, online: tuple[Enrolment, Enrolment]
+) -> None:
     start = timezone.now() - dt.timedelta(hours=5)
     second_program = online[1].program_id
     assert _progress(api, bw, bw.online.pk, start, 60, 3600, "p-1").status_code == 200
@@ -168,7 +209,8 @@ def test_studying_two_courses_at_the_same_moment_is_refused_and_flagged(
 
 
 def test_hours_cannot_exceed_the_catalog_and_reaching_them_credits_the_course(
-        bw: BaseWorld, api: Api, online: tuple[Enrolment, Enrolment]) -> None:
+    bw: BaseWorld, api: Api, online: tuple[Enrolment, Enrolment]
+) -> None:
     needed = 4 * SECONDS_PER_CLASS_HOUR  # 4 学时
     start = timezone.now() - dt.timedelta(hours=30)
     too_much = _progress(api, bw, bw.online.pk, start, needed / 60 + 10, needed + 60, "p-0")
@@ -178,17 +220,27 @@ def test_hours_cannot_exceed_the_catalog_and_reaching_them_credits_the_course(
     done = _progress(api, bw, bw.online.pk, start + dt.timedelta(hours=4), half / 60, half, "p-2")
     record = Record.objects.get(pk=done.json()["completed_record"])
     assert (record.channel, record.activity_type, record.hours, record.source_id) == (
-        Channel.ONLINE, "online_course", 4, bw.base.pk)
+        Channel.ONLINE,
+        "online_course",
+        4,
+        bw.base.pk,
+    )
     future = _progress(api, bw, bw.online.pk, timezone.now() + dt.timedelta(hours=1), 10, 60, "p-3")
     assert future.status_code == 400  # the enrolment is completed
 
 
 def test_flags_are_visible_to_the_base_and_hr_above_and_no_one_else(
-        bw: BaseWorld, api: Api, online: tuple[Enrolment, Enrolment]) -> None:
+    bw: BaseWorld, api: Api, online: tuple[Enrolment, Enrolment]
+) -> None:
     _progress(api, bw, bw.online.pk, timezone.now() - dt.timedelta(hours=3), 10, 3600, "p-1")
     assert [f["flag"] for f in api.call("GET", "/api/v1/bases/flags").json()] == [FlagKind.FASTER_THAN_REAL_TIME]
-    for user, visible in [(bw.admin, True), (bw.world.users["hr_jinshui"], True), (bw.world.users["hr_province"], True),
-                          (bw.world.users["hr_luoyang"], False), (bw.other_admin, False)]:
+    for user, visible in [
+        (bw.admin, True),
+        (bw.world.users["hr_jinshui"], True),
+        (bw.world.users["hr_province"], True),
+        (bw.world.users["hr_luoyang"], False),
+        (bw.other_admin, False),
+    ]:
         page = logged_in(user).get("/catalogs/flags/").content.decode()
         assert ("学习时长不能快于真实时间" in page) is visible
 

@@ -35,8 +35,14 @@ def test_only_provincial_hr_publishes_the_guide_and_it_is_public(world: World) -
     guide = guide_for_year(2026, by=world.users["hr_province"])
     with pytest.raises(DomainError):
         publish_guide(guide, by=world.users["hr_province"])  # no course yet
-    add_guide_course(guide, code="GX-01", title="习近平新时代中国特色社会主义思想", hours="12", provider="省人社厅",
-                     by=world.users["hr_province"])
+    add_guide_course(
+        guide,
+        code="GX-01",
+        title="习近平新时代中国特色社会主义思想",
+        hours="12",
+        provider="省人社厅",
+        by=world.users["hr_province"],
+    )
     publish_guide(guide, by=world.users["hr_province"])
     with pytest.raises(DomainError):
         add_guide_course(guide, code="GX-02", title="x", hours="1", provider="y", by=world.users["hr_province"])
@@ -47,8 +53,9 @@ def test_only_provincial_hr_publishes_the_guide_and_it_is_public(world: World) -
 
 def test_catalogs_count_only_once_accepted(world: World) -> None:
     health, province = world.users["health"], world.users["hr_province"]
-    catalog = create_catalog(authority=world.orgs["health"], kind="catalog", year=2026, title="卫生专业科目目录",
-                             by=health)
+    catalog = create_catalog(
+        authority=world.orgs["health"], kind="catalog", year=2026, title="卫生专业科目目录", by=health
+    )
     add_catalog_item(catalog, code="W1", title="新药临床应用", hours="10", by=health)
     with pytest.raises(DomainError):
         transition_catalog(catalog, "filed", by=world.users["education"])  # not their authority
@@ -65,22 +72,27 @@ def test_catalogs_count_only_once_accepted(world: World) -> None:
     transition_catalog(catalog, "filed", by=health)
     transition_catalog(catalog, "accepted", by=province)
     assert [i.code for i in counting_items(world.orgs["health"].industry_id)] == ["W1"]
-    assert [e.action for e in AuditEntry.objects.filter(object_id=str(catalog.pk),
-                                                       action__startswith="catalog.").order_by("sequence")] == [
-        "catalog.draft", "catalog.filed", "catalog.returned", "catalog.filed", "catalog.accepted"]
+    assert [
+        e.action
+        for e in AuditEntry.objects.filter(object_id=str(catalog.pk), action__startswith="catalog.").order_by(
+            "sequence"
+        )
+    ] == ["catalog.draft", "catalog.filed", "catalog.returned", "catalog.filed", "catalog.accepted"]
 
 
 def test_someone_short_of_public_hours_is_shown_the_guide(world: World) -> None:
     year = today_in_henan().year
     guide = guide_for_year(year, by=world.users["hr_province"])
-    add_guide_course(guide, code="G1", title="数字经济与创新驱动", hours="6", provider="河南专技在线",
-                     by=world.users["hr_province"])
+    add_guide_course(
+        guide, code="G1", title="数字经济与创新驱动", hours="6", provider="河南专技在线", by=world.users["hr_province"]
+    )
     publish_guide(guide, by=world.users["hr_province"])
     person = world.people["emp_jinshui"]
     suggestions = guide_suggestions(person, year)
     assert (suggestions.shortfall > 0, [c.code for c in suggestions.courses]) == (True, ["G1"])
     html = Template("{% load catalogs %}{% public_course_suggestions person year %}").render(
-        Context({"person": person, "year": year}))
+        Context({"person": person, "year": year})
+    )
     assert "数字经济与创新驱动" in html
 
 
@@ -90,17 +102,44 @@ def test_bulk_records_equal_register_completion_field_for_field(bw: BaseWorld) -
     one = complete_enrolment(bw.enrolment, by=bw.admin)
     other_person = registered_person(bw.world.orgs["emp_jinshui"], name="李四")  # same employer: same policy
     enrol(bw.classroom, other_person.certificate_number, by=bw.admin)
-    declaration = Declaration(title=bw.classroom.title, start_date=bw.classroom.start_date,
-                              end_date=bw.classroom.end_date, form="面授培训", assessment="合格")
-    fields = record_fields(other_person.pk, other_person.employer, program_activity(bw.classroom), declaration,
-                           PolicyCache(), memo=("program", bw.classroom.pk))
-    [two] = bulk_register([BulkRecord(PersonRef.of(other_person), fields)], channel="base", by=bw.admin,
-                          source=bw.base, to_state=skip_target(recognition), audit_obj=bw.base)
+    declaration = Declaration(
+        title=bw.classroom.title,
+        start_date=bw.classroom.start_date,
+        end_date=bw.classroom.end_date,
+        form="面授培训",
+        assessment="合格",
+    )
+    fields = record_fields(
+        other_person.pk,
+        other_person.employer,
+        program_activity(bw.classroom),
+        declaration,
+        PolicyCache(),
+        memo=("program", bw.classroom.pk),
+    )
+    [two] = bulk_register(
+        [BulkRecord(PersonRef.of(other_person), fields)],
+        channel="base",
+        by=bw.admin,
+        source=bw.base,
+        to_state=skip_target(recognition),
+        audit_obj=bw.base,
+    )
     two.refresh_from_db()
-    skip = {"id", "person", "dedupe_key", "created_at", "updated_at", "submitted_at", "state_changed_at",
-            "certified_at", "provenance"}
+    skip = {
+        "id",
+        "person",
+        "dedupe_key",
+        "created_at",
+        "updated_at",
+        "submitted_at",
+        "state_changed_at",
+        "certified_at",
+        "provenance",
+    }
     names = [f.name for f in two._meta.concrete_fields if f.name not in skip]
     assert {n: getattr(two, n) for n in names} == {n: getattr(one, n) for n in names}
-    assert [{k: v for k, v in p.items() if k != "at"} for p in two.provenance] == \
-        [{k: v for k, v in p.items() if k != "at"} for p in one.provenance]
+    assert [{k: v for k, v in p.items() if k != "at"} for p in two.provenance] == [
+        {k: v for k, v in p.items() if k != "at"} for p in one.provenance
+    ]
     assert two.hours == Decimal("12.0") and two.end_date == dt.date(2026, 3, 3)
