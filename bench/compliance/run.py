@@ -182,6 +182,24 @@ def measure(runs: int) -> dict[str, float]:
         with connection.cursor() as cur:
             cur.execute("ANALYZE records_personyear")
     status_sql, status_params = year_status(people, YEAR, ensure=False).query.sql_with_params()
+    # The status columns a report reads (the page also loads the Person fields around them).
+    columns = (
+        "pk",
+        "required_total",
+        "required_public",
+        "required_professional",
+        "excused_days",
+        "earned_public",
+        "earned_professional",
+        "earned_total",
+        "deemed_public",
+        "deemed_professional",
+        "shortfall_public",
+        "shortfall_professional",
+        "shortfall_total",
+        "met",
+    )
+    values_sql, values_params = year_status(people, YEAR, ensure=False).values(*columns).query.sql_with_params()
     bare_sql = "SELECT person_id, SUM(amount) FROM records_record GROUP BY person_id"
     filtered_sql = (
         "SELECT person_id, SUM(amount) FROM records_record WHERE year = %s AND state = 'certified' GROUP BY person_id"
@@ -206,6 +224,7 @@ def measure(runs: int) -> dict[str, float]:
     )
     results["bare_fetch"] = _timed("bare GROUP BY (fetch all rows)", fetch(bare_sql, []), runs)
     results["status_fetch"] = _timed("year_status province-wide (fetch all)", fetch(status_sql, status_params), runs)
+    results["values_fetch"] = _timed("year_status status columns (fetch all)", fetch(values_sql, values_params), runs)
     print(f"ratio status/bare (count only): {results['status_count'] / results['bare_count']:.2f}")
     print(f"ratio status/bare (fetch all):  {results['status_fetch'] / results['bare_fetch']:.2f}")
     print(
