@@ -537,18 +537,88 @@ def issue_annual_batch(
     return batch
 
 
+_COPY_COLUMNS = (
+    "verification_id",
+    "serial",
+    "kind",
+    "person_id",
+    "year_from",
+    "year_to",
+    "version",
+    "snapshot",
+    "content_digest",
+    "issuer_id",
+    "signing_key_id",
+    "issued_at",
+    "issued_by_id",
+    "batch_id",
+    "status",
+    "revoked_at",
+    "revocation_reason",
+    "revoked_by_id",
+    "replaces_id",
+)
+
+
+def _bulk_insert(certificates: list[Certificate]) -> None:
+    """Insert new certificates set-based: ``COPY`` on PostgreSQL, ``bulk_create`` elsewhere."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        Certificate.objects.bulk_create(certificates, batch_size=1000)
+        return
+    columns = ", ".join(connection.ops.quote_name(c) for c in _COPY_COLUMNS)
+    table = connection.ops.quote_name(Certificate._meta.db_table)
+    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        for c in certificates:
+            copy.write_row(
+                (
+                    c.verification_id,
+                    c.serial,
+                    c.kind,
+                    c.person_id,
+                    c.year_from,
+                    c.year_to,
+                    c.version,
+                    json.dumps(c.snapshot, ensure_ascii=False),
+                    c.content_digest,
+                    c.issuer_id,
+                    c.signing_key_id,
+                    c.issued_at,
+                    c.issued_by_id,
+                    c.batch_id,
+                    c.status,
+                    None,
+                    "",
+                    None,
+                    None,
+                )
+            )
+
+
 def _issue_chunk(
     batch: CertificateBatch, department: Organisation, key: SigningKey, year: int, ids: list[int]
 ) -> tuple[int, int, int]:
-    people = list(
-        Person.objects.filter(pk__in=ids).select_related("employer", "employer__region", "employer__industry")
-    )
-    statuses = sources.certified_years(people, year)
+    # A primary-key range of the department's people instead of long IN lists.
+    lo, hi, wanted = ids[0], ids[-1], set(ids)
+    in_range = Person.objects.filter(issued_people(department), pk__gte=lo, pk__lte=hi)
+    people = [
+        p
+        for p in in_range.select_related("employer", "employer__region", "employer__industry").order_by("pk")
+        if p.pk in wanted
+    ]
+    # No join in the year-status query: a bare primary-key range (others' rows are ignored).
+    statuses = sources.certified_years(people, year, queryset=Person.objects.filter(pk__gte=lo, pk__lte=hi))
     existing = {
-        c.person_id: c
-        for c in Certificate.objects.filter(
-            person_id__in=ids, kind=CertificateKind.ANNUAL, year_from=year, year_to=year, status=CertificateStatus.VALID
-        ).only("id", "person_id", "content_digest", "version", "serial")
+        person_id: digest
+        for person_id, digest in Certificate.objects.filter(
+            person_id__gte=lo,
+            person_id__lte=hi,
+            kind=CertificateKind.ANNUAL,
+            year_from=year,
+            year_to=year,
+            status=CertificateStatus.VALID,
+        ).values_list("person_id", "content_digest")
     }
     drafts: list[_Draft] = []
     changed: list[Person] = []
@@ -563,7 +633,7 @@ def _issue_chunk(
         old = existing.get(person.pk)
         if old is None:
             drafts.append(_Draft(person, content, digest))
-        elif old.content_digest == digest:
+        elif old == digest:
             unchanged += 1
         else:
             changed.append(person)
@@ -579,8 +649,9 @@ def _issue_chunk(
                     )
                     for d, s in zip(drafts, serials, strict=True)
                 ]
-                # version 1 only when no earlier (revoked) version exists; rare, so fix up after.
-                Certificate.objects.bulk_create(certificates, batch_size=1000)
+                # version 1: a person with an earlier (revoked) version hits the unique
+                # constraint and takes the one-by-one path below.
+                _bulk_insert(certificates)
                 record(
                     "certificates.batch_issued",
                     actor=batch.requested_by,

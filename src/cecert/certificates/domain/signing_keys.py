@@ -4,7 +4,7 @@ Private keys are stored encrypted with ``settings.CECERT_KEY_PASSPHRASE``
 (PKCS#8, see :func:`cecert.certificates.crypto.keys.encrypt_private_key`) and
 decrypted once per process per key. Development and the demo create keys
 lazily; production imports them (``cecert keys import``) and sets
-``CECERT_AUTO_CREATE_KEYS=0`` (see docs/decisions/0007-certificate-signing.md).
+``CECERT_AUTO_CREATE_KEYS=0`` (see docs/decisions/0010-certificate-signing.md).
 """
 
 from __future__ import annotations

@@ -1,0 +1,141 @@
+"""Public verification (number + name) under concurrent load, against a minimal Django view.
+
+Served the way production serves it: gunicorn (sync workers, one per core x2)
+with persistent database connections to PostgreSQL, on loopback; ``wrk``
+(Debian package) is the separate load generator. Needs the database left by
+``batch_issue.py`` (certificates to look up).
+
+    .venv/bin/python bench/certificates/verify_load.py --duration 15 --connections 32
+
+Prints one JSON line with requests/s and p50/p99 latency for both URLs, and the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlencode
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+
+
+def _sample(database: str) -> tuple[str, str]:
+    import psycopg
+
+    with psycopg.connect(database.replace("postgres://", "postgresql://", 1)) as conn:
+        row = conn.execute(
+            "SELECT c.serial, p.name FROM certificates_certificate c JOIN accounts_person p ON p.id = c.person_id "
+            "WHERE c.status = 'valid' ORDER BY c.id DESC LIMIT 1"
+        ).fetchone()
+    if row is None:
+        sys.exit("no certificates: run bench/certificates/batch_issue.py first")
+    return row[0], row[1]
+
+
+def _wrk(url: str, duration: int, connections: int, threads: int) -> dict[str, float]:
+    exe = shutil.which("wrk")
+    if exe is None:
+        sys.exit("wrk not installed: apt-get install wrk")
+    out = subprocess.run(  # noqa: S603 - fixed executable and arguments
+        [exe, f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", url],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+
+    def pct(p: str) -> float:
+        m = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        assert m, out
+        value, unit = float(m.group(1)), m.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    return {
+        "rps": round(rps),
+        "p50_ms": pct("50"),
+        "p99_ms": pct("99"),
+        "non_2xx": int(non2xx.group(1)) if non2xx else 0,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--database", default="postgres://postgres@127.0.0.1:5432/cecert_bench")
+    parser.add_argument("--duration", type=int, default=15)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 2) * 2)
+    parser.add_argument("--port", type=int, default=8765)
+    args = parser.parse_args()
+    serial, name = _sample(args.database)
+    env = {
+        **os.environ,
+        "DATABASE_URL": args.database,
+        "DJANGO_SETTINGS_MODULE": "bench_settings",
+        "PYTHONPATH": f"{HERE}{os.pathsep}{ROOT / 'src'}",
+        "CECERT_CONN_MAX_AGE": "600",
+        "CECERT_DEBUG": "0",
+        "CECERT_LOG_LEVEL": "ERROR",
+    }
+    server = subprocess.Popen(  # noqa: S603
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "-w",
+            str(args.workers),
+            "-b",
+            f"127.0.0.1:{args.port}",
+            "--access-logfile",
+            "/dev/null",
+            "--log-level",
+            "warning",
+            "cecert.wsgi:application",
+        ],
+        env=env,
+        cwd=str(ROOT),
+    )
+    base = f"http://127.0.0.1:{args.port}"
+    verify_url = f"{base}/verify/?" + urlencode({"number": serial, "name": name})
+    try:
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"{base}/bench/minimal", timeout=1):  # noqa: S310
+                    break
+            except OSError:
+                time.sleep(0.2)
+        with urllib.request.urlopen(verify_url, timeout=5) as response:  # noqa: S310
+            assert b'data-status="genuine"' in response.read(), "verification did not answer genuine"
+        for url in (f"{base}/bench/minimal", verify_url):  # warm every worker
+            _wrk(url, 2, args.connections, args.threads)
+        minimal = _wrk(f"{base}/bench/minimal", args.duration, args.connections, args.threads)
+        verify = _wrk(verify_url, args.duration, args.connections, args.threads)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    print(
+        json.dumps(
+            {
+                "server": f"gunicorn {args.workers} sync workers",
+                "connections": args.connections,
+                "duration_s": args.duration,
+                "minimal": minimal,
+                "verify_number_name": verify,
+                "ratio": round(verify["rps"] / minimal["rps"], 2),
+                "cpus": os.cpu_count(),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
