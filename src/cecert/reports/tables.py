@@ -210,7 +210,7 @@ def local(value: dt.datetime | None) -> dt.datetime | None:
 
 def backlog_summary_table(rows: list[BacklogRow]) -> Table:
     headers = ["状态", "待审记录数", "最早进入该状态", "最长等待天数", *(label for _d, label in AGE_BUCKETS)]
-    cells = [[r.label, r.count, local(r.oldest), r.oldest_days, *r.buckets] for r in rows]
+    cells: list[list[Cell]] = [[r.label, r.count, local(r.oldest), r.oldest_days, *r.buckets] for r in rows]
     return Table("backlog", "审核积压", headers, cells)
 
 

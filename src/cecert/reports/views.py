@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
@@ -51,12 +52,12 @@ def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
 
 
-def officer_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def officer_only(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Logged in with an officer role; anything else, and any ``OutOfScope``, answers 404."""
 
     @wraps(view)
     @login_required
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not (_user(request).roles & set(REPORT_ROLES)):
             raise Http404
         try:
@@ -310,7 +311,7 @@ EXPORTS = ("area", "industry", "subject", "trend", "shortfall", "backlog", "back
 
 
 @officer_only
-def export(request: HttpRequest, name: str) -> HttpResponse:
+def export(request: HttpRequest, name: str) -> HttpResponseBase:
     if name not in EXPORTS:
         raise Http404
     user = _user(request)
@@ -383,7 +384,7 @@ def _certificates_available() -> bool:
 
 
 @officer_only
-def person_history_export(request: HttpRequest, pk: int) -> HttpResponse:
+def person_history_export(request: HttpRequest, pk: int) -> HttpResponseBase:
     user = _user(request)
     person = person_in_scope(user, pk)
     table = history_table(person.name, queries.person_history(person))
@@ -396,7 +397,7 @@ def person_history_export(request: HttpRequest, pk: int) -> HttpResponse:
 
 @officer_only
 @require_http_methods(["GET", "POST"])
-def check(request: HttpRequest) -> HttpResponse:
+def check(request: HttpRequest) -> HttpResponseBase:
     user = _user(request)
     this_year = current_year()
     context: dict[str, Any] = {

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.apps import apps
 from django.urls import NoReverseMatch, reverse
@@ -36,21 +37,21 @@ def available() -> bool:
     return apps.is_installed("cecert.certificates")
 
 
-def _info(cert: object) -> CertificateInfo:
+def _info(cert: Any) -> CertificateInfo:
     try:
-        url = reverse("certificates:detail", args=[cert.verification_id])  # type: ignore[attr-defined]
+        url = reverse("certificates:detail", args=[cert.verification_id])
     except NoReverseMatch:
         url = ""
     return CertificateInfo(
         serial=cert.serial,
         kind=cert.kind,
-        kind_label=cert.get_kind_display(),  # type: ignore[attr-defined]
+        kind_label=cert.get_kind_display(),
         year_from=cert.year_from,
         year_to=cert.year_to,
-        version=cert.version,  # type: ignore[attr-defined]
+        version=cert.version,
         status=cert.status,
         status_label=cert.get_status_display(),
-        url=url,  # type: ignore[attr-defined]
+        url=url,
     )
 
 

@@ -301,12 +301,8 @@ SHORTFALL_FIELDS = (
 
 def shortfall_people(people: QuerySet[Person], year: int, *, ensure: bool = False) -> QuerySet[Any]:
     """People of ``people`` who have not met ``year``'s requirement, largest shortfall first (dicts)."""
-    return (
-        year_status(people, year, ensure=ensure)
-        .filter(met=False)
-        .order_by("-shortfall_total", "pk")
-        .values(*SHORTFALL_FIELDS)
-    )
+    status: QuerySet[Any] = year_status(people, year, ensure=ensure)
+    return status.filter(met=False).order_by("-shortfall_total", "pk").values(*SHORTFALL_FIELDS)
 
 
 def year_rows(people: QuerySet[Person], year: int, *, ensure: bool = False) -> QuerySet[Any]:
@@ -357,10 +353,11 @@ def backlog_summary(people: QuerySet[Person], now: dt.datetime | None = None) ->
             condition &= Q(state_changed_at__gt=now - dt.timedelta(days=days))
         aggregates[f"b{i}"] = Count("pk", filter=condition)
         lower = days
-    rows = {r["state"]: r for r in backlog_records(people).order_by().values("state").annotate(**aggregates)}
+    grouped: QuerySet[Any] = backlog_records(people).order_by().values("state").annotate(**aggregates)
+    rows: dict[str, dict[str, Any]] = {r["state"]: r for r in grouped}
     out = []
     for state in PENDING_STATES:
-        r = rows.get(state)
+        r: dict[str, Any] | None = rows.get(state)
         out.append(
             BacklogRow(
                 state=state,
@@ -408,4 +405,5 @@ def person_history(person: Person) -> list[HistoryYear]:
 def status_by_year(people: QuerySet[Person], years: Iterable[int]) -> Iterator[tuple[int, dict[int, bool]]]:
     """``(year, {person id: met})`` for each year: one grouped query per year."""
     for year in years:
-        yield year, dict(year_status(people, year).values_list("pk", "met"))
+        status: QuerySet[Any] = year_status(people, year)
+        yield year, dict(status.values_list("pk", "met"))
