@@ -14,6 +14,8 @@ urlpatterns = [
     path("certificates/", include("cecert.certificates.urls")),
     path("verify/", include(verify_patterns)),
     path("hours/", include("cecert.crediting.urls")),
+    path("records/", include("cecert.records.urls")),
+    path("review/", include("cecert.review.urls")),
     path("reports/", include("cecert.reports.urls")),
     path("catalogs/", include("cecert.catalogs.urls")),
     path("api/v1/", api.urls),
