@@ -504,6 +504,8 @@ def issue_annual_batch(
     """
     department, year = batch.department, batch.year
     people_ids = list(batch_people(department, year).values_list("pk", flat=True))
+    # Requirement and met/not for the whole department in one set-based query.
+    verdicts = sources.year_verdicts(Person.objects.filter(issued_people(department)), year)
     CertificateBatch.objects.filter(pk=batch.pk).update(
         status=BatchStatus.RUNNING, total=len(people_ids), issued=0, unchanged=0, skipped=0, error=""
     )
@@ -512,7 +514,7 @@ def issue_annual_batch(
     try:
         for start in range(0, len(people_ids), chunk_size):
             issued, unchanged, skipped = _issue_chunk(
-                batch, department, key, year, people_ids[start : start + chunk_size]
+                batch, department, key, year, people_ids[start : start + chunk_size], verdicts
             )
             batch.issued += issued
             batch.unchanged += unchanged
@@ -597,7 +599,12 @@ def _bulk_insert(certificates: list[Certificate]) -> None:
 
 
 def _issue_chunk(
-    batch: CertificateBatch, department: Organisation, key: SigningKey, year: int, ids: list[int]
+    batch: CertificateBatch,
+    department: Organisation,
+    key: SigningKey,
+    year: int,
+    ids: list[int],
+    verdicts: dict[int, sources.Verdict],
 ) -> tuple[int, int, int]:
     # A primary-key range of the department's people instead of long IN lists.
     lo, hi, wanted = ids[0], ids[-1], set(ids)
@@ -607,8 +614,7 @@ def _issue_chunk(
         for p in in_range.select_related("employer", "employer__region", "employer__industry").order_by("pk")
         if p.pk in wanted
     ]
-    # No join in the year-status query: a bare primary-key range (others' rows are ignored).
-    statuses = sources.certified_years(people, year, queryset=Person.objects.filter(pk__gte=lo, pk__lte=hi))
+    statuses = sources.certified_years(people, year, verdicts=verdicts)
     existing = {
         person_id: digest
         for person_id, digest in Certificate.objects.filter(
@@ -624,8 +630,8 @@ def _issue_chunk(
     changed: list[Person] = []
     unchanged = skipped = 0
     for person in people:
-        status = statuses[person.pk]
-        if not status.records:
+        status = statuses.get(person.pk)
+        if status is None or not status.records:
             skipped += 1
             continue
         content = _content(person, CertificateKind.ANNUAL, [status], department)

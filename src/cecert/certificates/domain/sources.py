@@ -122,7 +122,22 @@ def certified_year(person: Person, year: int) -> YearStatus:
     return _summarise(person.pk, year, rows, (req.total, req.public, req.professional), verdict.met, req.unit)
 
 
-def certified_years(people: Iterable[Person], year: int, *, queryset: Any = None) -> dict[int, YearStatus]:
+Verdict = tuple[Any, Any, Any, bool, str]  # required total, public, professional; met; unit
+
+
+def year_verdicts(people: Any, year: int) -> dict[int, Verdict]:
+    """Requirement and met/not of a whole queryset of people: ONE set-based query (records' year status)."""
+    from cecert.records.domain.years import year_status
+
+    rows = year_status(people, year).values_list(
+        "pk", "required_total", "required_public", "required_professional", "met", "unit"
+    )
+    return {pk: (total, public, professional, met, unit) for pk, total, public, professional, met, unit in rows}
+
+
+def certified_years(
+    people: Iterable[Person], year: int, *, queryset: Any = None, verdicts: dict[int, Verdict] | None = None
+) -> dict[int, YearStatus]:
     """Set-based :func:`certified_year` for many people.
 
     ``queryset`` (optional) selects the same people without a long ``IN`` list,
@@ -130,7 +145,6 @@ def certified_years(people: Iterable[Person], year: int, *, queryset: Any = None
     ``people`` are ignored. Two queries (plus the year preparation) per call.
     """
     from cecert.accounts.models import Person as PersonModel
-    from cecert.records.domain.years import year_status
     from cecert.records.enums import RecordState
     from cecert.records.models import Record
 
@@ -146,12 +160,13 @@ def certified_years(people: Iterable[Person], year: int, *, queryset: Any = None
     for r in records.order_by("end_date", "pk").values_list(*_COLUMNS).iterator(chunk_size=10000):
         if r[1] in wanted:
             rows[r[1]].append(_source(dict(zip(_COLUMNS, r, strict=True))))
-    status = year_status(queryset, year).values_list(
-        "pk", "required_total", "required_public", "required_professional", "met", "unit"
-    )
+    if verdicts is None:
+        verdicts = year_verdicts(queryset, year)
     out: dict[int, YearStatus] = {}
-    for pk, total, public, professional, met, unit in status:
-        if pk in wanted:
+    for pk in wanted:
+        verdict = verdicts.get(pk)
+        if verdict is not None:
+            total, public, professional, met, unit = verdict
             out[pk] = _summarise(pk, year, rows.get(pk, []), (total, public, professional), met, unit)
     return out
 

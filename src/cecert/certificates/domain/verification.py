@@ -103,12 +103,13 @@ _RELATED = ("person", "replaced_by", "issuer")
 def verify_by_number(number: str, name: str) -> Verification:
     """``number`` is a certificate serial or a person's 13-digit certificate number (证书管理号)."""
     number = (number or "").strip().upper()
-    qs = Certificate.objects.select_related(*_RELATED)
     if NUMBER_RE.match(number):
         # The person's certificates: each latest version (valid ones and revoked without successor).
+        qs = Certificate.objects.select_related(*_RELATED)
         rows = list(qs.filter(person__certificate_number=number).order_by("-year_to", "kind", "-version"))
     elif SERIAL_RE.match(number):
-        rows = list(qs.filter(serial=number))
+        # The hot path: one indexed lookup, no ordering; the successor is read only when revoked.
+        rows = list(Certificate.objects.select_related("person").filter(serial=number).order_by())
     else:
         rows = []
     stored = rows[0].person.name if rows else _DUMMY_NAME
