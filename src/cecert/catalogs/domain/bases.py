@@ -401,7 +401,7 @@ def complete_enrolment(
     recognition = require_recognised(base)
     with transaction.atomic():
         enrolment = (
-            Enrolment.objects.select_for_update()
+            Enrolment.objects.select_for_update(of=("self",))
             .select_related("program", "person__employer__region", "person__employer__industry")
             .get(pk=enrolment.pk)
         )
