@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass, field
+from typing import Any
 
 import pyotp
 from django.conf import settings
@@ -56,6 +57,7 @@ class DemoLogin:
 class DemoWorld:
     logins: list[DemoLogin] = field(default_factory=list)
     people: int = 0
+    certificate_serial: str = ""
 
 
 def _org(kind: str, name: str, region: str, **extra: object) -> Organisation:
@@ -179,4 +181,48 @@ def build_demo_world(people: int = 300, seed: int = 2017) -> DemoWorld:
         if index == 0:
             world.logins.append(DemoLogin(Role.PROFESSIONAL, id_number, emp.name))
     world.people = people
+    _demo_records(rng, base, Person.objects.filter(state=RegistrationState.APPROVED).order_by("pk")[:60])
+    _demo_certificate(world)
     return world
+
+
+def _demo_records(rng: random.Random, base: Organisation, people: Any) -> None:
+    """Records at every stage of the review chain, registered by the demo base (Article 9)."""
+    from cecert.crediting.schemas import ActivityAdapter
+    from cecert.records.domain.declaring import Declaration, register_completion
+    from cecert.records.enums import RecordState
+
+    base_admin = User.objects.get(username="base1")
+    stages = [RecordState.CERTIFIED] * 3 + [RecordState.SUBMITTED, RecordState.EMPLOYER_APPROVED]
+    for index, person in enumerate(people):
+        for year in (2025, 2026):
+            plan = [("public", "公需科目网络培训：法治政府建设", 30), ("professional", "专业科目研修班", 62)]
+            if index % 4 == 3:
+                plan = plan[:1]  # some fall short of the requirement
+            for subject, title, hours in plan:
+                end = dt.date(year, rng.randrange(3, 11), rng.randrange(1, 28))
+                activity = ActivityAdapter.validate_python(
+                    {"type": "training_base", "subject": subject, "hours": hours, "date": end.isoformat()}
+                )
+                stage = RecordState.CERTIFIED if (year == 2025 or index == 0) else rng.choice(stages)
+                register_completion(
+                    person,
+                    activity,
+                    Declaration(title=title, start_date=end - dt.timedelta(days=3), end_date=end),
+                    base=base,
+                    by=base_admin,
+                    skip_to=stage,
+                )
+
+
+def _demo_certificate(world: DemoWorld) -> None:
+    """The demo professional's 2025 certificate, sealed by the issuing HR department."""
+    from cecert.certificates.domain.issuance import issue_annual_certificate, issuer_for
+
+    person = Person.objects.order_by("pk").first()
+    if person is None:
+        return
+    issuer = issuer_for(person)
+    officer = User.objects.filter(memberships__organisation=issuer, memberships__role=Role.HR_OFFICER).first()
+    certificate = issue_annual_certificate(person, 2025, by=officer)
+    world.certificate_serial = str(getattr(certificate, "serial", ""))

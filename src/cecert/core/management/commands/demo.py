@@ -25,4 +25,6 @@ class Command(BaseCommand):
         self.stdout.write(f"{'角色':<18}{'登录名':<22}{'TOTP 密钥':<36}机构")
         for login in world.logins:
             self.stdout.write(f"{login.role:<20}{login.username:<24}{login.totp_secret:<36}{login.organisation}")
+        if world.certificate_serial:
+            self.stdout.write(f"\n演示证书（2025年度）：{world.certificate_serial}，可在 /verify/ 查验")
         self.stdout.write("\n打开 http://127.0.0.1:8000\n")
