@@ -155,11 +155,7 @@ CACHES = {
     )
 }
 
-TASKS = {
-    "default": {
-        "BACKEND": os.environ.get("CECERT_TASKS_BACKEND", "django_tasks_db.DatabaseBackend")
-    }
-}
+TASKS = {"default": {"BACKEND": os.environ.get("CECERT_TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

@@ -144,20 +144,14 @@ leaves_strategy = st.lists(
         st.sampled_from(["abroad", "sick", "maternity", "other_approved"]),
         iso_dates,
         st.integers(0, 500),
-    ).map(
-        lambda t: LeaveSchema.model_validate(
-            {"kind": t[0], "start": t[1], "end": t[1] + timedelta(days=t[2])}
-        )
-    ),
+    ).map(lambda t: LeaveSchema.model_validate({"kind": t[0], "start": t[1], "end": t[1] + timedelta(days=t[2])})),
     max_size=5,
 )
 
 
 @settings(max_examples=60, deadline=None)
 @given(st.integers(2018, 2030), leaves_strategy, leaves_strategy)
-def test_pro_rating_never_raises_a_requirement(
-    year: int, some: list[LeaveSchema], more: list[LeaveSchema]
-) -> None:
+def test_pro_rating_never_raises_a_requirement(year: int, some: list[LeaveSchema], more: list[LeaveSchema]) -> None:
     base = required_for_year(DEFAULT, year, [])
     fewer = required_for_year(DEFAULT, year, some)
     extra = required_for_year(DEFAULT, year, some + more)
@@ -184,9 +178,7 @@ def test_contract_compliance_example_exactly() -> None:
     result = assess(
         {
             "year": 2026,
-            "activities": [
-                {"type": "online_course", "subject": "public", "hours": 30, "date": "2026-03-01"}
-            ],
+            "activities": [{"type": "online_course", "subject": "public", "hours": 30, "date": "2026-03-01"}],
             "leaves": [{"kind": "abroad", "start": "2026-01-01", "end": "2026-08-31"}],
         }
     )
@@ -302,9 +294,7 @@ def test_sums_are_exact_decimals() -> None:
     result = assess({"year": 2026, "activities": tenths})
     assert result["earned"]["public"] == 0.3
     assert result["shortfall"]["public"] == 23.7
-    typed = assess_compliance(
-        ComplianceRequest.model_validate({"year": 2026, "activities": tenths})
-    )
+    typed = assess_compliance(ComplianceRequest.model_validate({"year": 2026, "activities": tenths}))
     assert typed.earned["public"] == Decimal("0.3")
     assert typed.shortfall["total"] == Decimal("89.7")
 

@@ -24,21 +24,15 @@ def run(activity: dict[str, Any]) -> ActivityResult:
 def _ranked(type_: str, rank_field: str, fixed: dict[str, Any], hours: list[int]) -> list[Any]:
     """One case per listed rank plus the first rank past the table (0 hours)."""
     cases = [
-        pytest.param(
-            {"type": type_, **fixed, rank_field: rank}, value, id=f"{type_}-{fixed}-{rank}"
-        )
+        pytest.param({"type": type_, **fixed, rank_field: rank}, value, id=f"{type_}-{fixed}-{rank}")
         for rank, value in enumerate([*hours, 0], start=1)
     ]
-    cases.append(
-        pytest.param({"type": type_, **fixed, rank_field: 99}, 0, id=f"{type_}-{fixed}-99")
-    )
+    cases.append(pytest.param({"type": type_, **fixed, rank_field: 99}, 0, id=f"{type_}-{fixed}-99"))
     return cases
 
 
 RANKED_CASES = [
-    *_ranked(
-        "research_project", "rank", {"level": "national", "role": "main"}, [68, 60, 52, 44, 36]
-    ),
+    *_ranked("research_project", "rank", {"level": "national", "role": "main"}, [68, 60, 52, 44, 36]),
     *_ranked("research_project", "rank", {"level": "national", "role": "sub"}, [52, 44, 36]),
     *_ranked("research_project", "rank", {"level": "provincial", "role": "main"}, [60, 52, 44]),
     *_ranked("research_project", "rank", {"level": "provincial", "role": "sub"}, [44, 36, 28]),
@@ -196,9 +190,7 @@ def test_contract_result_object() -> None:
         "subject": "professional",
         "clause": "7(4)",
         "completes": [],
-        "explanation": (
-            "依据第七条第（四）项：国家部委学术活动 3 天 × 6 学时 + 宣读论文 6 学时 = 24 学时"
-        ),
+        "explanation": ("依据第七条第（四）项：国家部委学术活动 3 天 × 6 学时 + 宣读论文 6 学时 = 24 学时"),
         "policy_id": "henan-2017-121@2017-08-17",
     }
 
@@ -245,9 +237,7 @@ def test_deemed_completion_is_explained() -> None:
         (0.0001, 3, "0"),  # 0.0008 rounds to zero, not an error
     ],
 )
-def test_book_hours_are_exact_and_rounded_half_up_once(
-    chars: float, rank: int, expected: str
-) -> None:
+def test_book_hours_are_exact_and_rounded_half_up_once(chars: float, rank: int, expected: str) -> None:
     result = run({"type": "book", "ten_thousand_chars": chars, "author_rank": rank})
     assert result.hours == Decimal(expected)
     assert str(result.hours) == str(Decimal(expected).quantize(Decimal("0.1")))
@@ -269,9 +259,7 @@ ranks = st.integers(min_value=1, max_value=12)
 hours_values = st.decimals(min_value="0.1", max_value="500", places=1)
 
 activities = st.one_of(
-    st.fixed_dictionaries(
-        {"type": st.just("training_base"), "subject": subjects, "hours": hours_values}
-    ),
+    st.fixed_dictionaries({"type": st.just("training_base"), "subject": subjects, "hours": hours_values}),
     st.fixed_dictionaries(
         {
             "type": st.just("training"),
@@ -280,13 +268,9 @@ activities = st.one_of(
             "hours": hours_values,
         }
     ),
-    st.fixed_dictionaries(
-        {"type": st.just("online_course"), "subject": subjects, "hours": hours_values}
-    ),
+    st.fixed_dictionaries({"type": st.just("online_course"), "subject": subjects, "hours": hours_values}),
     st.fixed_dictionaries({"type": st.just("degree_course"), "courses_passed": st.integers(1, 40)}),
-    st.fixed_dictionaries(
-        {"type": st.just("course_study"), "months": st.integers(1, 48), "passed": st.booleans()}
-    ),
+    st.fixed_dictionaries({"type": st.just("course_study"), "months": st.integers(1, 48), "passed": st.booleans()}),
     st.fixed_dictionaries(
         {
             "type": st.just("conference"),
@@ -340,12 +324,8 @@ activities = st.one_of(
     ),
     st.fixed_dictionaries({"type": st.just("endorsed_report")}),
     st.fixed_dictionaries({"type": st.just("aid_assignment"), "months": st.integers(1, 48)}),
-    st.fixed_dictionaries(
-        {"type": st.just("grassroots_service"), "days": st.integers(1, MAX_DAYS)}
-    ),
-    st.fixed_dictionaries(
-        {"type": st.just("other"), "hours": hours_values, "approved_by": st.just("4101")}
-    ),
+    st.fixed_dictionaries({"type": st.just("grassroots_service"), "days": st.integers(1, MAX_DAYS)}),
+    st.fixed_dictionaries({"type": st.just("other"), "hours": hours_values, "approved_by": st.just("4101")}),
 )
 
 
@@ -392,10 +372,7 @@ def test_more_days_courses_or_months_never_give_fewer_hours(
 def test_longer_books_never_give_fewer_hours(first: Decimal, second: Decimal, rank: int) -> None:
     shorter, longer = sorted((first, second))
     book = {"type": "book", "author_rank": rank}
-    assert (
-        run({**book, "ten_thousand_chars": longer}).hours
-        >= run({**book, "ten_thousand_chars": shorter}).hours
-    )
+    assert run({**book, "ten_thousand_chars": longer}).hours >= run({**book, "ten_thousand_chars": shorter}).hours
 
 
 @FAST
@@ -414,9 +391,7 @@ def test_longer_books_never_give_fewer_hours(first: Decimal, second: Decimal, ra
     st.integers(1, 10),
     st.integers(1, 10),
 )
-def test_a_better_rank_never_gives_fewer_hours(
-    case: tuple[str, str, dict[str, Any]], first: int, second: int
-) -> None:
+def test_a_better_rank_never_gives_fewer_hours(case: tuple[str, str, dict[str, Any]], first: int, second: int) -> None:
     type_, rank_field, fixed = case
     better, worse = sorted((first, second))
     assert (

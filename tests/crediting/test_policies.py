@@ -79,18 +79,12 @@ def test_every_article_7_number_is_in_the_data() -> None:
 def test_article_7_numbers_are_not_in_the_evaluation_code() -> None:
     article_7_numbers = {4, 6, 8, 12, 15, 16, 20, 24, 28, 36, 44, 52, 60, 68, 90}
     tree = ast.parse(Path(evaluation_module.__file__).read_text("utf-8"))
-    literals = {
-        node.value
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Constant) and type(node.value) is int
-    }
+    literals = {node.value for node in ast.walk(tree) if isinstance(node, ast.Constant) and type(node.value) is int}
     assert not literals & article_7_numbers
 
 
 def test_examples_are_labelled_as_examples() -> None:
-    raw = json.loads(
-        resources.files("cecert.crediting").joinpath("data/policies.json").read_text("utf-8")
-    )
+    raw = json.loads(resources.files("cecert.crediting").joinpath("data/policies.json").read_text("utf-8"))
     for entry in raw["policies"]:
         if entry["id"] != "henan-2017-121":
             assert entry["example"] is True
@@ -144,9 +138,7 @@ def test_health_scheme_counts_credits() -> None:
         (date(2026, 5, 1), "411002", "教育", XUCHANG_KEY),  # no scheme for the industry
     ],
 )
-def test_select_policy(
-    on: date, region_code: str | None, industry: str | None, expected: str
-) -> None:
+def test_select_policy(on: date, region_code: str | None, industry: str | None, expected: str) -> None:
     assert select_policy(on, region_code, industry).key == expected
 
 
@@ -156,9 +148,9 @@ def test_no_policy_before_the_regulation() -> None:
 
 
 def _entry(**changes: Any) -> dict[str, Any]:
-    base = json.loads(
-        resources.files("cecert.crediting").joinpath("data/policies.json").read_text("utf-8")
-    )["policies"][0]
+    base = json.loads(resources.files("cecert.crediting").joinpath("data/policies.json").read_text("utf-8"))[
+        "policies"
+    ][0]
     return {**base, **changes}
 
 

@@ -42,17 +42,13 @@ INVALID = [
     # (input, the field that must be named)
     pytest.param({"type": "seminar", "days": 2}, "type", id="unknown type"),
     pytest.param({"level": "national", "days": 2}, "type", id="missing type"),
-    pytest.param(
-        {"type": "conference", "level": "national", "presented": True}, "days", id="missing"
-    ),
+    pytest.param({"type": "conference", "level": "national", "presented": True}, "days", id="missing"),
     pytest.param({**CONFERENCE, "level": "National"}, "level", id="enum case"),
     pytest.param({**CONFERENCE, "level": "city"}, "level", id="enum value"),
     pytest.param({**PAPER, "journal": "core"}, "journal", id="journal enum"),
     pytest.param({**CONFERENCE, "days": 0}, "days", id="zero days"),
     pytest.param({**CONFERENCE, "days": -3}, "days", id="negative days"),
-    pytest.param(
-        {"type": "degree_course", "courses_passed": 0}, "courses_passed", id="zero courses"
-    ),
+    pytest.param({"type": "degree_course", "courses_passed": 0}, "courses_passed", id="zero courses"),
     pytest.param({"type": "course_study", "months": 0, "passed": True}, "months", id="zero months"),
     pytest.param({"type": "aid_assignment", "months": -1}, "months", id="negative months"),
     pytest.param({"type": "grassroots_service", "days": 0}, "days", id="zero service days"),
@@ -65,34 +61,20 @@ INVALID = [
         id="rank 0",
     ),
     pytest.param({**PAPER, "author_rank": 0}, "author_rank", id="author rank 0"),
-    pytest.param(
-        {"type": "patent", "kind": "design", "holder_rank": 0}, "holder_rank", id="holder 0"
-    ),
+    pytest.param({"type": "patent", "kind": "design", "holder_rank": 0}, "holder_rank", id="holder 0"),
     pytest.param({"type": "award", "level": "national", "rank": -1}, "rank", id="award rank -1"),
     pytest.param({**CONFERENCE, "days": "2"}, "days", id="string for int"),
-    pytest.param(
-        {**BOOK, "ten_thousand_chars": "1.5"}, "ten_thousand_chars", id="string for decimal"
-    ),
-    pytest.param(
-        {"type": "online_course", "subject": "public", "hours": "30"}, "hours", id="string hours"
-    ),
+    pytest.param({**BOOK, "ten_thousand_chars": "1.5"}, "ten_thousand_chars", id="string for decimal"),
+    pytest.param({"type": "online_course", "subject": "public", "hours": "30"}, "hours", id="string hours"),
     pytest.param({**CONFERENCE, "days": 2.0}, "days", id="float for int"),
     pytest.param({**CONFERENCE, "days": True}, "days", id="bool for int"),
     pytest.param({**PAPER, "author_rank": True}, "author_rank", id="bool for rank"),
-    pytest.param(
-        {"type": "online_course", "subject": "public", "hours": True}, "hours", id="bool for hours"
-    ),
+    pytest.param({"type": "online_course", "subject": "public", "hours": True}, "hours", id="bool for hours"),
     pytest.param({**CONFERENCE, "presented": 1}, "presented", id="int for bool"),
     pytest.param({**CONFERENCE, "presented": "yes"}, "presented", id="string for bool"),
-    pytest.param(
-        {"type": "online_course", "subject": "public", "hours": 1.25}, "hours", id="two decimals"
-    ),
-    pytest.param(
-        {"type": "online_course", "subject": "public", "hours": float("nan")}, "hours", id="nan"
-    ),
-    pytest.param(
-        {"type": "online_course", "subject": "public", "hours": float("inf")}, "hours", id="inf"
-    ),
+    pytest.param({"type": "online_course", "subject": "public", "hours": 1.25}, "hours", id="two decimals"),
+    pytest.param({"type": "online_course", "subject": "public", "hours": float("nan")}, "hours", id="nan"),
+    pytest.param({"type": "online_course", "subject": "public", "hours": float("inf")}, "hours", id="inf"),
     pytest.param({**BOOK, "ten_thousand_chars": 1.00001}, "ten_thousand_chars", id="5 decimals"),
     pytest.param({**CONFERENCE, "date": "2026-02-30"}, "date", id="30 February"),
     pytest.param({**CONFERENCE, "date": "2025-02-29"}, "date", id="29 Feb not leap"),
@@ -103,15 +85,9 @@ INVALID = [
     pytest.param({**CONFERENCE, "dayz": 2}, "dayz", id="misspelt field"),
     pytest.param({**PAPER, "suplement": True}, "suplement", id="misspelt optional field"),
     pytest.param({"type": "other", "hours": 3}, "approved_by", id="other without approver"),
-    pytest.param(
-        {"type": "other", "hours": 3, "approved_by": ""}, "approved_by", id="empty approver"
-    ),
-    pytest.param(
-        {"type": "training", "subject": "public", "hours": 3}, "organizer", id="organizer"
-    ),
-    pytest.param(
-        {"type": "training_base", "subject": "general", "hours": 3}, "subject", id="subject"
-    ),
+    pytest.param({"type": "other", "hours": 3, "approved_by": ""}, "approved_by", id="empty approver"),
+    pytest.param({"type": "training", "subject": "public", "hours": 3}, "organizer", id="organizer"),
+    pytest.param({"type": "training_base", "subject": "general", "hours": 3}, "subject", id="subject"),
     pytest.param("conference", "$", id="not an object"),
 ]
 
@@ -170,9 +146,7 @@ def test_all_errors_are_reported_together() -> None:
 
 
 def test_float_input_is_read_as_the_decimal_that_was_typed() -> None:
-    activity = ActivityAdapter.validate_python(
-        {"type": "online_course", "subject": "public", "hours": 0.1}
-    )
+    activity = ActivityAdapter.validate_python({"type": "online_course", "subject": "public", "hours": 0.1})
     assert activity.hours == Decimal("0.1")  # type: ignore[union-attr]
     book = ActivityAdapter.validate_python({**BOOK, "ten_thousand_chars": 0.35})
     assert book.ten_thousand_chars == Decimal("0.35")  # type: ignore[union-attr]

@@ -63,9 +63,7 @@ def test_json_numbers_are_written_as_numbers() -> None:
 @pytest.mark.parametrize("parse_float", [float, Decimal])
 def test_exact_results_from_json_text(parse_float: Any) -> None:
     # 1.0125 × 12 = 12.15 exactly → 12.2; binary floating point gives 12.149999… → 12.1.
-    value = json.loads(
-        '{"type":"book","ten_thousand_chars":1.0125,"author_rank":2}', parse_float=parse_float
-    )
+    value = json.loads('{"type":"book","ten_thousand_chars":1.0125,"author_rank":2}', parse_float=parse_float)
     result = evaluate_json(value)
     assert isinstance(result, dict)
     assert result["hours"] == 12.2
@@ -126,9 +124,7 @@ def test_compliance_contract_example() -> None:
     result = compliance_json(
         {
             "year": 2026,
-            "activities": [
-                {"type": "online_course", "subject": "public", "hours": 30, "date": "2026-03-01"}
-            ],
+            "activities": [{"type": "online_course", "subject": "public", "hours": 30, "date": "2026-03-01"}],
             "leaves": [{"kind": "abroad", "start": "2026-01-01", "end": "2026-08-31"}],
         }
     )
@@ -150,9 +146,7 @@ def test_compliance_contract_example() -> None:
 
 def test_compliance_errors() -> None:
     with pytest.raises(CreditingInputError) as caught:
-        compliance_json(
-            {"year": 2026, "leaves": [{"kind": "sick", "start": "2026-05-01", "end": "2026-04-01"}]}
-        )
+        compliance_json({"year": 2026, "leaves": [{"kind": "sick", "start": "2026-05-01", "end": "2026-04-01"}]})
     assert fields(caught.value) == ["leaves[0].end"]
     with pytest.raises(CreditingInputError) as caught:
         compliance_json([])
@@ -184,11 +178,7 @@ def test_no_float_in_the_computation() -> None:
             if isinstance(node, ast.FunctionDef) and node.name == "decimal_to_json":
                 allowed |= {id(child) for child in ast.walk(node)}
         for node in ast.walk(tree):
-            is_float_call = (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Name)
-                and node.func.id == "float"
-            )
+            is_float_call = isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "float"
             is_float_literal = isinstance(node, ast.Constant) and isinstance(node.value, float)
             if (is_float_call or is_float_literal) and id(node) not in allowed:
                 offenders.append(f"{name}.py:{getattr(node, 'lineno', '?')}")

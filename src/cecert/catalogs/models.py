@@ -75,7 +75,7 @@ class GuideCourse(models.Model):
     guide = models.ForeignKey(PublicGuide, on_delete=models.CASCADE, related_name="courses")
     code = models.CharField(_("课程编号"), max_length=32)
     title = models.CharField(_("课程名称"), max_length=200)
-    hours = models.DecimalField(_("学时"), **HOURS)
+    hours = models.DecimalField(_("学时"), max_digits=HOURS["max_digits"], decimal_places=HOURS["decimal_places"])
     provider = models.CharField(_("提供机构"), max_length=128)
     base = models.ForeignKey(
         Organisation, verbose_name=_("承办基地"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -136,7 +136,7 @@ class CatalogItem(models.Model):
     catalog = models.ForeignKey(Catalog, on_delete=models.CASCADE, related_name="items")
     code = models.CharField(_("编号"), max_length=32)
     title = models.CharField(_("名称"), max_length=200)
-    hours = models.DecimalField(_("学时"), **HOURS)
+    hours = models.DecimalField(_("学时"), max_digits=HOURS["max_digits"], decimal_places=HOURS["decimal_places"])
     description = models.TextField(_("内容"), blank=True)
 
     objects = CatalogItemQuerySet.as_manager()
@@ -205,7 +205,7 @@ class Program(models.Model):
         ],
     )
     form = models.CharField(_("形式"), max_length=16, choices=ProgramForm.choices, default=ProgramForm.CLASSROOM)
-    hours = models.DecimalField(_("学时"), **HOURS)
+    hours = models.DecimalField(_("学时"), max_digits=HOURS["max_digits"], decimal_places=HOURS["decimal_places"])
     start_date = models.DateField(_("开始日期"))
     end_date = models.DateField(_("结束日期"))
     capacity = models.PositiveIntegerField(_("名额"))

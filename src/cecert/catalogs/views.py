@@ -9,7 +9,8 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -54,7 +55,7 @@ from cecert.catalogs.models import (
 from cecert.catalogs.tasks import enqueue_import
 from cecert.core.errors import DomainError
 from cecert.core.ratelimit import over_limit
-from cecert.core.views import role_required
+from cecert.core.views import AuthenticatedHttpRequest, role_required
 from cecert.crediting.evaluation import today_in_henan
 from cecert.organisations.models import Organisation, OrganisationKind
 from cecert.regions.models import Region
@@ -62,14 +63,14 @@ from cecert.regions.models import Region
 HR, INDUSTRY, BASE, EMPLOYER = Role.HR_OFFICER, Role.INDUSTRY_OFFICER, Role.BASE_ADMIN, Role.EMPLOYER_ADMIN
 
 
-def _fail(request: HttpRequest, exc: DomainError) -> None:
+def _fail(request: AuthenticatedHttpRequest, exc: DomainError) -> None:
     messages.error(request, exc.message_zh)
 
 
 # --- the public-subject guide ---------------------------------------------------------------------------
 
 
-def guide(request: HttpRequest, year: int | None = None) -> HttpResponse:
+def guide(request: AuthenticatedHttpRequest, year: int | None = None) -> HttpResponse:
     """Published guides are public (Article 4: 每年定期发布公需科目指南)."""
     guides = PublicGuide.objects.published()
     chosen = guides.filter(year=year).first() if year else guides.first()
@@ -99,22 +100,22 @@ class GuideCourseForm(DomainErrorFormMixin, forms.Form):
 
 
 @role_required(HR)
-def guide_manage(request: HttpRequest, year: int) -> HttpResponse:
+def guide_manage(request: AuthenticatedHttpRequest, year: int) -> HttpResponse:
     if not request.user.has_perm("catalogs.publish_guide"):
         raise Http404
-    draft = guide_for_year(year, by=request.user)  # type: ignore[arg-type]
+    draft = guide_for_year(year, by=request.user)
     form = GuideCourseForm(request.POST or None)
     if request.method == "POST":
         if request.POST.get("action") == "publish":
             try:
-                publish_guide(draft, by=request.user, request=request)  # type: ignore[arg-type]
+                publish_guide(draft, by=request.user, request=request)
                 messages.success(request, "公需科目指南已发布")
                 return redirect("catalogs:guide_year", year=year)
             except DomainError as exc:
                 _fail(request, exc)
         elif form.is_valid():
             try:
-                add_guide_course(draft, by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+                add_guide_course(draft, by=request.user, **form.cleaned_data)
                 return redirect("catalogs:guide_manage", year=year)
             except DomainError as exc:
                 form.add_domain_error(exc)
@@ -138,10 +139,10 @@ class CatalogItemForm(DomainErrorFormMixin, forms.Form):
 
 
 @role_required(HR, INDUSTRY, BASE)
-def catalogs(request: HttpRequest) -> HttpResponse:
+def catalogs(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     form = CatalogForm(request.POST or None, initial={"year": today_in_henan().year})
-    authorities = user.organisations_for(INDUSTRY)  # type: ignore[union-attr]
+    authorities = user.organisations_for(INDUSTRY)
     if request.method == "POST":
         if not authorities:
             raise Http404
@@ -150,34 +151,34 @@ def catalogs(request: HttpRequest) -> HttpResponse:
                 catalog = create_catalog(
                     authority=authorities[0],
                     by=user,
-                    request=request,  # type: ignore[arg-type]
+                    request=request,
                     **form.cleaned_data,
                 )
                 return redirect("catalogs:catalog", pk=catalog.pk)
             except DomainError as exc:
                 form.add_domain_error(exc)
-    rows = Catalog.objects.filter(catalog_scope(user)).select_related("authority", "industry")  # type: ignore[arg-type]
+    rows = Catalog.objects.filter(catalog_scope(user)).select_related("authority", "industry")
     return render(request, "catalogs/catalogs.html", {"catalogs": rows[:500], "form": form if authorities else None})
 
 
 @role_required(HR, INDUSTRY, BASE)
-def catalog_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def catalog_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     user = request.user
-    catalog = get_object_or_404(Catalog.objects.filter(catalog_scope(user)).select_related("authority"), pk=pk)  # type: ignore[arg-type]
+    catalog = get_object_or_404(Catalog.objects.filter(catalog_scope(user)).select_related("authority"), pk=pk)
     form = CatalogItemForm(request.POST or None)
     if request.method == "POST":
         action = request.POST.get("action", "")
         try:
             if action == "item":
                 if form.is_valid():
-                    add_catalog_item(catalog, by=user, **form.cleaned_data)  # type: ignore[arg-type]
+                    add_catalog_item(catalog, by=user, **form.cleaned_data)
                     return redirect("catalogs:catalog", pk=pk)
             elif action in ("filed", "accepted", "returned"):
                 transition_catalog(
                     catalog,
                     action,
                     by=user,
-                    reason=request.POST.get("reason", ""),  # type: ignore[arg-type]
+                    reason=request.POST.get("reason", ""),
                     request=request,
                 )
                 messages.success(request, "已处理")
@@ -210,7 +211,7 @@ class BaseApplicationForm(DomainErrorFormMixin, forms.Form):
     admin_password = forms.CharField(label="密码", widget=forms.PasswordInput)
 
 
-def base_apply(request: HttpRequest) -> HttpResponse:
+def base_apply(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = BaseApplicationForm(request.POST or None)
     if request.method == "POST":
         if over_limit(request, "register"):
@@ -225,9 +226,9 @@ def base_apply(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(HR, BASE)
-def bases(request: HttpRequest) -> HttpResponse:
+def bases(request: AuthenticatedHttpRequest) -> HttpResponse:
     qs = (
-        Organisation.objects.filter(base_scope(request.user), kind=OrganisationKind.TRAINING_BASE)  # type: ignore[arg-type]
+        Organisation.objects.filter(base_scope(request.user), kind=OrganisationKind.TRAINING_BASE)
         .select_related("region", "recognition")
         .order_by("name")
     )
@@ -239,10 +240,10 @@ def bases(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _base(request: HttpRequest, pk: int) -> Organisation:
+def _base(request: AuthenticatedHttpRequest, pk: int) -> Organisation:
     return get_object_or_404(
         Organisation.objects.filter(
-            base_scope(request.user),  # type: ignore[arg-type]
+            base_scope(request.user),
             kind=OrganisationKind.TRAINING_BASE,
         ).select_related("region"),
         pk=pk,
@@ -270,7 +271,7 @@ class ProgramForm_(DomainErrorFormMixin, forms.Form):
 
 
 @role_required(HR, BASE)
-def base_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def base_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     base = _base(request, pk)
     user = request.user
     is_admin = user.has_perm("catalogs.manage_base", base)
@@ -292,13 +293,13 @@ def base_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(HR)
 @require_POST
-def base_decide(request: HttpRequest, pk: int) -> HttpResponse:
+def base_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     base = _base(request, pk)
     try:
         transition_base(
             base,
             request.POST.get("decision", ""),
-            by=request.user,  # type: ignore[arg-type]
+            by=request.user,
             reason=request.POST.get("reason", ""),
             skips_first_review=request.POST.get("skips_first_review") == "on",
             skips_certification=request.POST.get("skips_certification") == "on",
@@ -311,7 +312,7 @@ def base_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(BASE)
-def program_new(request: HttpRequest, pk: int) -> HttpResponse:
+def program_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     base = _base(request, pk)
     if not request.user.has_perm("catalogs.manage_base", base):
         raise Http404
@@ -321,7 +322,7 @@ def program_new(request: HttpRequest, pk: int) -> HttpResponse:
             program = publish_program(
                 base,
                 ProgramInput(**form.cleaned_data),
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 request=request,
             )
             messages.success(request, "培训项目已发布")
@@ -332,9 +333,9 @@ def program_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(HR, BASE)
-def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def program_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     program = get_object_or_404(
-        Program.objects.filter(base_scope(request.user, via="base__")).select_related(  # type: ignore[arg-type]
+        Program.objects.filter(base_scope(request.user, via="base__")).select_related(
             "base", "catalog_item", "guide_course"
         ),
         pk=pk,
@@ -348,10 +349,10 @@ def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(BASE)
 @require_POST
-def program_enrol(request: HttpRequest, pk: int) -> HttpResponse:
-    program = get_object_or_404(Program.objects.filter(base_scope(request.user, via="base__")), pk=pk)  # type: ignore[arg-type]
+def program_enrol(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    program = get_object_or_404(Program.objects.filter(base_scope(request.user, via="base__")), pk=pk)
     try:
-        enrol(program, request.POST.get("person", ""), by=request.user, request=request)  # type: ignore[arg-type]
+        enrol(program, request.POST.get("person", ""), by=request.user, request=request)
         messages.success(request, "已报名")
     except DomainError as exc:
         _fail(request, exc)
@@ -360,16 +361,16 @@ def program_enrol(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(BASE)
 @require_POST
-def enrolment_complete(request: HttpRequest, pk: int) -> HttpResponse:
+def enrolment_complete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     enrolment = get_object_or_404(
-        Enrolment.objects.filter(enrolment_scope(request.user)).select_related("program__base"),  # type: ignore[arg-type]
+        Enrolment.objects.filter(enrolment_scope(request.user)).select_related("program__base"),
         pk=pk,
     )
     try:
         complete_enrolment(
             enrolment,
             by=request.user,
-            assessment=request.POST.get("assessment", "合格") or "合格",  # type: ignore[arg-type]
+            assessment=request.POST.get("assessment", "合格") or "合格",
             request=request,
         )
         messages.success(request, "已登记结业")
@@ -380,15 +381,15 @@ def enrolment_complete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(BASE)
 @require_POST
-def credentials(request: HttpRequest, pk: int) -> HttpResponse:
+def credentials(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     base = _base(request, pk)
     try:
         if request.POST.get("revoke"):
             credential = get_object_or_404(ApiCredential, base=base, pk=request.POST["revoke"])
-            apiauth.revoke_credential(credential, by=request.user, request=request)  # type: ignore[arg-type]
+            apiauth.revoke_credential(credential, by=request.user, request=request)
             messages.success(request, "密钥已撤销")
         else:
-            credential, secret = apiauth.issue_credential(base, by=request.user, request=request)  # type: ignore[arg-type]
+            credential, secret = apiauth.issue_credential(base, by=request.user, request=request)
             return render(
                 request, "catalogs/credential_issued.html", {"base": base, "credential": credential, "secret": secret}
             )
@@ -398,8 +399,8 @@ def credentials(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(HR, BASE)
-def flags(request: HttpRequest) -> HttpResponse:
-    return render(request, "catalogs/flags.html", {"flags": flags_for(flag_scope(request.user))})  # type: ignore[arg-type]
+def flags(request: AuthenticatedHttpRequest) -> HttpResponse:
+    return render(request, "catalogs/flags.html", {"flags": flags_for(flag_scope(request.user))})
 
 
 # --- imports --------------------------------------------------------------------------------------------
@@ -413,21 +414,19 @@ class UploadForm(forms.Form):
     file = forms.FileField(label="文件（.xlsx 或 CSV）")
 
 
-def _importer(request: HttpRequest, kind: str) -> Organisation | None:
+def _importer(request: AuthenticatedHttpRequest, kind: str) -> Organisation | None:
     role = EMPLOYER if kind == ImportKind.EMPLOYER_RECORDS else BASE
-    orgs = request.user.organisations_for(role)  # type: ignore[union-attr]
+    orgs = request.user.organisations_for(role)
     return orgs[0] if orgs else None
 
 
 @role_required(BASE, EMPLOYER)
-def imports(request: HttpRequest) -> HttpResponse:
+def imports(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = UploadForm(
         request.POST or None,
         request.FILES or None,
         initial={
-            "kind": ImportKind.EMPLOYER_RECORDS
-            if EMPLOYER in request.user.roles  # type: ignore[union-attr]
-            else ImportKind.BASE_COMPLETIONS
+            "kind": ImportKind.EMPLOYER_RECORDS if EMPLOYER in request.user.roles else ImportKind.BASE_COMPLETIONS
         },
     )
     if request.method == "POST" and form.is_valid():
@@ -445,16 +444,16 @@ def imports(request: HttpRequest) -> HttpResponse:
                     content=upload,
                     by=request.user,
                     activity_type=form.cleaned_data["activity_type"],
-                )  # type: ignore[arg-type]
+                )
             except DomainError as exc:
                 form.add_error("file" if exc.field in ("file", "organisation") else None, exc.message_zh)
             else:
                 if created:
-                    enqueue_import(run, "check", request.user.pk)  # type: ignore[arg-type]
+                    enqueue_import(run, "check", request.user.pk)
                 else:
                     messages.info(request, "该文件已导入过，不会重复导入")
                 return redirect("catalogs:import", pk=run.pk)
-    runs = ImportRun.objects.filter(import_scope(request.user)).select_related("organisation")  # type: ignore[arg-type]
+    runs = ImportRun.objects.filter(import_scope(request.user)).select_related("organisation")
     return render(
         request,
         "catalogs/imports.html",
@@ -462,12 +461,12 @@ def imports(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _run(request: HttpRequest, pk: int) -> ImportRun:
-    return get_object_or_404(ImportRun.objects.filter(import_scope(request.user)), pk=pk)  # type: ignore[arg-type]
+def _run(request: AuthenticatedHttpRequest, pk: int) -> ImportRun:
+    return get_object_or_404(ImportRun.objects.filter(import_scope(request.user)), pk=pk)
 
 
 @role_required(BASE, EMPLOYER)
-def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def import_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     run = _run(request, pk)
     report = import_report(run, limit=1000)
     return render(
@@ -479,19 +478,19 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(BASE, EMPLOYER)
 @require_POST
-def import_commit(request: HttpRequest, pk: int) -> HttpResponse:
+def import_commit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     run = _run(request, pk)
-    enqueue_import(run, "commit", request.user.pk)  # type: ignore[arg-type]
+    enqueue_import(run, "commit", request.user.pk)
     return redirect("catalogs:import", pk=run.pk)
 
 
 @role_required(BASE, EMPLOYER)
-def import_report_json(request: HttpRequest, pk: int) -> JsonResponse:
+def import_report_json(request: AuthenticatedHttpRequest, pk: int) -> JsonResponse:
     return JsonResponse(import_report(_run(request, pk)), json_dumps_params={"ensure_ascii": False})
 
 
 @role_required(BASE, EMPLOYER)
-def import_errors(request: HttpRequest, pk: int) -> HttpResponse:
+def import_errors(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     run = _run(request, pk)
     response = HttpResponse(error_sheet(run), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="import-{run.pk}-errors.xlsx"'
@@ -502,7 +501,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @role_required(BASE, EMPLOYER)
-def template(request: HttpRequest, kind: str) -> HttpResponse:
+def template(request: AuthenticatedHttpRequest, kind: str) -> HttpResponseBase:
     activity_type = request.GET.get("type", "")
     try:
         content = template_bytes(kind, activity_type)
@@ -518,11 +517,11 @@ def template(request: HttpRequest, kind: str) -> HttpResponse:
 
 
 @role_required(Role.PROFESSIONAL)
-def my_training(request: HttpRequest) -> HttpResponse:
-    person = request.user.person  # type: ignore[union-attr]
+def my_training(request: AuthenticatedHttpRequest) -> HttpResponse:
+    person = request.user.person
     year = int(request.GET.get("year") or today_in_henan().year)
     enrolments = (
-        Enrolment.objects.filter(enrolment_scope(request.user), person=person)  # type: ignore[arg-type]
+        Enrolment.objects.filter(enrolment_scope(request.user), person=person)
         .select_related("program__base", "record")
         .order_by("-enrolled_at")
     )

@@ -155,7 +155,7 @@ def certificate_issue(request: HttpRequest) -> HttpResponse:
 def proof_request(request: HttpRequest) -> HttpResponse:
     """The person (or their employer admin) requests a completion proof over a span of years."""
     user = _user(request)
-    person = Person.objects.restrict(user).filter(pk=_year(request.POST.get("person", ""))).first()
+    person = Person.objects.restrict(user).filter(pk=_year(request.POST.get("person", "")) or 0).first()
     if person is None or not issuance.may_request_proof(user, person):
         raise Http404
     year_from, year_to = _year(request.POST.get("year_from", "")), _year(request.POST.get("year_to", ""))

@@ -226,11 +226,7 @@ def assess_compliance(request: ComplianceRequest, *, today: date | None = None) 
     # A deemed part needs nothing more, and the total only needs what the parts
     # still to be earned need (professional deemed → total = public requirement).
     effective = {part: 0 if part in deemed else required.part(part) for part in PARTS}
-    effective_total = (
-        required.total
-        if not deemed
-        else sum(effective[part] for part in PARTS if part not in deemed)
-    )
+    effective_total = required.total if not deemed else sum(effective[part] for part in PARTS if part not in deemed)
     needed: dict[str, Decimal] = {
         "total": Decimal(effective_total),
         **{p: Decimal(v) for p, v in effective.items()},

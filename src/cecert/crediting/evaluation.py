@@ -176,9 +176,7 @@ def _degree_course(a: DegreeCourse, policy: Policy) -> _Outcome:
 
 def _course_study(a: CourseStudy, policy: Policy) -> _Outcome:
     if not a.passed:
-        return _Outcome(
-            Decimal(0), "professional", "课程进修考核不合格，不计学时，计 0 学时", show_result=False
-        )
+        return _Outcome(Decimal(0), "professional", "课程进修考核不合格，不计学时，计 0 学时", show_result=False)
     per_month = policy.rates.course_study_per_month
     hours = per_month * a.months
     formula = f"课程进修考核合格 {a.months} 个月 × {_n(per_month)} 学时"
@@ -223,8 +221,7 @@ def _book(a: Book, policy: Policy) -> _Outcome:
     return _Outcome(
         a.ten_thousand_chars * per_unit,
         "professional",
-        f"出版著作（译作）第 {a.author_rank} 作者 {_n(a.ten_thousand_chars)} 万字 × "
-        f"{_n(per_unit)} 学时/万字",
+        f"出版著作（译作）第 {a.author_rank} 作者 {_n(a.ten_thousand_chars)} 万字 × {_n(per_unit)} 学时/万字",
     )
 
 
@@ -247,9 +244,7 @@ def _paper(a: Paper, policy: Policy) -> _Outcome:
     hours = _ranked(table, a.author_rank)
     if hours is None:
         return _beyond_rank("发表论文", "作者", a.author_rank, len(table))
-    return _Outcome(
-        hours, "professional", f"在{_JOURNAL_ZH[a.journal]}发表论文，第 {a.author_rank} 作者"
-    )
+    return _Outcome(hours, "professional", f"在{_JOURNAL_ZH[a.journal]}发表论文，第 {a.author_rank} 作者")
 
 
 _PATENT_ZH = {"invention": "发明专利", "utility_model": "实用新型专利", "design": "外观设计专利"}
@@ -282,9 +277,7 @@ _EXAM_ZH = {
 
 
 def _qualification_exam(a: QualificationExam, policy: Policy) -> _Outcome:
-    return _Outcome(
-        policy.rates.qualification_exam[a.exam], "professional", f"通过{_EXAM_ZH[a.exam]}"
-    )
+    return _Outcome(policy.rates.qualification_exam[a.exam], "professional", f"通过{_EXAM_ZH[a.exam]}")
 
 
 def _endorsed_report(a: EndorsedReport, policy: Policy) -> _Outcome:
@@ -312,9 +305,7 @@ def _aid_assignment(a: AidAssignment, policy: Policy) -> _Outcome:
 
 def _grassroots_service(a: GrassrootsService, policy: Policy) -> _Outcome:
     per_day = policy.rates.grassroots_service_per_day
-    return _Outcome(
-        per_day * a.days, "professional", f"参加服务基层活动 {a.days} 天 × {_n(per_day)} 学时"
-    )
+    return _Outcome(per_day * a.days, "professional", f"参加服务基层活动 {a.days} 天 × {_n(per_day)} 学时")
 
 
 def _other(a: OtherActivity, policy: Policy) -> _Outcome:
@@ -342,8 +333,7 @@ def _other(a: OtherActivity, policy: Policy) -> _Outcome:
     return _Outcome(
         a.hours,
         subject,
-        f"{described}，由 {a.approved_by} 参照第七条标准确认学时（{_SUBJECT_ZH[subject]}）："
-        f"{_n(a.hours)} 学时",
+        f"{described}，由 {a.approved_by} 参照第七条标准确认学时（{_SUBJECT_ZH[subject]}）：{_n(a.hours)} 学时",
         show_result=False,
         hours_per_credit=hours_per_credit,
     )

@@ -108,9 +108,7 @@ SubjectField = Annotated[
     Literal["public", "professional"],
     _f("科目", "科目：public 公需科目 / professional 专业科目 (Article 4 subject)"),
 ]
-HoursField = Annotated[
-    Hours, _f("学时", "学时数（>0，最多一位小数） / hours (>0, one decimal at most)")
-]
+HoursField = Annotated[Hours, _f("学时", "学时数（>0，最多一位小数） / hours (>0, one decimal at most)")]
 DateField = Annotated[
     IsoDate | None,
     _f(
@@ -123,9 +121,7 @@ DateField = Annotated[
 
 
 def _rank_field(zh_title: str, en: str) -> Any:
-    return _f(
-        zh_title, f"{zh_title}（按职责排序，从 1 开始） / {en} (1 = first)", ge=1, le=MAX_RANK
-    )
+    return _f(zh_title, f"{zh_title}（按职责排序，从 1 开始） / {en} (1 = first)", ge=1, le=MAX_RANK)
 
 
 class _Activity(BaseModel):
@@ -139,9 +135,7 @@ class TrainingBase(_Activity):
 
     type: Literal["training_base"] = _f("活动类型", "活动类型 / activity type")
     subject: SubjectField
-    hours: Annotated[
-        Hours, _f("学时", "基地审批部门按实际学习时间确定的学时 / approved actual learning time")
-    ]
+    hours: Annotated[Hours, _f("学时", "基地审批部门按实际学习时间确定的学时 / approved actual learning time")]
 
 
 class Training(_Activity):
@@ -151,8 +145,7 @@ class Training(_Activity):
     subject: SubjectField
     organizer: Literal["national", "provincial", "municipal", "industry"] = _f(
         "主办单位",
-        "主办单位级别：national 国家部委 / provincial 省级 / municipal 市级 / industry 行业组织 "
-        "(organiser level)",
+        "主办单位级别：national 国家部委 / provincial 省级 / municipal 市级 / industry 行业组织 (organiser level)",
     )
     hours: Annotated[Hours, _f("学时", "主办单位确定的学时 / hours set by the organiser")]
 
@@ -186,9 +179,7 @@ class Conference(_Activity):
     model_config = ConfigDict(title="学术会议", json_schema_extra={"clause": "7(4)"})
 
     type: Literal["conference"] = _f("活动类型", "活动类型 / activity type")
-    level: Literal["national", "provincial"] = _f(
-        "会议级别", "national 国家部委举办 / provincial 省级 (who held it)"
-    )
+    level: Literal["national", "provincial"] = _f("会议级别", "national 国家部委举办 / provincial 省级 (who held it)")
     days: StrictInt = _f("实际天数", "实际参会天数 / days attended", ge=1, le=MAX_DAYS)
     presented: StrictBool = _f("宣读、报告论文", "是否宣读、报告论文 / presented or read a paper")
 
@@ -197,9 +188,7 @@ class ResearchProject(_Activity):
     model_config = ConfigDict(title="课题研究与项目开发", json_schema_extra={"clause": "7(5)"})
 
     type: Literal["research_project"] = _f("活动类型", "活动类型 / activity type")
-    level: Literal["national", "provincial"] = _f(
-        "课题级别", "national 国家级 / provincial 省级 (project level)"
-    )
+    level: Literal["national", "provincial"] = _f("课题级别", "national 国家级 / provincial 省级 (project level)")
     role: Literal["main", "sub"] = _f(
         "课题组", "main 主课题（项目）组 / sub 子课题（项目）组 (main or sub-project team)"
     )
@@ -257,9 +246,7 @@ class Award(_Activity):
     model_config = ConfigDict(title="获奖", json_schema_extra={"clause": "7(8)"})
 
     type: Literal["award"] = _f("活动类型", "活动类型 / activity type")
-    level: Literal["national", "provincial"] = _f(
-        "奖项级别", "national 国家级 / provincial 省（部）级 (award level)"
-    )
+    level: Literal["national", "provincial"] = _f("奖项级别", "national 国家级 / provincial 省（部）级 (award level)")
     rank: StrictInt = _rank_field("获奖者排序", "rank among the winners")
 
 
@@ -269,8 +256,7 @@ class QualificationExam(_Activity):
     type: Literal["qualification_exam"] = _f("活动类型", "活动类型 / activity type")
     exam: Literal["senior", "intermediate", "junior", "practice"] = _f(
         "考试类别",
-        "senior 高级 / intermediate 中级 / junior 初级专业技术资格考试 / practice 执业资格或"
-        "职业水平考试 (exam passed)",
+        "senior 高级 / intermediate 中级 / junior 初级专业技术资格考试 / practice 执业资格或职业水平考试 (exam passed)",
     )
 
 
@@ -378,8 +364,7 @@ class LeaveSchema(BaseModel):
 
     kind: LeaveKind = _f(
         "类别",
-        "abroad 在境外工作 / sick 病假 / maternity 生育 / "
-        "other_approved 其他经批准情况 (leave kind)",
+        "abroad 在境外工作 / sick 病假 / maternity 生育 / other_approved 其他经批准情况 (leave kind)",
     )
     start: IsoDate = _f("开始日期", "开始日期（含） / first day (inclusive)")
     end: IsoDate = _f("结束日期", "结束日期（含） / last day (inclusive)")
@@ -424,8 +409,7 @@ class ComplianceRequest(BaseModel):
     )
     industry: StrictStr | None = _f(
         "行业",
-        "行业主管部门（如 卫生健康），用于选择行业学分制办法 / industry selecting an industry "
-        "credit scheme",
+        "行业主管部门（如 卫生健康），用于选择行业学分制办法 / industry selecting an industry credit scheme",
         default=None,
         min_length=1,
         max_length=50,

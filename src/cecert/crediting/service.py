@@ -40,8 +40,7 @@ def evaluate_json(
         raise from_validation_error(error) from None
     if isinstance(parsed, list):
         return [
-            _evaluate_one(activity, f"[{index}]", region_code, industry, today)
-            for index, activity in enumerate(parsed)
+            _evaluate_one(activity, f"[{index}]", region_code, industry, today) for index, activity in enumerate(parsed)
         ]
     return _evaluate_one(parsed, "", region_code, industry, today)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
 
@@ -20,7 +21,7 @@ def get_in_scope_or_404(queryset: QuerySet[M], request: HttpRequest, **lookup: A
     """
     try:
         return queryset.get(**lookup)
-    except queryset.model.DoesNotExist:
+    except ObjectDoesNotExist:
         user = request.user if request.user.is_authenticated else None
         audit(
             "access.denied",

@@ -229,7 +229,7 @@ def upload_proof(request: HttpRequest, pk: int) -> HttpResponse:
     record = get_in_scope_or_404(_records(request), request, pk=pk)
     form = ProofUploadForm(request.POST, request.FILES, kinds=proof_kinds_for(record.activity_type))
     if not form.is_valid():
-        messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
+        messages.error(request, "；".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect("records:detail", pk=record.pk)
     upload = form.cleaned_data["file"]
     try:
@@ -435,6 +435,7 @@ def leave_detail(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             if "file" in request.FILES:
                 upload = request.FILES["file"]
+                assert not isinstance(upload, list)
                 add_leave_proof(leave, name=upload.name or "", content=upload.read(), by=user, request=request)
                 messages.success(request, "已上传证明材料")
             elif request.POST.get("decision") in ("confirm", "return"):

@@ -417,7 +417,7 @@ def complete_enrolment(
             title=program.title,
             start_date=program.start_date,
             end_date=program.end_date,
-            form=ProgramForm(program.form).label,
+            form=str(ProgramForm(program.form).label),
             assessment=assessment,
         )
         record = register_completion(

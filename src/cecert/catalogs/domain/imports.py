@@ -22,7 +22,7 @@ import hashlib
 import io
 import re
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from itertools import islice
@@ -940,7 +940,7 @@ def _write(run: ImportRun, accepted: list[Accepted], *, by: User, recognition: B
     return len(records)
 
 
-def _ledger(run: ImportRun, rows: list[tuple[int, int | None, int | None]]) -> None:
+def _ledger(run: ImportRun, rows: Sequence[tuple[int, int | None, int | None]]) -> None:
     ImportRow.objects.bulk_create(
         [ImportRow(run=run, row_number=n, record_id=r, enrolment_id=e) for n, r, e in rows], batch_size=2000
     )

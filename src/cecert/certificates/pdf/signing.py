@@ -125,7 +125,7 @@ def _cached_signer(
         if _SIGNER_CLASS is None:
             _SIGNER_CLASS = _signer_class()
         chain_asn1 = [_asn1_cert(c) for c in chain]
-        signer = _SIGNER_CLASS(
+        signer = _SIGNER_CLASS(  # type: ignore[call-arg]
             signing_cert=_asn1_cert(cert),
             signing_key=asn1_keys.PrivateKeyInfo.load(
                 key.private_bytes(
@@ -139,7 +139,9 @@ def _cached_signer(
         )
         # CMS = certificates + signed attributes + ~72-byte ECDSA signature;
         # 3 KiB of headroom covers the attributes generously. x2: hex digits.
-        cms_bytes = 3072 + len(signer.signing_cert.dump()) + sum(len(c.dump()) for c in chain_asn1)
+        signing_cert = signer.signing_cert
+        assert signing_cert is not None
+        cms_bytes = 3072 + len(signing_cert.dump()) + sum(len(c.dump()) for c in chain_asn1)
         cached = _CachedSigner(signer=signer, bytes_reserved=2 * cms_bytes)
         _signers[cache_key] = cached
         return cached
@@ -249,7 +251,7 @@ def verify_pdf(pdf_bytes: bytes, *, trust_roots: Iterable[x509.Certificate]) -> 
         signer_cert = x509.load_der_x509_certificate(embedded.signer_cert.dump())
     except Exception as exc:
         return PdfVerification("tampered", detail=f"bad signer certificate: {exc}")
-    base = {
+    base: dict[str, Any] = {
         "signer_certificate": signer_cert,
         "signer_key_id": key_id(signer_cert),
         "serial": _signed_serial(reader, embedded),

@@ -25,7 +25,7 @@ from cecert.regions.models import PROVINCE_CODE
 def policy_inputs(employer: Organisation) -> tuple[str, str | None]:
     """``(region_code, industry)`` that pick a person's policy: provincial-direct units sit at the province."""
     region_code = PROVINCE_CODE if employer.provincial_direct else employer.region.code
-    industry = employer.industry.name if employer.industry_id else None
+    industry = employer.industry.name if employer.industry is not None else None
     return region_code, industry
 
 

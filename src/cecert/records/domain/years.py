@@ -238,7 +238,7 @@ def _insert_select(people: QuerySet[Person], year: int, **values: Any) -> int:
         return int(cursor.rowcount)
 
 
-def year_status(people: QuerySet[Person], year: int, *, ensure: bool = True) -> QuerySet[Person]:
+def year_status(people: QuerySet[Person], year: int, *, ensure: bool = True) -> QuerySet[Any]:
     """Every person of ``people`` annotated with the year's status, from one grouped SQL query.
 
     Shape: people ⋈ PersonYear (1:1) ⟕ CertifiedYearSum (a view grouping certified records by

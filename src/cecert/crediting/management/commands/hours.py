@@ -35,8 +35,9 @@ class Command(BaseCommand):
         try:
             value = json.loads(text, parse_float=Decimal)
         except ValueError as exc:
-            raise CommandError(f"$: 输入不是有效的 JSON / the input is not valid JSON: {exc}",
-                               returncode=INVALID_INPUT) from None
+            raise CommandError(
+                f"$: 输入不是有效的 JSON / the input is not valid JSON: {exc}", returncode=INVALID_INPUT
+            ) from None
         compute = evaluate_json if options["action"] == "evaluate" else compliance_json
         try:
             result = compute(value)
