@@ -313,7 +313,7 @@ def proof_download(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(content, content_type=proof.content_type)
     from django.utils.http import content_disposition_header
 
-    response["Content-Disposition"] = content_disposition_header(True, proof.original_name)
+    response["Content-Disposition"] = content_disposition_header(True, proof.original_name) or "attachment"
     response["Cache-Control"] = "private, no-store"
     return response
 

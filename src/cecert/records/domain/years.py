@@ -255,7 +255,7 @@ def year_status(people: QuerySet[Person], year: int, *, ensure: bool = True) -> 
     # Arithmetic in whole tenths of an hour, so it is exact on every backend (SQLite has no decimals).
     # Certified amounts are aggregated per person and year first (the CertifiedYearSum view: one
     # GROUP BY over records), then joined 1:1 to people and their PersonYear row.
-    t = IntegerField()
+    t: IntegerField[int, int] = IntegerField()
     qs = (
         people.alias(
             cs=FilteredRelation("certified_sums", condition=Q(certified_sums__year=year)),
