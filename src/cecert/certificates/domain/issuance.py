@@ -165,6 +165,7 @@ def _content(person: Person, kind: str, years: list[sources.YearStatus], issuer:
             "total": _hours(y.required_total),
             "public": _hours(y.required_public),
             "professional": _hours(y.required_professional),
+            "unit": y.unit,  # "credit" under an industry credit scheme (Article 5)
         }
     else:
         content["years"] = [

@@ -64,6 +64,7 @@ def to_render_snapshot(certificate: Certificate) -> CertificateSnapshot:
         ),
         required_hours=Decimal(required.get("total", 90)),
         required_public_hours=Decimal(required.get("public", 24)),
+        required_unit="学分" if required.get("unit") == "credit" else "学时",
         version=s["version"],
         replaces_serial=s.get("replaces_serial"),
         status_at_issue=s.get("status_at_issue", "issued"),

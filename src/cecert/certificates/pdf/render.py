@@ -81,6 +81,7 @@ class CertificateSnapshot:
     years: tuple[YearSummary, ...] = ()
     required_hours: Decimal = Decimal(90)  # Article 5: at least 90 hours a year
     required_public_hours: Decimal = Decimal(24)  # of which 24 public-subject hours
+    required_unit: str = "学时"  # "学分" when an industry counts credits (Article 5)
     version: int = 1
     replaces_serial: str | None = None
     status_at_issue: str = "issued"
@@ -366,8 +367,8 @@ def _draw_footer(c: Canvas, snapshot: CertificateSnapshot, seal: Seal, qr_conten
     c.drawString(
         _MARGIN,
         y,
-        f"{per_year}要求：累计不少于 {format_hours(snapshot.required_hours)} 学时，其中公需科目"
-        f"不少于 {format_hours(snapshot.required_public_hours)} 学时",
+        f"{per_year}要求：累计不少于 {format_hours(snapshot.required_hours)} {snapshot.required_unit}，其中公需科目"
+        f"不少于 {format_hours(snapshot.required_public_hours)} {snapshot.required_unit}",
     )
     y -= 8 * _MM
     c.setFont(font, 13)
