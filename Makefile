@@ -39,7 +39,8 @@ assets: $(VENDOR)/htmx.js
 run: install
 	$(BIN)/cecert migrate --noinput
 	$(BIN)/cecert demo
-	$(BIN)/cecert runserver 127.0.0.1:8000
+	@# The task worker (batch issuance, imports) runs beside the server and stops with it.
+	trap 'kill 0' EXIT; $(BIN)/cecert db_worker & $(BIN)/cecert runserver 127.0.0.1:8000
 
 test: install
 	$(BIN)/pytest -m "not browser" $(PYTEST_ARGS)
