@@ -36,6 +36,25 @@ class EmployerApplication:
     admin_password: str
 
 
+def check_admin_login(username: str, password: str) -> None:
+    """The login an organisation applies with: a name nobody has and a password the policy accepts."""
+    if User.objects.filter(username=username.strip()).exists():
+        raise DomainError("admin_username", "该登录名已被使用", "this login name is taken")
+    try:
+        _check_password(password)
+    except DomainError as exc:
+        raise DomainError("admin_password", exc.message_zh, exc.message_en) from None
+
+
+def create_pending_admin(org: Organisation, role: str, *, username: str, name: str, phone: str, password: str) -> User:
+    """The applying organisation's admin: inactive until the organisation is approved."""
+    admin = User(username=username.strip(), display_name=name.strip(), phone=phone.strip(), is_active=False)
+    admin.set_password(password)
+    admin.save()
+    Membership.objects.create(user=admin, role=role, organisation=org)
+    return admin
+
+
 def register_employer(application: EmployerApplication, *, request: HttpRequest | None = None) -> Organisation:
     problem = uscc_problem(application.uscc)
     if problem:
@@ -46,12 +65,7 @@ def register_employer(application: EmployerApplication, *, request: HttpRequest 
         raise DomainError("authority", "请选择行业主管部门", "choose an industry authority")
     if Organisation.objects.filter(uscc=uscc).exists():
         raise DomainError("uscc", "该统一社会信用代码已注册", "this credit code is already registered")
-    if User.objects.filter(username=application.admin_username.strip()).exists():
-        raise DomainError("admin_username", "该登录名已被使用", "this login name is taken")
-    try:
-        _check_password(application.admin_password)
-    except DomainError as exc:
-        raise DomainError("admin_password", exc.message_zh, exc.message_en) from None
+    check_admin_login(application.admin_username, application.admin_password)
     with transaction.atomic():
         employer = Organisation.objects.create(
             kind=OrganisationKind.EMPLOYER,
@@ -63,15 +77,14 @@ def register_employer(application: EmployerApplication, *, request: HttpRequest 
             provincial_direct=application.provincial_direct,
             state=OrganisationState.PENDING,
         )
-        admin = User(
-            username=application.admin_username.strip(),
-            display_name=application.admin_name.strip(),
-            phone=application.admin_phone.strip(),
-            is_active=False,
+        admin = create_pending_admin(
+            employer,
+            Role.EMPLOYER_ADMIN,
+            username=application.admin_username,
+            name=application.admin_name,
+            phone=application.admin_phone,
+            password=application.admin_password,
         )
-        admin.set_password(application.admin_password)
-        admin.save()
-        Membership.objects.create(user=admin, role=Role.EMPLOYER_ADMIN, organisation=employer)
         record(
             "employer.submit",
             actor=admin,

@@ -18,9 +18,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from cecert.accounts.domain.registration import _check_password
 from cecert.accounts.idnumbers import IdNumberError, id_number_digest, parse_id_number
-from cecert.accounts.models import Membership, Person, RegistrationState, Role, User
+from cecert.accounts.models import Person, RegistrationState, Role, User
 from cecert.audit.domain import record as audit
 from cecert.catalogs.domain.catalogs import _hours
 from cecert.catalogs.enums import (
@@ -35,6 +34,7 @@ from cecert.catalogs.enums import (
 from cecert.catalogs.models import BaseRecognition, CatalogItem, Enrolment, GuideCourse, Program
 from cecert.core.errors import DomainError
 from cecert.crediting.schemas import ActivityAdapter, ActivityModel
+from cecert.organisations.domain import check_admin_login, create_pending_admin
 from cecert.organisations.models import Organisation, OrganisationKind, OrganisationState
 from cecert.records.enums import Channel, RecordState
 from cecert.records.models import Record
@@ -69,26 +69,20 @@ def apply_for_recognition(application: BaseApplication, *, request: HttpRequest 
         raise DomainError("name", "基地名称必填", "the base's name is required")
     if Organisation.objects.filter(kind=OrganisationKind.TRAINING_BASE, name=name).exists():
         raise DomainError("name", "该基地已申请备案", "this base has already applied")
-    if User.objects.filter(username=application.admin_username.strip()).exists():
-        raise DomainError("admin_username", "该登录名已被使用", "this login name is taken")
-    try:
-        _check_password(application.admin_password)
-    except DomainError as exc:
-        raise DomainError("admin_password", exc.message_zh, exc.message_en) from None
+    check_admin_login(application.admin_username, application.admin_password)
     with transaction.atomic():
         base = Organisation.objects.create(
             kind=OrganisationKind.TRAINING_BASE, name=name, region=application.region, state=OrganisationState.PENDING
         )
         BaseRecognition.objects.create(base=base, scope=application.scope.strip())
-        admin = User(
-            username=application.admin_username.strip(),
-            display_name=application.admin_name.strip(),
-            phone=application.admin_phone.strip(),
-            is_active=False,
+        admin = create_pending_admin(
+            base,
+            Role.BASE_ADMIN,
+            username=application.admin_username,
+            name=application.admin_name,
+            phone=application.admin_phone,
+            password=application.admin_password,
         )
-        admin.set_password(application.admin_password)
-        admin.save()
-        Membership.objects.create(user=admin, role=Role.BASE_ADMIN, organisation=base)
         audit(
             "base.applied",
             actor=admin,
