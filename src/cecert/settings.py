@@ -188,4 +188,6 @@ CECERT_RATE_LIMITS = {
     "calculator": (int(os.environ.get("CECERT_CALC_RATE", "120")), 60),
     "verify": (int(os.environ.get("CECERT_VERIFY_RATE", "30")), 60),
     "register": (int(os.environ.get("CECERT_REGISTER_RATE", "20")), 60),
+    # The training-base API (signed requests) is limited per base, not per address.
+    "base_api": (int(os.environ.get("CECERT_BASE_API_RATE", "600")), 60),
 }

@@ -7,14 +7,16 @@ import json
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
+from cecert.audit.models import AuditEntry
 from cecert.catalogs.domain import apiauth
 from cecert.catalogs.domain.bases import enrol
 from cecert.catalogs.domain.progress import SECONDS_PER_CLASS_HOUR
 from cecert.catalogs.enums import FlagKind
-from cecert.catalogs.models import ApiCredential, Enrolment, ProgressReport
+from cecert.catalogs.models import ApiCall, ApiCredential, ApiNonce, Enrolment, IdempotentRequest, ProgressReport
 from cecert.records.enums import Channel, RecordState
 from cecert.records.models import Record
 from tests.catalogs.conftest import BaseWorld, program
@@ -249,3 +251,65 @@ def test_the_openapi_document_describes_the_base_endpoints(api: Api) -> None:
     schema = Client().get("/api/v1/openapi.json").json()
     assert {"/api/v1/bases/enrolments", "/api/v1/bases/completions", "/api/v1/bases/progress"} <= set(schema["paths"])
     assert "BaseSignature" in schema["components"]["securitySchemes"]
+
+
+# --- the request budget of each base ---------------------------------------------------------------
+
+
+@pytest.fixture
+def budget(settings: Any) -> int:
+    """Three signed requests per base and (hour-long, so the test never straddles a window) window."""
+    settings.CECERT_RATE_LIMITS = {**settings.CECERT_RATE_LIMITS, "base_api": (3, 3600)}
+    return 3
+
+
+def test_over_the_budget_answers_429_with_retry_after_and_is_audited_once(bw: BaseWorld, api: Api, budget: int) -> None:
+    assert [api.call("GET", "/api/v1/bases/me").status_code for _ in range(budget)] == [200] * budget
+    refused = [api.call("GET", "/api/v1/bases/me") for _ in range(2)]
+    assert [r.status_code for r in refused] == [429, 429]
+    assert 1 <= int(refused[0]["Retry-After"]) <= 3600
+    body = refused[0].json()
+    assert body["error"] == "rate_limited"
+    [error] = body["errors"]
+    assert "请求过于频繁" in error["message_zh"] and "3" in error["message_zh"]
+    assert "too many requests" in error["message_en"]
+    entry = AuditEntry.objects.get(action="api.rate_limited")  # one entry per window, not one per refusal
+    assert (entry.object_id, entry.after["key_id"]) == (str(bw.base.pk), api.key_id)
+    assert (entry.actor_role, entry.after["path"]) == ("base_admin", "/api/v1/bases/me")
+    assert ApiCall.objects.filter(base=bw.base, status=429).count() == 1
+
+
+def test_a_refused_write_does_no_work_and_can_be_sent_again_after_the_refill(
+    bw: BaseWorld, api: Api, budget: int
+) -> None:
+    for _ in range(budget):
+        assert api.call("GET", "/api/v1/bases/me").status_code == 200
+    person = bw.world.people["emp_zhongyuan"]
+    body = {"program": bw.classroom.pk, "person": person.certificate_number}
+    nonces = ApiNonce.objects.count()
+    refused = api.call("POST", "/api/v1/bases/enrolments", body, key="enrol-late", nonce="late-nonce-1")
+    assert refused.status_code == 429
+    assert not Enrolment.objects.filter(program=bw.classroom, person=person).exists()
+    assert not IdempotentRequest.objects.filter(key="enrol-late").exists()
+    assert ApiNonce.objects.count() == nonces  # the nonce was not spent
+    cache.clear()  # the window ends: the budget refills
+    again = api.call("POST", "/api/v1/bases/enrolments", body, key="enrol-late", nonce="late-nonce-1")
+    assert again.status_code == 201
+    assert Enrolment.objects.filter(program=bw.classroom, person=person).count() == 1
+
+
+def test_the_budget_is_per_base_and_shared_by_its_keys(bw: BaseWorld, api: Api, budget: int) -> None:
+    other = Api(*apiauth.issue_credential(bw.other_base, by=bw.other_admin))
+    for _ in range(budget):
+        assert api.call("GET", "/api/v1/bases/me").status_code == 200
+    assert api.call("GET", "/api/v1/bases/me").status_code == 429
+    assert [other.call("GET", "/api/v1/bases/me").status_code for _ in range(budget)] == [200] * budget
+    assert other.call("GET", "/api/v1/bases/me").status_code == 429
+    rotated = Api(*apiauth.issue_credential(bw.base, by=bw.admin))  # a second key of the same base
+    assert rotated.call("GET", "/api/v1/bases/me").status_code == 429
+
+
+def test_unsigned_or_forged_requests_do_not_spend_a_base_budget(bw: BaseWorld, api: Api, budget: int) -> None:
+    for _ in range(budget + 2):
+        assert api.call("GET", "/api/v1/bases/me", secret="not-the-secret").status_code == 401
+    assert api.call("GET", "/api/v1/bases/me").status_code == 200

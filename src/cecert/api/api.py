@@ -12,7 +12,9 @@ from cecert.api.hours import component_schemas
 from cecert.api.hours import router as hours_router
 from cecert.api.people import router as people_router
 from cecert.api.regions import router as regions_router
+from cecert.catalogs.api import rate_limited as bases_rate_limited
 from cecert.catalogs.api import router as bases_router
+from cecert.catalogs.domain.apiauth import RateLimited as BaseRateLimited
 from cecert.certificates.api import router as certificates_router
 from cecert.core.errors import DomainError
 from cecert.crediting.errors import bilingual_messages
@@ -58,6 +60,8 @@ def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRespo
         status=401,
     )
 
+
+api.exception_handler(BaseRateLimited)(bases_rate_limited)
 
 api.add_router("/hours", hours_router)
 api.add_router("/regions", regions_router)

@@ -32,13 +32,22 @@ class BaseSignature(APIKeyHeader):
     def authenticate(self, request: HttpRequest, key: str | None) -> ApiCredential | None:
         try:
             return apiauth.verify_request(request)
+        except apiauth.RateLimited:
+            raise  # answered by ``rate_limited`` below: 429, Retry-After and the bilingual body
         except apiauth.ApiAuthError as exc:
             raise HttpError(exc.status, f"{exc.message_zh} / {exc.message_en}") from None
 
 
 router = Router(tags=["bases"], auth=BaseSignature())
 
-ERROR_RESPONSES: dict[int, Any] = {400: dict, 401: dict, 404: dict, 409: dict, 422: dict}
+ERROR_RESPONSES: dict[int, Any] = {400: dict, 401: dict, 404: dict, 409: dict, 422: dict, 429: dict}
+
+
+def rate_limited(request: HttpRequest, exc: apiauth.RateLimited) -> JsonResponse:
+    """The exception handler (registered on the API) for a base over its request budget."""
+    response = _respond(apiauth.Outcome(exc.status, exc.to_json()))
+    response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 class ProgramOut(Schema):

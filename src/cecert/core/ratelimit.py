@@ -1,24 +1,55 @@
-"""A fixed-window rate limit per client address, kept in the cache (Redis in production)."""
+"""Fixed-window rate limits kept in the cache (Redis in production).
+
+``over_limit`` counts per client address (public pages); ``hit`` counts per any key
+(e.g. a training base calling the API) and says when the window refills.
+"""
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 
 
+@dataclass(frozen=True)
+class Hit:
+    """One counted request: its number in the current window, the bucket's limit and window (seconds),
+    and the seconds until the window ends."""
+
+    count: int
+    limit: int
+    window: int
+    retry_after: int
+
+    @property
+    def exceeded(self) -> bool:
+        return self.count > self.limit
+
+    @property
+    def first_refusal(self) -> bool:
+        """The first request over the limit in this window (exactly one per key and window)."""
+        return self.count == self.limit + 1
+
+
+def hit(bucket: str, key: str, *, now: float | None = None) -> Hit:
+    """Count one request of ``key`` in ``bucket`` (``settings.CECERT_RATE_LIMITS[bucket]`` = (limit, window))."""
+    limit, window = settings.CECERT_RATE_LIMITS[bucket]
+    now = time.time() if now is None else now
+    cache_key = f"rl:{bucket}:{key}:{int(now // window)}"
+    retry_after = max(1, window - int(now % window))
+    if cache.add(cache_key, 1, timeout=window + 1):
+        return Hit(1, limit, window, retry_after)
+    try:
+        count = cache.incr(cache_key)
+    except ValueError:  # expired between add and incr
+        cache.add(cache_key, 1, timeout=window + 1)
+        count = 1
+    return Hit(count, limit, window, retry_after)
+
+
 def over_limit(request: HttpRequest, bucket: str) -> bool:
     """Count this request; True when the client has exceeded the bucket's limit."""
-    limit, window = settings.CECERT_RATE_LIMITS[bucket]
-    address = request.META.get("REMOTE_ADDR", "unknown")
-    key = f"rl:{bucket}:{address}:{int(time.time() // window)}"
-    if cache.add(key, 1, timeout=window + 1):
-        return False
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=window + 1)
-        return False
-    return count > limit
+    return hit(bucket, request.META.get("REMOTE_ADDR", "unknown")).exceeded

@@ -12,6 +12,14 @@ refused. Every write also carries ``Idempotency-Key``: the same key with the
 same body returns the stored response; the same key with another body is
 refused (422).
 
+Each base has a budget of signed requests a minute (``CECERT_BASE_API_RATE``,
+bucket ``base_api``), shared by all of its keys. It is counted once the
+signature checks out and before anything is written (the nonce included, so a
+refused request can be sent again unchanged after ``Retry-After`` seconds):
+over budget answers 429. The first refusal of each window is audited and logged
+as a call; the others write nothing, so a runaway client cannot turn the limit
+into a stream of writes.
+
 Secrets are stored encrypted with ``cecert.core.crypto`` (HMAC verification
 needs them back) and shown once, when issued. Rotation issues a new key and
 lets the old ones work for an overlap period.
@@ -38,6 +46,7 @@ from cecert.catalogs.domain.bases import SERVICE_USER_PREFIX
 from cecert.catalogs.models import ApiCall, ApiCredential, ApiNonce, IdempotentRequest
 from cecert.core.crypto import decrypt_text, encrypt_text
 from cecert.core.errors import DomainError
+from cecert.core.ratelimit import Hit, hit
 from cecert.organisations.models import Organisation, OrganisationKind
 
 if TYPE_CHECKING:
@@ -49,10 +58,11 @@ _NONCE = re.compile(r"^[A-Za-z0-9_\-.:]{8,64}$")
 
 H_KEY, H_TIMESTAMP, H_NONCE, H_SIGNATURE = "X-Cecert-Key", "X-Cecert-Timestamp", "X-Cecert-Nonce", "X-Cecert-Signature"
 H_IDEMPOTENCY = "Idempotency-Key"
+RATE_BUCKET = "base_api"
 
 
 class ApiAuthError(Exception):
-    """A refused request: ``status`` (401, 409, 422, 400), ``code`` and bilingual messages."""
+    """A refused request: ``status`` (401, 429, 409, 422, 400), ``code`` and bilingual messages."""
 
     def __init__(self, status: int, code: str, message_zh: str, message_en: str) -> None:
         super().__init__(f"{code}: {message_en}")
@@ -63,6 +73,21 @@ class ApiAuthError(Exception):
             "error": self.code,
             "errors": [{"field": "", "message_zh": self.message_zh, "message_en": self.message_en}],
         }
+
+
+class RateLimited(ApiAuthError):
+    """The base has used up its request budget for this window: 429, retry after ``retry_after`` seconds."""
+
+    def __init__(self, counted: Hit) -> None:
+        super().__init__(
+            429,
+            "rate_limited",
+            f"请求过于频繁：本基地每 {counted.window} 秒最多 {counted.limit} 次接口请求，"
+            f"请 {counted.retry_after} 秒后重试",
+            f"too many requests: the base's budget is {counted.limit} API requests per {counted.window} seconds;"
+            f" retry in {counted.retry_after} seconds",
+        )
+        self.retry_after = counted.retry_after
 
 
 # --- credentials ---------------------------------------------------------------------------------
@@ -170,7 +195,7 @@ def _path(request: HttpRequest) -> str:
 
 
 def verify_request(request: HttpRequest, *, now: dt.datetime | None = None) -> ApiCredential:
-    """The credential that signed ``request``; ``ApiAuthError`` (401) for anything else. Records the nonce."""
+    """The credential that signed ``request``; else ``ApiAuthError`` (401; 429 over budget). Records the nonce."""
     now = now or timezone.now()
     key_id = request.headers.get(H_KEY, "")
     timestamp = request.headers.get(H_TIMESTAMP, "")
@@ -203,6 +228,7 @@ def verify_request(request: HttpRequest, *, now: dt.datetime | None = None) -> A
     if not hmac.compare_digest(expected, signature.lower()):
         _log(credential, request, 401)
         raise ApiAuthError(401, "bad_signature", "签名错误", "the signature does not match")
+    _check_budget(credential, request)
     try:
         with transaction.atomic():
             ApiNonce.objects.create(key_id=key_id, nonce=nonce, seen_at=now)
@@ -214,6 +240,33 @@ def verify_request(request: HttpRequest, *, now: dt.datetime | None = None) -> A
     ApiNonce.objects.filter(key_id=key_id, seen_at__lt=now - 2 * WINDOW).delete()
     ApiCredential.objects.filter(pk=credential.pk).update(last_used_at=now)
     return credential
+
+
+def _check_budget(credential: ApiCredential, request: HttpRequest) -> None:
+    """Count a signed request against its base's budget; ``RateLimited`` when over it."""
+    counted = hit(RATE_BUCKET, f"base:{credential.base_id}")
+    if not counted.exceeded:
+        return
+    if counted.first_refusal:
+        with transaction.atomic():
+            _log(credential, request, 429)
+            audit(
+                "api.rate_limited",
+                actor=credential.service_user,
+                role=Role.BASE_ADMIN,
+                obj=credential.base,
+                after={
+                    "key_id": credential.key_id,
+                    "method": request.method or "",
+                    "path": request.path[:200],
+                    "limit": counted.limit,
+                    "window": counted.window,
+                    "retry_after": counted.retry_after,
+                },
+                reason="接口请求超出限额 / API request budget exceeded",
+                request=request,
+            )
+    raise RateLimited(counted)
 
 
 def _log(credential: ApiCredential | None, request: HttpRequest, status: int) -> None:
