@@ -13,6 +13,7 @@ urlpatterns = [
     path("bases/", views.bases, name="bases"),
     path("bases/<int:pk>/", views.base_detail, name="base"),
     path("bases/<int:pk>/decide/", views.base_decide, name="base_decide"),
+    path("bases/<int:pk>/resubmit/", views.base_resubmit, name="base_resubmit"),
     path("bases/<int:pk>/programs/new/", views.program_new, name="program_new"),
     path("bases/<int:pk>/credentials/", views.credentials, name="credentials"),
     path("programs/<int:pk>/", views.program_detail, name="program"),

@@ -22,10 +22,12 @@ from cecert.catalogs.domain.bases import (
     ProgramInput,
     apply_for_recognition,
     base_dashboard,
+    check_resubmittable,
     complete_enrolment,
     enrol,
     publish_program,
     recognition_of,
+    resubmit_application,
     transition_base,
 )
 from cecert.catalogs.domain.catalogs import (
@@ -309,6 +311,47 @@ def base_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         _fail(request, exc)
     return redirect("catalogs:base", pk=base.pk)
+
+
+class BaseCorrectionForm(BaseApplicationForm):
+    """The application form without the login: a returned base's admin corrects the rest and resubmits."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["admin_username"], self.fields["admin_password"]
+
+
+@role_required(BASE)
+def base_resubmit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """A returned application: its reason, the form to correct it, and resubmission to HR."""
+    base = _base(request, pk)
+    user = request.user
+    if not user.has_perm("catalogs.manage_base", base):
+        raise Http404
+    recognition = recognition_of(base)
+    try:
+        check_resubmittable(recognition)
+    except DomainError as exc:
+        _fail(request, exc)
+        return redirect("catalogs:base", pk=base.pk)
+    initial = {
+        "name": base.name,
+        "region": base.region,
+        "scope": recognition.scope,
+        "admin_name": user.display_name,
+        "admin_phone": user.phone,
+    }
+    form = BaseCorrectionForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        application = BaseApplication(**form.cleaned_data, admin_username=user.username, admin_password="")
+        try:
+            resubmit_application(base, application, by=user, request=request)
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            base.refresh_from_db()
+            return render(request, "catalogs/base_applied.html", {"base": base, "resubmitted": True})
+    return render(request, "catalogs/base_resubmit.html", {"base": base, "recognition": recognition, "form": form})
 
 
 @role_required(BASE)

@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q, QuerySet, Value
+from django.urls import reverse
 from django.utils import timezone
 
 from cecert.accounts.idnumbers import IdNumberError, id_number_digest, parse_id_number
-from cecert.accounts.models import Person, RegistrationState, Role, User
+from cecert.accounts.models import Membership, Person, RegistrationState, Role, User
 from cecert.audit.domain import record as audit
 from cecert.catalogs.domain.catalogs import _hours
 from cecert.catalogs.enums import (
@@ -53,6 +54,9 @@ ERR_NOT_ENROLLED = "该人员未报名本基地的该培训项目"
 
 @dataclass(frozen=True)
 class BaseApplication:
+    """What a base applies with. A corrected (resubmitted) application keeps its login: there
+    ``admin_username`` and ``admin_password`` are not used, the name and phone are the resubmitting admin's."""
+
     name: str
     region: Region
     scope: str
@@ -62,13 +66,20 @@ class BaseApplication:
     admin_password: str
 
 
+def _check_name(name: str, *, base: Organisation | None = None) -> None:
+    if not name:
+        raise DomainError("name", "基地名称必填", "the base's name is required")
+    others = Organisation.objects.filter(kind=OrganisationKind.TRAINING_BASE, name=name)
+    if base is not None:
+        others = others.exclude(pk=base.pk)
+    if others.exists():
+        raise DomainError("name", "该基地已申请备案", "this base has already applied")
+
+
 def apply_for_recognition(application: BaseApplication, *, request: HttpRequest | None = None) -> Organisation:
     """A training base applies for recognition; its admin login waits (inactive) for HR's decision."""
     name = application.name.strip()
-    if not name:
-        raise DomainError("name", "基地名称必填", "the base's name is required")
-    if Organisation.objects.filter(kind=OrganisationKind.TRAINING_BASE, name=name).exists():
-        raise DomainError("name", "该基地已申请备案", "this base has already applied")
+    _check_name(name)
     check_admin_login(application.admin_username, application.admin_password)
     with transaction.atomic():
         base = Organisation.objects.create(
@@ -95,19 +106,24 @@ def apply_for_recognition(application: BaseApplication, *, request: HttpRequest 
 
 
 R = RecognitionState
-BASE_TRANSITIONS = {
-    (R.APPLIED, R.RECOGNISED),
-    (R.APPLIED, R.RETURNED),
-    (R.RETURNED, R.RECOGNISED),
-    (R.RECOGNISED, R.SUSPENDED),
-    (R.RECOGNISED, R.WITHDRAWN),
-    (R.SUSPENDED, R.RECOGNISED),
-    (R.SUSPENDED, R.WITHDRAWN),
+HR, APPLICANT = "hr", "applicant"
+# (from, to) → who takes the step.
+BASE_TRANSITIONS: dict[tuple[str, str], str] = {
+    (R.APPLIED, R.RECOGNISED): HR,
+    (R.APPLIED, R.RETURNED): HR,
+    (R.RETURNED, R.RECOGNISED): HR,
+    # The base's admin corrects a returned application and submits it again.
+    (R.RETURNED, R.APPLIED): APPLICANT,
+    (R.RECOGNISED, R.SUSPENDED): HR,
+    (R.RECOGNISED, R.WITHDRAWN): HR,
+    (R.SUSPENDED, R.RECOGNISED): HR,
+    (R.SUSPENDED, R.WITHDRAWN): HR,
     # Changing what a recognised base's word replaces (Article 11(3)) is a decision of its own.
-    (R.RECOGNISED, R.RECOGNISED),
+    (R.RECOGNISED, R.RECOGNISED): HR,
 }
 NEEDS_REASON = {R.RETURNED, R.SUSPENDED, R.WITHDRAWN}
 ORGANISATION_STATE = {
+    R.APPLIED: OrganisationState.PENDING,
     R.RECOGNISED: OrganisationState.APPROVED,
     R.RETURNED: OrganisationState.RETURNED,
     R.SUSPENDED: OrganisationState.SUSPENDED,
@@ -128,56 +144,161 @@ def transition_base(
     reason: str = "",
     skips_first_review: bool | None = None,
     skips_certification: bool | None = None,
+    application: BaseApplication | None = None,
     request: HttpRequest | None = None,
 ) -> BaseRecognition:
-    """HR recognises, returns, suspends, reinstates or withdraws a base (and sets the review steps it skips)."""
+    """HR recognises, returns, suspends, reinstates or withdraws a base (and sets the review steps it skips);
+    the base's admin resubmits a returned application, corrected (``application``).
+
+    The admins' logins follow the state: open once the base is recognised, and while its application is
+    returned (so that the admin can read the reason, correct it and resubmit); a resubmitted application
+    waits for HR with them closed again, like a first one.
+    """
     with transaction.atomic():
         base = Organisation.objects.select_for_update().get(pk=base.pk)
         recognition = BaseRecognition.objects.select_for_update().filter(base=base).first() or recognition_of(base)
-        if (recognition.state, to_state) not in BASE_TRANSITIONS:
+        actor = BASE_TRANSITIONS.get((recognition.state, to_state))
+        if actor is None:
+            if to_state == R.APPLIED:
+                check_resubmittable(recognition)
             raise DomainError(
                 "state",
                 f"基地当前为“{recognition.get_state_display()}”，不能执行此操作",
                 f"a base in state {recognition.state} cannot move to {to_state}",
             )
-        if not by.is_active or not by.has_perm("catalogs.recognise_base", base):
-            raise DomainError("base", "无权对该基地执行此操作", "not allowed to act on this base")
-        if to_state in NEEDS_REASON and not reason.strip():
-            raise DomainError("reason", "必须填写原因", "a reason is required")
-        first = recognition.skips_first_review if skips_first_review is None else skips_first_review
-        certification = recognition.skips_certification if skips_certification is None else skips_certification
-        if certification and not first:
-            raise DomainError(
-                "skips_certification",
-                "免认定的基地须同时免单位初审",
-                "a base that skips certification also skips the first review",
-            )
-        before = {
+        before: dict[str, object] = {
             "state": recognition.state,
             "skips_first_review": recognition.skips_first_review,
             "skips_certification": recognition.skips_certification,
         }
+        if actor == APPLICANT:
+            _require_admin(base, by)
+            if application is None:
+                raise DomainError("application", "请填写修改后的备案申请", "the corrected application is required")
+            # The applicant never sets which review steps the base's word replaces.
+            first, certification = recognition.skips_first_review, recognition.skips_certification
+            before |= _application_fields(base, recognition, by)
+            _correct_application(base, recognition, application, by)
+            recognition.applied_at = timezone.now()
+        else:
+            if not by.is_active or not by.has_perm("catalogs.recognise_base", base):
+                raise DomainError("base", "无权对该基地执行此操作", "not allowed to act on this base")
+            if to_state in NEEDS_REASON and not reason.strip():
+                raise DomainError("reason", "必须填写原因", "a reason is required")
+            first = recognition.skips_first_review if skips_first_review is None else skips_first_review
+            certification = recognition.skips_certification if skips_certification is None else skips_certification
+            if certification and not first:
+                raise DomainError(
+                    "skips_certification",
+                    "免认定的基地须同时免单位初审",
+                    "a base that skips certification also skips the first review",
+                )
+            recognition.decided_at, recognition.decided_by = timezone.now(), by
+        after: dict[str, object] = {
+            "state": to_state,
+            "skips_first_review": first,
+            "skips_certification": certification,
+        }
+        if actor == APPLICANT:
+            after |= _application_fields(base, recognition, by)
         recognition.state, recognition.state_reason = to_state, reason.strip()
         recognition.skips_first_review, recognition.skips_certification = first, certification
-        recognition.decided_at, recognition.decided_by = timezone.now(), by
         recognition.save()
         base.state, base.state_reason = ORGANISATION_STATE[R(to_state)], reason.strip()
-        base.save(update_fields=["state", "state_reason"])
-        if to_state == R.RECOGNISED:
-            User.objects.filter(
-                memberships__organisation=base, memberships__role=Role.BASE_ADMIN, is_active=False
-            ).exclude(username__startswith=SERVICE_USER_PREFIX).update(is_active=True)
+        base.save(update_fields=["name", "region", "state", "state_reason"])
+        _admin_logins(base, to_state)
         audit(
             f"base.{to_state}",
             actor=by,
-            role=Role.HR_OFFICER,
+            role=Role.BASE_ADMIN if actor == APPLICANT else Role.HR_OFFICER,
             obj=base,
             before=before,
-            after={"state": to_state, "skips_first_review": first, "skips_certification": certification},
+            after=after,
             reason=reason.strip(),
             request=request,
         )
+        _notify(base, to_state, reason.strip())
     return recognition
+
+
+def check_resubmittable(recognition: BaseRecognition) -> None:
+    """Only a returned application can be corrected and resubmitted."""
+    if recognition.state != R.RETURNED:
+        raise DomainError(
+            "state",
+            f"基地当前为“{recognition.get_state_display()}”，只有被退回的备案申请可以修改后重新提交",
+            f"a base in state {recognition.state} cannot resubmit: only a returned application can be corrected"
+            " and resubmitted",
+        )
+
+
+def resubmit_application(
+    base: Organisation, application: BaseApplication, *, by: User, request: HttpRequest | None = None
+) -> BaseRecognition:
+    """The base's admin corrects a returned application and submits it again (back to HR's queue)."""
+    return transition_base(base, R.APPLIED, by=by, application=application, request=request)
+
+
+def _application_fields(base: Organisation, recognition: BaseRecognition, admin: User) -> dict[str, object]:
+    return {
+        "name": base.name,
+        "region": base.region.code,
+        "scope": recognition.scope,
+        "admin_name": admin.display_name,
+    }
+
+
+def _correct_application(
+    base: Organisation, recognition: BaseRecognition, application: BaseApplication, admin: User
+) -> None:
+    """Write the corrected application (the caller saves ``base`` and ``recognition``)."""
+    name = application.name.strip()
+    _check_name(name, base=base)
+    if not application.admin_name.strip():
+        raise DomainError("admin_name", "管理员姓名必填", "the admin's name is required")
+    base.name, base.region = name, application.region
+    recognition.scope = application.scope.strip()
+    admin.display_name, admin.phone = application.admin_name.strip(), application.admin_phone.strip()
+    admin.save(update_fields=["display_name", "phone"])
+
+
+def _admins(base: Organisation) -> QuerySet[User]:
+    """The people who administer the base (not its API identity)."""
+    return User.objects.filter(memberships__organisation=base, memberships__role=Role.BASE_ADMIN).exclude(
+        username__startswith=SERVICE_USER_PREFIX
+    )
+
+
+def _admin_logins(base: Organisation, to_state: str) -> None:
+    if to_state in (R.RECOGNISED, R.RETURNED):
+        _admins(base).filter(is_active=False).update(is_active=True)
+    elif to_state == R.APPLIED:
+        # Only logins that act for nothing else close (a first application's admins are new users anyway).
+        elsewhere = Membership.objects.exclude(organisation=base).values("user_id")
+        _admins(base).exclude(pk__in=elsewhere).update(is_active=False)
+
+
+def base_reviewers(base: Organisation) -> list[int]:
+    """The HR officers who decide the base's recognition: those whose region contains the base."""
+    return list(
+        Membership.objects.filter(role=Role.HR_OFFICER, active=True, user__is_active=True)
+        .alias(base_path=Value(base.jurisdiction_path))
+        .filter(base_path__startswith=F("organisation__region__path"))
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+
+
+def _notify(base: Organisation, to_state: str, reason: str) -> None:
+    from cecert.review.domain.notifications import notify
+
+    url = reverse("catalogs:base", args=[base.pk])
+    if to_state == R.APPLIED:
+        notify(base_reviewers(base), f"继续教育基地“{base.name}”已修改并重新提交备案申请，待审核", url=url)
+    elif to_state == R.RETURNED:
+        notify(
+            _admins(base).values_list("pk", flat=True), f"继续教育基地“{base.name}”的备案申请已退回：{reason}", url=url
+        )
 
 
 SERVICE_USER_PREFIX = "api:base:"
