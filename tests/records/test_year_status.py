@@ -8,13 +8,15 @@ from decimal import Decimal
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from cecert.accounts.models import Person
+from cecert.accounts.domain.registration import request_transfer, transition_transfer
+from cecert.accounts.models import Person, TransferState
 from cecert.crediting.compliance import assess_compliance
 from cecert.records.domain.crediting import compliance_request
 from cecert.records.domain.leave import decide_leave, record_leave
-from cecert.records.domain.years import person_compliance, refresh_person_year, year_status
+from cecert.records.domain.sums import certified_sum_mismatches
+from cecert.records.domain.years import ensure_person_years, person_compliance, refresh_person_year, year_status
 from cecert.records.models import PersonYear
-from tests.factories import World, employer, industry_authority
+from tests.factories import World, employer, employer_admin_of, industry_authority
 from tests.records.factories import PDF, advanced, declared
 
 YEAR = 2025
@@ -46,6 +48,7 @@ def test_sql_year_status_equals_the_engine_for_thousands_of_people(world: World)
     with CaptureQueriesContext(connection) as queries:
         assert len(list(year_status(people, YEAR, ensure=False))) == len(generated.people)
     assert len(queries) == 1
+    assert certified_sum_mismatches() == []
 
     checked = {"met": 0, "deemed": 0, "leave": 0, "credit": 0}
     for pk, row in rows.items():
@@ -113,6 +116,20 @@ def test_transfer_to_another_policy_recomputes_the_row(world: World) -> None:
     person = world.people["emp_zhongyuan"]
     year_status(Person.objects.filter(pk=person.pk), YEAR).get()
     xuchang = employer("411002", world.orgs["education"], name="许昌学校")
-    Person.objects.filter(pk=person.pk).update(employer=xuchang)
+    transfer = request_transfer(person, xuchang, by=person.user)
+    transition_transfer(transfer, TransferState.APPROVED, by=employer_admin_of(xuchang))
+    row = PersonYear.objects.get(person=person, year=YEAR)
+    assert (row.region_code, row.required_public) == ("411002", 30)
     status = year_status(Person.objects.filter(pk=person.pk), YEAR).get()
     assert (status.required_public, status.required_total) == (30, 90)
+
+
+def test_a_row_changed_behind_the_workflow_is_repaired_by_the_recheck(world: World) -> None:
+    person = world.people["emp_zhongyuan"]
+    year_status(Person.objects.filter(pk=person.pk), YEAR).get()
+    xuchang = employer("411002", world.orgs["education"], name="许昌学校")
+    Person.objects.filter(pk=person.pk).update(employer=xuchang)
+    people = Person.objects.filter(pk=person.pk)
+    assert year_status(people, YEAR).get().required_public == 24  # the fast path trusts the workflow
+    ensure_person_years(people, YEAR, recheck_inputs=True)
+    assert year_status(people, YEAR).get().required_public == 30

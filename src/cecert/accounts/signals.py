@@ -1,13 +1,20 @@
-"""Logins, logouts and failed logins go to the audit trail (never the password or ID number)."""
+"""Logins, logouts and failed logins go to the audit trail (never the password or ID number).
+
+``person_transferred`` is sent when a transfer is approved, inside its
+transaction, with ``person`` (the ``Person``, already under the new employer).
+The records app recomputes the person's yearly requirement rows from it.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from cecert.audit.domain import record
+
+person_transferred = Signal()
 
 
 @receiver(user_logged_in)

@@ -229,28 +229,14 @@ class YearClosing(models.Model):
         return today_in_henan() > self.deadline
 
 
-CERTIFIED_SUMS_VIEW_SQL = """
-CREATE VIEW records_certifiedyearsum AS
-SELECT person_id, year,
-       CAST(ROUND(SUM(CASE WHEN subject = 'public' THEN amount ELSE 0 END) * 10) AS INTEGER) AS public_tenths,
-       CAST(ROUND(SUM(CASE WHEN subject = 'professional' THEN amount ELSE 0 END) * 10) AS INTEGER)
-           AS professional_tenths,
-       MAX(CASE WHEN deems_public THEN 1 ELSE 0 END) AS deems_public,
-       MAX(CASE WHEN deems_professional THEN 1 ELSE 0 END) AS deems_professional
-FROM records_record
-WHERE state = 'certified'
-GROUP BY person_id, year
-"""
-
-
 class CertifiedYearSum(models.Model):
-    """A database view: certified amounts of one person and year, by subject, in whole tenths.
+    """Certified amounts of one person and year, by subject, in whole tenths; written only by triggers.
 
-    Aggregated before it is joined to people, so the year status is one
-    GROUP BY over records plus 1:1 joins (see ``domain.years.year_status``).
-    Sums are rounded to tenths once per group (exact on PostgreSQL; on SQLite
-    the float sum of one-decimal amounts is far closer than 0.05 to the true
-    sum, so the rounding restores it exactly).
+    Every insert, update or delete of a record adds or subtracts its own
+    contribution (``records/domain/sums.py``), so the year status of a
+    whole jurisdiction is a 1:1 join (``domain.years.year_status``) and never
+    a GROUP BY over records. ``cecert years sums --check`` compares the table
+    with a fresh recomputation. A row of zeros means the same as no row.
     """
 
     pk = models.CompositePrimaryKey("person_id", "year")
@@ -258,8 +244,9 @@ class CertifiedYearSum(models.Model):
     year = models.PositiveSmallIntegerField()
     public_tenths = models.IntegerField()
     professional_tenths = models.IntegerField()
-    deems_public = models.IntegerField()
-    deems_professional = models.IntegerField()
+    # How many certified records deem the subject complete (counts, so a delta can undo one).
+    deems_public_records = models.IntegerField()
+    deems_professional_records = models.IntegerField()
 
     class Meta:
         managed = False

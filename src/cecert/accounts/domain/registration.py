@@ -28,6 +28,7 @@ from cecert.accounts.models import (
     TransferState,
     User,
 )
+from cecert.accounts.signals import person_transferred
 from cecert.audit.domain import record
 from cecert.core.crypto import encrypt_text
 from cecert.core.errors import DomainError
@@ -281,6 +282,7 @@ def transition_transfer(
         if to_state == TransferState.APPROVED:
             # The certificate number stays: it names where the person first registered.
             Person.objects.filter(pk=transfer.person_id).update(employer_id=transfer.to_employer_id)
+            person_transferred.send(sender=Transfer, person=Person.objects.get(pk=transfer.person_id))
         record(
             f"transfer.{to_state}",
             actor=by,

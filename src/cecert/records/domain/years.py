@@ -98,6 +98,13 @@ def refresh_person_year(person: Person, year: int) -> PersonYear:
     return row
 
 
+def refresh_moved_person(person: Person) -> None:
+    """After a transfer: recompute every year row the person has under the new employer's policy inputs."""
+    person = Person.objects.select_related("employer__region", "employer__industry").get(pk=person.pk)
+    for year in PersonYear.objects.filter(person=person).values_list("year", flat=True):
+        refresh_person_year(person, year)
+
+
 def _stale_rows(people: QuerySet[Person], year: int) -> QuerySet[PersonYear]:
     """Rows whose policy inputs no longer match the person's employer (e.g. after a transfer)."""
     from django.db.models import CharField
@@ -116,16 +123,21 @@ def _stale_rows(people: QuerySet[Person], year: int) -> QuerySet[PersonYear]:
     )
 
 
-def ensure_person_years(people: QuerySet[Person], year: int) -> int:
+def ensure_person_years(people: QuerySet[Person], year: int, *, recheck_inputs: bool = False) -> int:
     """Create the missing ``PersonYear`` rows of ``people`` for ``year`` (set-based); returns rows created.
 
     People without leave share their requirement with everyone of the same
     policy inputs, so the engine runs once per (region, industry) group and
     each group is one ``INSERT … SELECT``. People with confirmed leave are
-    computed one by one (they are few). Stale rows are recomputed.
+    computed one by one (they are few).
+
+    A person's policy inputs change only when they move employer, and the
+    transfer workflow recomputes their rows then (``refresh_moved_person``), so
+    the per-call work is the anti-join for missing rows. ``recheck_inputs``
+    also recomputes rows whose inputs no longer match (a repair; ``cecert years check``).
     """
     with transaction.atomic():
-        stale = list(_stale_rows(people, year).values_list("pk", flat=True))
+        stale = list(_stale_rows(people, year).values_list("pk", flat=True)) if recheck_inputs else []
         if stale:
             PersonYear.objects.filter(pk__in=stale).delete()
         missing = people.exclude(Exists(PersonYear.objects.filter(person=OuterRef("pk"), year=year)))
@@ -239,10 +251,11 @@ def _insert_select(people: QuerySet[Person], year: int, **values: Any) -> int:
 
 
 def year_status(people: QuerySet[Person], year: int, *, ensure: bool = True) -> QuerySet[Any]:
-    """Every person of ``people`` annotated with the year's status, from one grouped SQL query.
+    """Every person of ``people`` annotated with the year's status, from one SQL query.
 
-    Shape: people ⋈ PersonYear (1:1) ⟕ CertifiedYearSum (a view grouping certified records by
-    person and year). Annotations (numbers in the policy's unit, like the engine's output):
+    Shape: people ⋈ PersonYear (1:1) ⟕ CertifiedYearSum (certified amounts per person and year,
+    kept current by triggers on records), so no GROUP BY over records at all.
+    Annotations (numbers in the policy's unit, like the engine's output):
     ``required_total/public/professional``, ``excused_days``, ``earned_public``,
     ``earned_professional``, ``earned_total``, ``deemed_public``,
     ``deemed_professional``, ``shortfall_total/public/professional``, ``met``.
@@ -253,8 +266,6 @@ def year_status(people: QuerySet[Person], year: int, *, ensure: bool = True) -> 
     if ensure:
         ensure_person_years(people, year)
     # Arithmetic in whole tenths of an hour, so it is exact on every backend (SQLite has no decimals).
-    # Certified amounts are aggregated per person and year first (the CertifiedYearSum view: one
-    # GROUP BY over records), then joined 1:1 to people and their PersonYear row.
     t: IntegerField[int, int] = IntegerField()
     qs = (
         people.alias(
@@ -269,12 +280,12 @@ def year_status(people: QuerySet[Person], year: int, *, ensure: bool = True) -> 
             unit=F("py__unit"),
             pub_t=Coalesce(F("cs__public_tenths"), 0, output_field=t),
             prof_t=Coalesce(F("cs__professional_tenths"), 0, output_field=t),
-            deemed_pub=Coalesce(F("cs__deems_public"), 0, output_field=t),
-            deemed_prof=Coalesce(F("cs__deems_professional"), 0, output_field=t),
+            deemed_pub=Coalesce(F("cs__deems_public_records"), 0, output_field=t),
+            deemed_prof=Coalesce(F("cs__deems_professional_records"), 0, output_field=t),
         )
         .annotate(
-            need_pub_t=Case(When(deemed_pub=1, then=0), default=F("required_public") * 10, output_field=t),
-            need_prof_t=Case(When(deemed_prof=1, then=0), default=F("required_professional") * 10, output_field=t),
+            need_pub_t=Case(When(deemed_pub__gt=0, then=0), default=F("required_public") * 10, output_field=t),
+            need_prof_t=Case(When(deemed_prof__gt=0, then=0), default=F("required_professional") * 10, output_field=t),
         )
         .annotate(
             need_total_t=Case(
@@ -292,8 +303,8 @@ def year_status(people: QuerySet[Person], year: int, *, ensure: bool = True) -> 
             earned_public=Tenths(F("pub_t")),
             earned_professional=Tenths(F("prof_t")),
             earned_total=Tenths(F("pub_t") + F("prof_t")),
-            deemed_public=Case(When(deemed_pub=1, then=True), default=False, output_field=BooleanField()),
-            deemed_professional=Case(When(deemed_prof=1, then=True), default=False, output_field=BooleanField()),
+            deemed_public=Case(When(deemed_pub__gt=0, then=True), default=False, output_field=BooleanField()),
+            deemed_professional=Case(When(deemed_prof__gt=0, then=True), default=False, output_field=BooleanField()),
             shortfall_public=Tenths(F("short_pub_t")),
             shortfall_professional=Tenths(F("short_prof_t")),
             shortfall_total=Tenths(F("short_total_t")),
