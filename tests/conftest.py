@@ -20,3 +20,25 @@ def _fast_settings(settings: pytest.FixtureRequest) -> None:
 @pytest.fixture
 def world(db: None) -> World:
     return build_world()
+
+
+@pytest.fixture(autouse=True)
+def _master_data_after_flush(request: pytest.FixtureRequest) -> None:
+    """Regions and industries come from data migrations, and a transactional test's flush removes them:
+    put them back so transactional tests (browser, concurrency) do not depend on their order."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
+        return
+    request.getfixturevalue("transactional_db")
+    import json
+    from importlib import resources
+
+    from cecert.organisations.models import Industry
+    from cecert.regions.loading import load_regions
+    from cecert.regions.models import Region
+
+    if not Region.objects.exists():
+        load_regions(Region)
+    data = resources.files("cecert.organisations").joinpath("data/industries.json").read_text("utf-8")
+    for item in json.loads(data):
+        Industry.objects.update_or_create(code=item["code"], defaults={"name": item["name"]})

@@ -47,27 +47,6 @@ def browser() -> Iterator[Any]:
         browser.close()
 
 
-@pytest.fixture(autouse=True)
-def _master_data(request: pytest.FixtureRequest) -> None:
-    """Regions and industries come from data migrations, and a transactional test's flush removes them:
-    put them back so browser tests do not depend on their order."""
-    if "tests/browser/" not in str(request.node.fspath):
-        return
-    request.getfixturevalue("transactional_db")
-    import json
-    from importlib import resources
-
-    from cecert.organisations.models import Industry
-    from cecert.regions.loading import load_regions
-    from cecert.regions.models import Region
-
-    if not Region.objects.exists():
-        load_regions(Region)
-    data = resources.files("cecert.organisations").joinpath("data/industries.json").read_text("utf-8")
-    for item in json.loads(data):
-        Industry.objects.update_or_create(code=item["code"], defaults={"name": item["name"]})
-
-
 @pytest.fixture
 def page(browser: Any, live_server: Any) -> Iterator[Any]:
     context = browser.new_context(base_url=live_server.url, locale="zh-CN")

@@ -189,8 +189,11 @@ def ensure_person_years(people: QuerySet[Person], year: int, *, recheck_inputs: 
             condition = Q()
             for c in conditions:
                 condition |= c
+            # Not ``missing`` again: within this transaction each INSERT adds rows that the next anti-join
+            # would have to skip, and the planner (statistics from before the first INSERT) chooses a
+            # nested loop over them: quadratic. The unique (person, year) key skips existing rows instead.
             created += _insert_select(
-                missing.exclude(Exists(on_leave)).filter(condition),
+                people.exclude(Exists(on_leave)).filter(condition),
                 year,
                 total=total,
                 public=public,
@@ -206,7 +209,10 @@ def ensure_person_years(people: QuerySet[Person], year: int, *, recheck_inputs: 
 
 
 def _insert_select(people: QuerySet[Person], year: int, **values: Any) -> int:
-    """``INSERT INTO person_year (...) SELECT person.id, <constants> FROM (people)``: one statement."""
+    """``INSERT INTO person_year (...) SELECT person.id, <constants> FROM (people)``: one statement.
+
+    People who already have the year's row are skipped by the unique key (``ON CONFLICT DO NOTHING``).
+    """
     from django.db import connection
 
     ids_sql, params = people.values(pid=F("pk")).query.sql_with_params()
@@ -244,7 +250,11 @@ def _insert_select(people: QuerySet[Person], year: int, **values: Any) -> int:
     placeholders = ", ".join(["%s"] * len(constants))
     # Only quoted identifiers and placeholders are interpolated; values travel as parameters.
     target = f"{quote(table)} ({', '.join(quote(c) for c in columns)})"
-    sql = f"INSERT INTO {target} SELECT ids.pid, {placeholders} FROM ({ids_sql}) AS ids"  # noqa: S608
+    # "WHERE true" resolves SQLite's parsing ambiguity between a join's ON and ON CONFLICT.
+    sql = (
+        f"INSERT INTO {target} SELECT ids.pid, {placeholders} FROM ({ids_sql}) AS ids "  # noqa: S608
+        "WHERE true ON CONFLICT (person_id, year) DO NOTHING"
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*constants, *params])
         return int(cursor.rowcount)
