@@ -9,6 +9,8 @@ from django.test import Client
 
 from cecert.accounts.models import Person
 from cecert.audit.models import AuditEntry
+from cecert.reports.domain import queries
+from cecert.reports.domain.scope import report_scope
 from tests.factories import VISIBLE_PEOPLE, World, logged_in
 from tests.reports.conftest import people_of_employers, read_xlsx
 
@@ -18,6 +20,8 @@ NOT_OFFICERS = ["sysadmin", "auditor", "person_jinshui"]
 PAGES = [
     "/reports/",
     "/reports/trend/",
+    "/reports/top-shortfall/",
+    "/reports/backlog-overview/",
     "/reports/shortfall/",
     "/reports/backlog/",
     "/reports/check/",
@@ -141,9 +145,11 @@ def test_exports_hold_only_the_jurisdiction(populated: World, user_key: str) -> 
     # the page shows nobody from outside either
     page = client.get("/reports/shortfall/?year=2025").content.decode()
     assert not {n for n in everyone - inside if n in page}
-    dashboard = client.get("/reports/?year=2025").content.decode()
     outside_employers = {o.name for k, o in world.orgs.items() if k.startswith("emp_")} - allowed
-    assert not {n for n in outside_employers if n in dashboard}
+    for url in ("/reports/", "/reports/top-shortfall/", "/reports/backlog-overview/"):
+        shown = client.get(url + "?year=2025").content.decode()
+        assert not {n for n in outside_employers if n in shown}
+        assert not {n for n in everyone - inside if n in shown}
 
 
 def test_exports_are_audited_and_mask_id_numbers(populated: World) -> None:
@@ -255,3 +261,18 @@ def test_dashboard_shows_chart_and_table_with_chinese_labels(populated: World) -
     assert "vendor/echarts.js" in html and 'id="chart-area"' in html
     assert "郑州市" in html and "省直单位" in html and "完成率（%）" in html
     assert "cdn" not in html.lower()
+
+
+def test_dashboard_fragments_show_the_largest_shortfalls_and_the_backlog(populated: World) -> None:
+    user = populated.users["hr_province"]
+    client = logged_in(user)
+    scope = report_scope(user)
+    page = client.get("/reports/top-shortfall/?year=2025").content.decode()
+    top = list(queries.shortfall_people(scope.people, 2025)[:10])
+    assert top
+    positions = [page.index(f"/reports/people/{r['pk']}/") for r in top]
+    assert positions == sorted(positions)
+    assert page.count("/reports/people/") == len(top)
+    backlog = queries.backlog_summary(scope.people)
+    page = client.get("/reports/backlog-overview/").content.decode()
+    assert backlog and all(row.label in page for row in backlog)

@@ -160,10 +160,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     scope = requested_scope(request)
     year = requested_year(request)
     dash, area, industry, subject = _dashboard_tables(scope, year)
-    shortfall = list(queries.shortfall_people(scope.people, year)[:10])
-    ids = IdNumberPolicy(_user(request))
-    short_table = shortfall_table(shortfall, ids, year)
-    backlog = queries.backlog_summary(scope.people)
     subject_rows = list(subject.rows)
     context = {
         "scope": scope,
@@ -188,13 +184,31 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 {"name": "已认定学时", "type": "bar", "data": [r[2] for r in subject_rows]},
             ],
         ),
-        "shortfall": short_table,
-        "shortfall_rows": [(r["pk"], c) for r, c in zip(shortfall, short_table.rows, strict=True)],
-        "backlog": backlog_summary_table(backlog),
-        "backlog_chart": _backlog_chart(backlog),
         "trend_query": node_query(scope.node, year),
     }
     return render(request, "reports/dashboard.html", context)
+
+
+@officer_only
+def top_shortfall(request: HttpRequest) -> HttpResponse:
+    """The ten largest shortfalls (a fragment the dashboard loads after the first paint)."""
+    scope = requested_scope(request)
+    year = requested_year(request)
+    shortfall = list(queries.shortfall_people(scope.people, year, ensure=True)[:10])
+    table = shortfall_table(shortfall, IdNumberPolicy(_user(request)), year)
+    rows = [(r["pk"], c) for r, c in zip(shortfall, table.rows, strict=True)]
+    return render(request, "reports/_top_shortfall.html", {"shortfall": table, "shortfall_rows": rows})
+
+
+@officer_only
+def backlog_overview(request: HttpRequest) -> HttpResponse:
+    """Pending records by review step and age (a fragment the dashboard loads after the first paint)."""
+    backlog = queries.backlog_summary(requested_scope(request).people)
+    return render(
+        request,
+        "reports/_backlog_overview.html",
+        {"backlog": backlog_summary_table(backlog), "backlog_chart": _backlog_chart(backlog)},
+    )
 
 
 def _backlog_chart(rows: list[queries.BacklogRow]) -> dict[str, Any]:
