@@ -7,7 +7,11 @@ with persistent database connections to PostgreSQL, on loopback; ``wrk``
 
     .venv/bin/python bench/certificates/verify_load.py --duration 15 --connections 32
 
-Prints one JSON line with requests/s and p50/p99 latency for both URLs, and the ratio.
+Three runs against the same server: the minimal view; one certificate verified over and over
+(served from the shared Redis cache after the first request, ADR 0012); and every request a
+different certificate (``--distinct`` of them, rotated by a wrk Lua script: each one a cache
+miss, a database lookup and a rendering). Prints one JSON line with requests/s and p50/p99
+latency for each, and both ratios to the minimal view.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -29,25 +34,37 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 
 
-def _sample(database: str) -> tuple[str, str]:
+def _sample(database: str, count: int) -> list[tuple[str, str]]:
     import psycopg
 
     with psycopg.connect(database.replace("postgres://", "postgresql://", 1)) as conn:
-        row = conn.execute(
+        rows = conn.execute(
             "SELECT c.serial, p.name FROM certificates_certificate c JOIN accounts_person p ON p.id = c.person_id "
-            "WHERE c.status = 'valid' ORDER BY c.id DESC LIMIT 1"
-        ).fetchone()
-    if row is None:
+            "WHERE c.status = 'valid' ORDER BY c.id DESC LIMIT %s",
+            [count],
+        ).fetchall()
+    if not rows:
         sys.exit("no certificates: run bench/certificates/batch_issue.py first")
-    return row[0], row[1]
+    return [(r[0], r[1]) for r in rows]
 
 
-def _wrk(url: str, duration: int, connections: int, threads: int) -> dict[str, float]:
+def _rotating_script(paths: list[str]) -> str:
+    """A wrk Lua script requesting ``paths`` in turn (each thread from its own offset)."""
+    items = ",\n".join('"' + p.replace('"', '\\"') + '"' for p in paths)
+    return (
+        f"local paths = {{\n{items}\n}}\n"
+        "local i = math.random(#paths)\n"
+        "request = function()\n  i = i % #paths + 1\n  return wrk.format('GET', paths[i])\nend\n"
+    )
+
+
+def _wrk(url: str, duration: int, connections: int, threads: int, script: str | None = None) -> dict[str, float]:
     exe = shutil.which("wrk")
     if exe is None:
         sys.exit("wrk not installed: apt-get install wrk")
+    extra = ["-s", script] if script else []
     out = subprocess.run(  # noqa: S603 - fixed executable and arguments
-        [exe, f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", url],
+        [exe, f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", *extra, url],
         check=True,
         capture_output=True,
         text=True,
@@ -77,8 +94,14 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 2) * 2)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--distinct", type=int, default=50_000, help="certificates for the distinct-serials run")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/5")
     args = parser.parse_args()
-    serial, name = _sample(args.database)
+    sample = _sample(args.database, args.distinct)
+    serial, name = sample[0]
+    paths = ["/verify/?" + urlencode({"number": s, "name": n}) for s, n in sample]
+    script = Path(tempfile.mkstemp(suffix=".lua")[1])
+    script.write_text(_rotating_script(paths), encoding="utf-8")
     env = {
         **os.environ,
         "DATABASE_URL": args.database,
@@ -87,6 +110,8 @@ def main() -> None:
         "CECERT_CONN_MAX_AGE": "600",
         "CECERT_DEBUG": "0",
         "CECERT_LOG_LEVEL": "ERROR",
+        # As production: Redis is the shared cache (rate limits, cached verification pages).
+        "CECERT_REDIS_URL": args.redis,
     }
     server = subprocess.Popen(  # noqa: S603
         [
@@ -119,9 +144,12 @@ def main() -> None:
             _wrk(url, 2, args.connections, args.threads)
         minimal = _wrk(f"{base}/bench/minimal", args.duration, args.connections, args.threads)
         verify = _wrk(verify_url, args.duration, args.connections, args.threads)
+        # Every request a different certificate: each one a cache miss (one lookup, one rendering).
+        distinct = _wrk(base, args.duration, args.connections, args.threads, script=str(script))
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
+        script.unlink()
     print(
         json.dumps(
             {
@@ -129,8 +157,10 @@ def main() -> None:
                 "connections": args.connections,
                 "duration_s": args.duration,
                 "minimal": minimal,
-                "verify_number_name": verify,
+                "verify_same_certificate": verify,
                 "ratio": round(verify["rps"] / minimal["rps"], 2),
+                "verify_distinct_certificates": {**distinct, "certificates": len(paths)},
+                "ratio_distinct": round(distinct["rps"] / minimal["rps"], 2),
                 "cpus": os.cpu_count(),
             }
         )

@@ -184,6 +184,11 @@ LOGGING = {
 }
 
 # Public endpoints (calculator, verification) are rate limited per client address.
+# Public verification by serial keeps each certificate's rendered result in the cache this long.
+# Only with a cache shared by every worker (Redis): revocation clears the entry, and a per-process
+# cache could not be cleared from the process that revokes (ADR 0012).
+CECERT_VERIFY_CACHE_SECONDS = int(os.environ.get("CECERT_VERIFY_CACHE_SECONDS", "60" if _redis_url else "0"))
+
 CECERT_RATE_LIMITS = {
     "calculator": (int(os.environ.get("CECERT_CALC_RATE", "120")), 60),
     "verify": (int(os.environ.get("CECERT_VERIFY_RATE", "30")), 60),

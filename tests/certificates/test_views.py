@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from cecert.certificates.domain import issuance
+from cecert.certificates.domain import issuance, verification
+from cecert.certificates.domain.issuance import revoke_certificate
 from cecert.certificates.domain.rendering import certificate_pdf, qr_payload
 from cecert.certificates.models import Certificate, CertificateBatch
 from tests.certificates.factories import YEAR, full_year
@@ -169,3 +171,20 @@ def test_verification_is_rate_limited(certificates: dict[str, Certificate], sett
     assert api.status_code == 429
     other = Client(REMOTE_ADDR="10.0.0.9")
     assert other.post("/verify/", {"number": "x", "name": "y"}).status_code == 200
+
+
+def test_cached_verification_shows_revocation_at_once(certificates: dict[str, Certificate], settings: Any) -> None:
+    settings.CECERT_VERIFY_CACHE_SECONDS = 60
+    cert = certificates["emp_jinshui"]
+    client = Client()
+    query = {"number": cert.serial, "name": cert.person.name}
+    first = client.get("/verify/", query).content.decode()
+    assert 'data-status="genuine"' in first
+    assert cache.get(verification.public_cache_key(cert.serial, "zh-hans")) is not None
+    assert client.get("/verify/", query).content.decode() == first
+    # A cached serial with the wrong name answers exactly like an unknown serial.
+    wrong = client.get("/verify/", {"number": cert.serial, "name": "李四"}).content.decode()
+    missing = client.get("/verify/", {"number": "2025-4101-7777777", "name": cert.person.name}).content.decode()
+    assert _result(wrong) == _result(missing) and 'data-status="not_found"' in wrong
+    revoke_certificate(cert, "材料不实", by=None)
+    assert 'data-status="revoked"' in client.get("/verify/", query).content.decode()

@@ -5,11 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -230,8 +233,34 @@ def verify(request: HttpRequest) -> HttpResponse:
     if limited is not None:
         return limited
     data: Any = request.POST if request.method == "POST" else request.GET
-    result = verification.verify_by_number(data.get("number", "")[:40], data.get("name", "")[:64])
-    return _result(request, result, "number")
+    number, name = data.get("number", "")[:40].strip().upper(), data.get("name", "")[:64]
+    if settings.CECERT_VERIFY_CACHE_SECONDS and verification.SERIAL_RE.match(number):
+        return _verify_serial_cached(request, number, name)
+    return _result(request, verification.verify_by_number(number, name), "number")
+
+
+def _verify_serial_cached(request: HttpRequest, serial: str, name: str) -> HttpResponse:
+    """A certificate's result page, rendered once per language and kept in the shared cache.
+
+    The page holds nothing of the requester (no form, no token), so it can be reused; the name is
+    still compared on every request, in constant time, against the holder's name kept beside it.
+    Revocation clears the entry (``issuance._revoke``). Unknown serials are not cached: a serial
+    issued a moment later must verify at once.
+    """
+    key = verification.public_cache_key(serial, translation.get_language())
+    entry = cache.get(key)
+    if entry is None:
+        found = verification.lookup_serial(serial)
+        if found is None:
+            return _result(request, verification.Verification("not_found"), "number")
+        holder_name, result = found
+        body = _result(request, result, "number").content
+        entry = (verification.normalise_name(holder_name), body)
+        cache.set(key, entry, settings.CECERT_VERIFY_CACHE_SECONDS)
+    stored_name, body = entry
+    if not verification.names_match(name, stored_name):
+        return _result(request, verification.Verification("not_found"), "number")
+    return HttpResponse(body)
 
 
 @cache_control(no_store=True)

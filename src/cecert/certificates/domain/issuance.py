@@ -31,7 +31,7 @@ from django.utils import timezone
 from cecert.accounts.models import Person, RegistrationState, Role, User
 from cecert.audit.domain import record
 from cecert.certificates.crypto.qr_payload import format_hours
-from cecert.certificates.domain import sources
+from cecert.certificates.domain import sources, verification
 from cecert.certificates.domain.signing_keys import (
     auto_create_keys,
     current_key,
@@ -366,6 +366,10 @@ def _revoke(certificate: Certificate, reason: str, *, by: User | None) -> Certif
     certificate.revocation_reason = reason
     certificate.revoked_by = by if by is not None and by.pk else None
     certificate.save(update_fields=["status", "revoked_at", "revocation_reason", "revoked_by"])
+    # Now and again after commit: a verification between the two must not re-cache the old page.
+    verification.forget_public_result(certificate.serial)
+    serial = certificate.serial
+    transaction.on_commit(lambda: verification.forget_public_result(serial))
     record(
         "certificates.revoked",
         actor=by,
