@@ -3,6 +3,8 @@
 The SQL is copied from ``cecert.records.domain.sums`` as of this migration.
 """
 
+import importlib
+
 from django.db import migrations
 
 TABLE = "records_certifiedyearsum"
@@ -104,18 +106,8 @@ SQLITE_DROP = [
     "DROP TRIGGER IF EXISTS records_sums_delete",
 ]
 
-VIEW = """
-CREATE VIEW records_certifiedyearsum AS
-SELECT person_id, year,
-       CAST(ROUND(SUM(CASE WHEN subject = 'public' THEN amount ELSE 0 END) * 10) AS INTEGER) AS public_tenths,
-       CAST(ROUND(SUM(CASE WHEN subject = 'professional' THEN amount ELSE 0 END) * 10) AS INTEGER)
-           AS professional_tenths,
-       MAX(CASE WHEN deems_public THEN 1 ELSE 0 END) AS deems_public,
-       MAX(CASE WHEN deems_professional THEN 1 ELSE 0 END) AS deems_professional
-FROM records_record
-WHERE state = 'certified'
-GROUP BY person_id, year
-"""
+# The view this migration replaces, restored when it is reversed.
+VIEW = importlib.import_module("cecert.records.migrations.0002_certified_sums_view").CERTIFIED_SUMS_VIEW_SQL
 
 
 def forwards(apps, schema_editor):
