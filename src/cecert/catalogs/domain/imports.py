@@ -42,6 +42,7 @@ from cecert.catalogs.domain.bases import id_digest, identifier_kind, program_act
 from cecert.catalogs.domain.bulk import BulkRecord, PersonRef, PolicyCache, bulk_register, record_fields
 from cecert.catalogs.enums import EnrolmentState, ImportKind, ImportState, ProgramForm, RecognitionState, Via
 from cecert.catalogs.models import BaseRecognition, Enrolment, ImportIssue, ImportRow, ImportRun, Program
+from cecert.core.bulk import insert_rows
 from cecert.core.errors import DomainError
 from cecert.crediting.errors import CreditingInputError, from_validation_error
 from cecert.crediting.schemas import ACTIVITY_MODELS, ActivityAdapter
@@ -941,8 +942,10 @@ def _write(run: ImportRun, accepted: list[Accepted], *, by: User, recognition: B
 
 
 def _ledger(run: ImportRun, rows: Sequence[tuple[int, int | None, int | None]]) -> None:
-    ImportRow.objects.bulk_create(
-        [ImportRow(run=run, row_number=n, record_id=r, enrolment_id=e) for n, r, e in rows], batch_size=2000
+    insert_rows(
+        [ImportRow(run=run, row_number=n, record_id=r, enrolment_id=e) for n, r, e in rows],
+        ("run_id", "row_number", "record_id", "enrolment_id"),
+        lambda i: (i.run_id, i.row_number, i.record_id, i.enrolment_id),
     )
 
 

@@ -47,6 +47,7 @@ from cecert.certificates.models import (
     SerialCounter,
     SigningKey,
 )
+from cecert.core.bulk import insert_rows
 from cecert.core.errors import DomainError
 from cecert.organisations.models import Organisation
 from cecert.regions.models import PROVINCE_CODE, Region, RegionLevel
@@ -569,38 +570,31 @@ _COPY_COLUMNS = (
 
 def _bulk_insert(certificates: list[Certificate]) -> None:
     """Insert new certificates set-based: ``COPY`` on PostgreSQL, ``bulk_create`` elsewhere."""
-    from django.db import connection
+    insert_rows(certificates, _COPY_COLUMNS, _copy_row)
 
-    if connection.vendor != "postgresql":
-        Certificate.objects.bulk_create(certificates, batch_size=1000)
-        return
-    columns = ", ".join(connection.ops.quote_name(c) for c in _COPY_COLUMNS)
-    table = connection.ops.quote_name(Certificate._meta.db_table)
-    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-        for c in certificates:
-            copy.write_row(
-                (
-                    c.verification_id,
-                    c.serial,
-                    c.kind,
-                    c.person_id,
-                    c.year_from,
-                    c.year_to,
-                    c.version,
-                    json.dumps(c.snapshot, ensure_ascii=False),
-                    c.content_digest,
-                    c.issuer_id,
-                    c.signing_key_id,
-                    c.issued_at,
-                    c.issued_by_id,
-                    c.batch_id,
-                    c.status,
-                    None,
-                    "",
-                    None,
-                    None,
-                )
-            )
+
+def _copy_row(c: Certificate) -> tuple[Any, ...]:
+    return (
+        c.verification_id,
+        c.serial,
+        c.kind,
+        c.person_id,
+        c.year_from,
+        c.year_to,
+        c.version,
+        json.dumps(c.snapshot, ensure_ascii=False),
+        c.content_digest,
+        c.issuer_id,
+        c.signing_key_id,
+        c.issued_at,
+        c.issued_by_id,
+        c.batch_id,
+        c.status,
+        None,
+        "",
+        None,
+        None,
+    )
 
 
 def _issue_chunk(

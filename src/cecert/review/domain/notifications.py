@@ -6,8 +6,10 @@ from collections.abc import Iterable
 
 from django.db.models import F, Q, Value
 from django.urls import reverse
+from django.utils import timezone
 
 from cecert.accounts.models import Membership, Role, User
+from cecert.core.bulk import insert_rows
 from cecert.organisations.models import Organisation
 from cecert.records.enums import RecordSubject
 from cecert.records.models import Record
@@ -18,8 +20,14 @@ def notify(users: Iterable[User | int], message: str, *, record: Record | None =
     ids = {u if isinstance(u, int) else u.pk for u in users}
     if record is not None and not url:
         url = reverse("records:detail", args=[record.pk])
-    Notification.objects.bulk_create(
-        [Notification(user_id=uid, message=message[:300], url=url, record=record) for uid in sorted(ids)]
+    now = timezone.now()
+    insert_rows(
+        [
+            Notification(user_id=uid, message=message[:300], url=url, record=record, created_at=now)
+            for uid in sorted(ids)
+        ],
+        ("user_id", "message", "url", "record_id", "created_at"),
+        lambda n: (n.user_id, n.message, n.url, n.record_id, n.created_at),
     )
     return len(ids)
 
