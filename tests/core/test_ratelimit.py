@@ -12,8 +12,28 @@ from cecert.core.ratelimit import hit, over_limit
 T0 = 1_800_000_000.0  # the start of a 60-second window (a multiple of 60)
 
 
-@pytest.fixture(autouse=True)
-def _limits(settings: Any) -> None:
+REDIS = "redis://127.0.0.1:6379/9"
+
+
+def _redis_up() -> bool:
+    try:
+        import redis
+
+        return bool(redis.Redis.from_url(REDIS, socket_connect_timeout=0.5).ping())
+    except Exception:
+        return False
+
+
+@pytest.fixture(autouse=True, params=["locmem", "redis"])
+def _limits(request: pytest.FixtureRequest, settings: Any) -> None:
+    """Every test runs against the per-process cache and against Redis (one round trip per hit)."""
+    if request.param == "redis":
+        if not _redis_up():
+            pytest.skip("Redis is not running on 127.0.0.1:6379")
+        import redis
+
+        redis.Redis.from_url(REDIS).flushdb()
+        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS}}
     settings.CECERT_RATE_LIMITS = {**settings.CECERT_RATE_LIMITS, "test": (2, 60), "test_hourly": (2, 3600)}
 
 
@@ -45,3 +65,16 @@ def test_over_limit_still_counts_per_client_address() -> None:
     first = factory.get("/", REMOTE_ADDR="10.0.0.1")
     assert [over_limit(first, "test_hourly") for _ in range(3)] == [False, False, True]
     assert over_limit(factory.get("/", REMOTE_ADDR="10.0.0.2"), "test_hourly") is False
+
+
+def test_redis_counters_expire_with_their_window() -> None:
+    from django.core.cache import cache
+    from django.core.cache.backends.redis import RedisCacheClient
+
+    inner = getattr(cache, "_cache", None)
+    if not isinstance(inner, RedisCacheClient):
+        pytest.skip("the Redis path only")
+    hit("test", "ttl")
+    client = inner.get_client()
+    keys = client.keys("*rl:test:ttl:*")
+    assert len(keys) == 1 and 0 < client.ttl(keys[0]) <= 61
