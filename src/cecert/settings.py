@@ -149,7 +149,7 @@ SESSION_COOKIE_AGE = 8 * 3600
 _redis_url = os.environ.get("CECERT_REDIS_URL")
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_url}
+        {"BACKEND": "cecert.core.cache.RedisCache", "LOCATION": _redis_url}
         if _redis_url
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "cecert"}
     )

@@ -33,7 +33,7 @@ def _limits(request: pytest.FixtureRequest, settings: Any) -> None:
         import redis
 
         redis.Redis.from_url(REDIS).flushdb()
-        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS}}
+        settings.CACHES = {"default": {"BACKEND": "cecert.core.cache.RedisCache", "LOCATION": REDIS}}
     settings.CECERT_RATE_LIMITS = {**settings.CECERT_RATE_LIMITS, "test": (2, 60), "test_hourly": (2, 3600)}
 
 

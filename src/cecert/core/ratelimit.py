@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import time
-import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,22 +60,10 @@ def hit(bucket: str, key: str, *, now: float | None = None) -> Hit:
     return Hit(count, limit, window, retry_after)
 
 
-_clients: weakref.WeakKeyDictionary[RedisCacheClient, Any] = weakref.WeakKeyDictionary()
-
-
 def _redis_client() -> Any:
-    """The redis-py client behind Django's Redis cache backend, or None for any other backend.
-
-    Kept per process: Django builds a new ``Redis`` object (and its table of ~170 response
-    callbacks) on every call, which cost more than the round trip. The connection pool is shared.
-    """
+    """The redis-py client behind the Redis cache backend, or None for any other backend."""
     inner = getattr(cache, "_cache", None)
-    if not isinstance(inner, RedisCacheClient):
-        return None
-    client = _clients.get(inner)
-    if client is None:
-        client = _clients[inner] = inner.get_client(write=True)
-    return client
+    return inner.get_client(write=True) if isinstance(inner, RedisCacheClient) else None
 
 
 def over_limit(request: HttpRequest, bucket: str) -> bool:
