@@ -942,11 +942,7 @@ def _write(run: ImportRun, accepted: list[Accepted], *, by: User, recognition: B
 
 
 def _ledger(run: ImportRun, rows: Sequence[tuple[int, int | None, int | None]]) -> None:
-    insert_rows(
-        [ImportRow(run=run, row_number=n, record_id=r, enrolment_id=e) for n, r, e in rows],
-        ("run_id", "row_number", "record_id", "enrolment_id"),
-        lambda i: (i.run_id, i.row_number, i.record_id, i.enrolment_id),
-    )
+    insert_rows(ImportRow, ("run_id", "row_number", "record_id", "enrolment_id"), [(run.pk, *row) for row in rows])
 
 
 # --- reports -------------------------------------------------------------------------------------------

@@ -570,7 +570,7 @@ _COPY_COLUMNS = (
 
 def _bulk_insert(certificates: list[Certificate]) -> None:
     """Insert new certificates set-based: ``COPY`` on PostgreSQL, ``bulk_create`` elsewhere."""
-    insert_rows(certificates, _COPY_COLUMNS, _copy_row)
+    insert_rows(Certificate, _COPY_COLUMNS, [_copy_row(c) for c in certificates])
 
 
 def _copy_row(c: Certificate) -> tuple[Any, ...]:
@@ -582,7 +582,7 @@ def _copy_row(c: Certificate) -> tuple[Any, ...]:
         c.year_from,
         c.year_to,
         c.version,
-        json.dumps(c.snapshot, ensure_ascii=False),
+        c.snapshot,
         c.content_digest,
         c.issuer_id,
         c.signing_key_id,

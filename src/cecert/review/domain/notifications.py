@@ -20,14 +20,11 @@ def notify(users: Iterable[User | int], message: str, *, record: Record | None =
     ids = {u if isinstance(u, int) else u.pk for u in users}
     if record is not None and not url:
         url = reverse("records:detail", args=[record.pk])
-    now = timezone.now()
+    now, text, record_id = timezone.now(), message[:300], record.pk if record is not None else None
     insert_rows(
-        [
-            Notification(user_id=uid, message=message[:300], url=url, record=record, created_at=now)
-            for uid in sorted(ids)
-        ],
+        Notification,
         ("user_id", "message", "url", "record_id", "created_at"),
-        lambda n: (n.user_id, n.message, n.url, n.record_id, n.created_at),
+        [(uid, text, url, record_id, now) for uid in sorted(ids)],
     )
     return len(ids)
 
