@@ -13,6 +13,8 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.html import format_html_join
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -213,14 +215,49 @@ def _limited(request: HttpRequest) -> HttpResponse | None:
 
 
 def _result(request: HttpRequest, result: verification.Verification, how: str) -> HttpResponse:
+    views = [verification.public_view(c) for c in result.certificates]
     return render(
         request,
         "certificates/verify.html",
-        {
-            "result": result,
-            "views": [verification.public_view(c) for c in result.certificates],
-            "how": how,
-        },
+        {"result": result, "views": [{"serial": v["serial"], "facts": _facts(v)} for v in views], "how": how},
+    )
+
+
+def _facts(v: dict[str, Any]) -> str:
+    """A certificate's public facts as ``<dt>/<dd>`` pairs (escaped by ``format_html_join``).
+
+    Built here rather than with ~25 ``{% translate %}`` tags in the template: on the public
+    verification page that rendering cost more than the database lookup (ADR 0012).
+    """
+    hours = _("学时")
+    rows: list[tuple[str, str, Any]] = [
+        ("serial", _("证书序列号"), v["serial"]),
+        ("", _("类型"), v["kind_label"]),
+        ("cert-status", _("状态"), _("有效") if v["status"] == "genuine" else _("已撤销")),
+    ]
+    if v["status"] == "revoked":
+        rows += [
+            ("", _("撤销时间"), (v["revoked_at"] or "")[:16]),
+            ("", _("撤销原因"), v["revocation_reason"]),
+            ("replaced-by", _("换发版本"), v["replaced_by"] or "—"),
+        ]
+    if v["replaces"]:
+        rows.append(("", _("替代版本"), v["replaces"]))
+    years = str(v["year_from"]) if v["year_to"] == v["year_from"] else f"{v['year_from']}—{v['year_to']}"
+    rows += [
+        ("", _("持证人"), f"{v['holder_name']}（{v['masked_id']}）"),
+        ("", _("证书管理号"), v["certificate_number"]),
+        ("", _("工作单位"), v["employer"]),
+        ("", _("年度"), years),
+        ("", _("公需科目"), f"{v['hours']['public']} {hours}"),
+        ("", _("专业科目"), f"{v['hours']['professional']} {hours}"),
+        ("total", _("合计"), f"{v['hours']['total']} {hours}"),
+        ("", _("是否达标"), _("已达到要求") if v["met"] else _("未达到要求")),
+        ("issuer", _("发证部门"), v["issuer"]),
+        ("", _("版本"), v["version"]),
+    ]
+    return format_html_join(
+        "", '<dt>{}</dt><dd class="{}">{}</dd>', ((label, css, value) for css, label, value in rows)
     )
 
 
