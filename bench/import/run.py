@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -277,14 +278,27 @@ def main() -> None:
         return
     var = tempfile.mkdtemp(prefix="cecert-bench-")
     db = args.db or f"sqlite:///{var}/bench.sqlite3"
+    server, name = db, ""
     if db.startswith("postgres"):
-        # a fresh database for the run
+        # a fresh database for the run, dropped at the end
         import psycopg
 
         name = f"cecert_bench_{os.getpid()}"
-        with psycopg.connect(db, autocommit=True) as conn:
+        with psycopg.connect(server, autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         db = db.rsplit("/", 1)[0] + "/" + name
+    try:
+        _run_phases(args, db, var)
+    finally:
+        shutil.rmtree(var, ignore_errors=True)
+        if name:
+            import psycopg
+
+            with psycopg.connect(server, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _run_phases(args: argparse.Namespace, db: str, var: str) -> None:
     results: dict[str, Any] = {"database": db.split(":", 1)[0]}
     for phase in ("setup", "baseline", "dry_run", "commit"):
         command = [sys.executable, __file__, "--phase", phase, "--rows", str(args.rows), "--db", db, "--var", var]
