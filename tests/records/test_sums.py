@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import json
 import threading
 from decimal import Decimal
 
@@ -117,3 +119,16 @@ def test_concurrent_certifications_of_one_person_are_both_counted() -> None:
     assert errors == []
     assert sums(person.pk) == (sum(tenths(r) for r in records), 0, 0, 0)
     assert certified_sum_mismatches() == []
+
+
+def test_opening_a_year_creates_every_requirement_row_once(world: World) -> None:
+    from cecert.accounts.models import Person
+    from cecert.records.models import PersonYear
+
+    out = io.StringIO()
+    call_command("years", "open", "2027", stdout=out)
+    people = Person.objects.count()
+    assert json.loads(out.getvalue()) == {"year": 2027, "created": people}
+    assert PersonYear.objects.filter(year=2027).count() == people
+    call_command("years", "open", "2027", stdout=io.StringIO())
+    assert PersonYear.objects.filter(year=2027).count() == people
