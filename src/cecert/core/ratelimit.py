@@ -45,10 +45,12 @@ def hit(bucket: str, key: str, *, now: float | None = None) -> Hit:
     client = _redis_client()
     if client is not None:
         # One round trip instead of Django's add + exists + incr (three), on every public request.
+        # SET NX EX creates the window's counter with its expiry (any Redis ≥ 2.6.12; EXPIRE NX needs 7).
+        full_key = cache.make_and_validate_key(cache_key)
         pipe = client.pipeline()
-        pipe.incr(cache.make_and_validate_key(cache_key))
-        pipe.expire(cache.make_and_validate_key(cache_key), window + 1, nx=True)
-        count, _ = pipe.execute()
+        pipe.set(full_key, 0, ex=window + 1, nx=True)
+        pipe.incr(full_key)
+        _, count = pipe.execute()
         return Hit(int(count), limit, window, retry_after)
     if cache.add(cache_key, 1, timeout=window + 1):
         return Hit(1, limit, window, retry_after)
