@@ -25,6 +25,7 @@ from cecert.catalogs.models import BaseRecognition
 from cecert.core.errors import DomainError
 from cecert.crediting.evaluation import today_in_henan
 from cecert.records.domain.declaring import Declaration
+from cecert.records.models import Record
 from tests.catalogs.conftest import BaseWorld
 from tests.factories import World, logged_in, registered_person
 
@@ -117,7 +118,7 @@ def test_bulk_records_equal_register_completion_field_for_field(bw: BaseWorld) -
         PolicyCache(),
         memo=("program", bw.classroom.pk),
     )
-    [two] = bulk_register(
+    [registered] = bulk_register(
         [BulkRecord(PersonRef.of(other_person), fields)],
         channel="base",
         by=bw.admin,
@@ -125,7 +126,8 @@ def test_bulk_records_equal_register_completion_field_for_field(bw: BaseWorld) -
         to_state=skip_target(recognition),
         audit_obj=bw.base,
     )
-    two.refresh_from_db()
+    two = Record.objects.get(pk=registered.pk)
+    assert registered.subject == two.subject
     skip = {
         "id",
         "person",

@@ -13,8 +13,6 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
-from django.utils.html import format_html_join
-from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -23,9 +21,10 @@ from cecert.certificates.domain import issuance, verification
 from cecert.certificates.domain.rendering import certificate_pdf
 from cecert.certificates.domain.signing_keys import published_keys
 from cecert.certificates.models import Certificate, CertificateBatch, CertificateStatus
+from cecert.certificates.result_page import result_page
 from cecert.certificates.tasks import enqueue_batch
 from cecert.core.errors import DomainError
-from cecert.core.ratelimit import over_limit
+from cecert.core.ratelimit import over_limit, over_limit_and_get
 
 CERTIFICATE_ROLES = (Role.PROFESSIONAL, Role.EMPLOYER_ADMIN, Role.HR_OFFICER, Role.INDUSTRY_OFFICER)
 
@@ -207,58 +206,18 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _limited(request: HttpRequest) -> HttpResponse | None:
-    if over_limit(request, "verify"):
-        response = render(request, "certificates/verify_limited.html", status=429)
-        response["Retry-After"] = "60"
-        return response
-    return None
+    return _too_many(request) if over_limit(request, "verify") else None
 
 
-def _result(request: HttpRequest, result: verification.Verification, how: str) -> HttpResponse:
-    views = [verification.public_view(c) for c in result.certificates]
-    return render(
-        request,
-        "certificates/verify.html",
-        {"result": result, "views": [{"serial": v["serial"], "facts": _facts(v)} for v in views], "how": how},
-    )
+def _too_many(request: HttpRequest) -> HttpResponse:
+    response = render(request, "certificates/verify_limited.html", status=429)
+    response["Retry-After"] = "60"
+    return response
 
 
-def _facts(v: dict[str, Any]) -> str:
-    """A certificate's public facts as ``<dt>/<dd>`` pairs (escaped by ``format_html_join``).
-
-    Built here rather than with ~25 ``{% translate %}`` tags in the template: on the public
-    verification page that rendering cost more than the database lookup (ADR 0012).
-    """
-    hours = _("学时")
-    rows: list[tuple[str, str, Any]] = [
-        ("serial", _("证书序列号"), v["serial"]),
-        ("", _("类型"), v["kind_label"]),
-        ("cert-status", _("状态"), _("有效") if v["status"] == "genuine" else _("已撤销")),
-    ]
-    if v["status"] == "revoked":
-        rows += [
-            ("", _("撤销时间"), (v["revoked_at"] or "")[:16]),
-            ("", _("撤销原因"), v["revocation_reason"]),
-            ("replaced-by", _("换发版本"), v["replaced_by"] or "—"),
-        ]
-    if v["replaces"]:
-        rows.append(("", _("替代版本"), v["replaces"]))
-    years = str(v["year_from"]) if v["year_to"] == v["year_from"] else f"{v['year_from']}—{v['year_to']}"
-    rows += [
-        ("", _("持证人"), f"{v['holder_name']}（{v['masked_id']}）"),
-        ("", _("证书管理号"), v["certificate_number"]),
-        ("", _("工作单位"), v["employer"]),
-        ("", _("年度"), years),
-        ("", _("公需科目"), f"{v['hours']['public']} {hours}"),
-        ("", _("专业科目"), f"{v['hours']['professional']} {hours}"),
-        ("total", _("合计"), f"{v['hours']['total']} {hours}"),
-        ("", _("是否达标"), _("已达到要求") if v["met"] else _("未达到要求")),
-        ("issuer", _("发证部门"), v["issuer"]),
-        ("", _("版本"), v["version"]),
-    ]
-    return format_html_join(
-        "", '<dt>{}</dt><dd class="{}">{}</dd>', ((label, css, value) for css, label, value in rows)
-    )
+def _result(result: verification.Verification) -> HttpResponse:
+    """The answer's page (``result_page``: the same page for every way of verifying)."""
+    return HttpResponse(result_page(result.status, result.public_views(), result.detail))
 
 
 @cache_control(no_store=True)
@@ -266,37 +225,40 @@ def _facts(v: dict[str, Any]) -> str:
 def verify(request: HttpRequest) -> HttpResponse:
     if request.method == "GET" and "number" not in request.GET:
         return render(request, "certificates/verify.html", {})
-    limited = _limited(request)
-    if limited is not None:
-        return limited
     data: Any = request.POST if request.method == "POST" else request.GET
     number, name = data.get("number", "")[:40].strip().upper(), data.get("name", "")[:64]
     if settings.CECERT_VERIFY_CACHE_SECONDS and verification.SERIAL_RE.match(number):
-        return _verify_serial_cached(request, number, name)
-    return _result(request, verification.verify_by_number(number, name), "number")
+        key = verification.public_cache_key(number, translation.get_language())
+        # the rate limit and the cached page in one round trip
+        exceeded, entry = over_limit_and_get(request, "verify", key)
+        if exceeded:
+            return _too_many(request)
+        return _verify_serial_cached(number, name, key, entry)
+    limited = _limited(request)
+    if limited is not None:
+        return limited
+    return _result(verification.verify_by_number(number, name))
 
 
-def _verify_serial_cached(request: HttpRequest, serial: str, name: str) -> HttpResponse:
-    """A certificate's result page, rendered once per language and kept in the shared cache.
+def _verify_serial_cached(serial: str, name: str, key: str, entry: tuple[str, bytes] | None) -> HttpResponse:
+    """A certificate's result page, rendered once per language and kept in the shared cache (``entry``).
 
     The page holds nothing of the requester (no form, no token), so it can be reused; the name is
     still compared on every request, in constant time, against the holder's name kept beside it.
     Revocation clears the entry (``issuance._revoke``). Unknown serials are not cached: a serial
     issued a moment later must verify at once.
     """
-    key = verification.public_cache_key(serial, translation.get_language())
-    entry = cache.get(key)
     if entry is None:
         found = verification.lookup_serial(serial)
         if found is None:
-            return _result(request, verification.Verification("not_found"), "number")
+            return _result(verification.Verification("not_found"))
         holder_name, result = found
-        body = _result(request, result, "number").content
+        body = _result(result).content
         entry = (verification.normalise_name(holder_name), body)
         cache.set(key, entry, settings.CECERT_VERIFY_CACHE_SECONDS)
     stored_name, body = entry
     if not verification.names_match(name, stored_name):
-        return _result(request, verification.Verification("not_found"), "number")
+        return _result(verification.Verification("not_found"))
     return HttpResponse(body)
 
 
@@ -308,7 +270,7 @@ def verify_qr(request: HttpRequest) -> HttpResponse:
     limited = _limited(request)
     if limited is not None:
         return limited
-    return _result(request, verification.verify_qr(payload[:4096]), "qr")
+    return _result(verification.verify_qr(payload[:4096]))
 
 
 @cache_control(no_store=True)
@@ -322,7 +284,7 @@ def verify_upload(request: HttpRequest) -> HttpResponse:
         result = verification.Verification("tampered", detail="请上传证书PDF文件（5MB以内） / upload the PDF (≤ 5 MB)")
     else:
         result = verification.verify_pdf_upload(upload.read())
-    return _result(request, result, "upload")
+    return _result(result)
 
 
 def keys_json(request: HttpRequest) -> JsonResponse:

@@ -1,4 +1,4 @@
-"""Set-based inserts of rows whose generated keys nobody reads back.
+"""Set-based inserts: ``COPY`` on PostgreSQL, ``bulk_create`` elsewhere.
 
 Django 5.2's ``bulk_create`` on PostgreSQL sends each column as an array for
 ``UNNEST``; building and escaping those arrays (and the model instances before
@@ -22,7 +22,8 @@ def insert_rows(
     """Insert ``rows`` (values for ``columns``, named by attribute: ``person_id``; JSON as dicts and
     lists) into ``model``'s table: ``COPY`` on PostgreSQL, ``bulk_create`` of instances elsewhere.
 
-    Field defaults and ``auto_now`` are not applied: every column without a database default is given.
+    Field defaults are not applied: every column without a database default is given (``auto_now``
+    fields keep the given value on PostgreSQL; ``bulk_create`` elsewhere sets them to now).
     """
     if not rows:
         return
@@ -43,3 +44,30 @@ def insert_rows(
             if json_at:
                 row = tuple(Jsonb(v) if i in json_at and v is not None else v for i, v in enumerate(row))
             copy.write_row(row)
+
+
+def insert_rows_returning_ids(
+    model: type[Model], columns: Sequence[str], rows: Sequence[tuple[Any, ...]], *, batch_size: int = 2000
+) -> list[int]:
+    """``insert_rows`` for rows whose new primary keys the caller needs, returned in row order.
+
+    On PostgreSQL the keys are taken from the table's sequence first (one statement for all rows),
+    then the rows are copied with them; the sequence stays ahead of every key, as with ``INSERT``.
+    """
+    if not rows:
+        return []
+    pk = model._meta.pk
+    assert pk is not None
+    if connection.vendor != "postgresql":
+        created = model._default_manager.bulk_create(
+            [model(**dict(zip(columns, row, strict=True))) for row in rows], batch_size=batch_size
+        )
+        return [obj.pk for obj in created]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [model._meta.db_table, pk.column, len(rows)],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    insert_rows(model, (pk.attname, *columns), [(pk_value, *row) for pk_value, row in zip(ids, rows, strict=True)])
+    return ids

@@ -38,6 +38,11 @@ class Hit:
 
 def hit(bucket: str, key: str, *, now: float | None = None) -> Hit:
     """Count one request of ``key`` in ``bucket`` (``settings.CECERT_RATE_LIMITS[bucket]`` = (limit, window))."""
+    return _count(bucket, key, now=now, fetch=None)[0]
+
+
+def _count(bucket: str, key: str, *, now: float | None, fetch: str | None) -> tuple[Hit, Any]:
+    """``hit``, and ``cache.get(fetch)`` when asked, in one Redis round trip."""
     limit, window = settings.CECERT_RATE_LIMITS[bucket]
     now = time.time() if now is None else now
     cache_key = f"rl:{bucket}:{key}:{int(now // window)}"
@@ -46,20 +51,27 @@ def hit(bucket: str, key: str, *, now: float | None = None) -> Hit:
     if client is not None:
         # One round trip instead of Django's add + exists + incr (three), on every public request.
         # SET NX EX creates the window's counter with its expiry (any Redis ≥ 2.6.12; EXPIRE NX needs 7).
+        # No MULTI/EXEC: INCR is atomic by itself, and a counter is never read before its SET NX.
         full_key = cache.make_and_validate_key(cache_key)
-        pipe = client.pipeline()
+        pipe = client.pipeline(transaction=False)
         pipe.set(full_key, 0, ex=window + 1, nx=True)
         pipe.incr(full_key)
-        _, count = pipe.execute()
-        return Hit(int(count), limit, window, retry_after)
+        if fetch is not None:
+            pipe.get(cache.make_and_validate_key(fetch))
+        replies = pipe.execute()
+        fetched = None
+        if fetch is not None and replies[2] is not None:
+            fetched = cache._cache._serializer.loads(replies[2])  # type: ignore[attr-defined]  # the backend's own
+        return Hit(int(replies[1]), limit, window, retry_after), fetched
+    fetched = cache.get(fetch) if fetch is not None else None
     if cache.add(cache_key, 1, timeout=window + 1):
-        return Hit(1, limit, window, retry_after)
+        return Hit(1, limit, window, retry_after), fetched
     try:
         count = cache.incr(cache_key)
     except ValueError:  # expired between add and incr
         cache.add(cache_key, 1, timeout=window + 1)
         count = 1
-    return Hit(count, limit, window, retry_after)
+    return Hit(count, limit, window, retry_after), fetched
 
 
 def _redis_client() -> Any:
@@ -70,4 +82,15 @@ def _redis_client() -> Any:
 
 def over_limit(request: HttpRequest, bucket: str) -> bool:
     """Count this request; True when the client has exceeded the bucket's limit."""
-    return hit(bucket, request.META.get("REMOTE_ADDR", "unknown")).exceeded
+    return hit(bucket, _client_address(request)).exceeded
+
+
+def over_limit_and_get(request: HttpRequest, bucket: str, cache_key: str) -> tuple[bool, Any]:
+    """``over_limit`` and the cached value of ``cache_key`` (None when absent), in one Redis round trip:
+    the public verification page needs both on every request."""
+    counted, fetched = _count(bucket, _client_address(request), now=None, fetch=cache_key)
+    return counted.exceeded, fetched
+
+
+def _client_address(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "unknown")

@@ -1,0 +1,118 @@
+"""The public verification result page, built without running the template engine per request.
+
+Verifiers hit this page at volume (ADR 0012). Everything on it but the certificate's facts and a
+tampering detail depends only on the language and the answer's status, so that frame is rendered
+once per process from ``certificates/verify.html`` (with markers where the varying parts go) and
+the facts are escaped into it. The labels are translated once per language.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+from typing import Any
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext, gettext_noop
+
+_CERTIFICATES = "@@cecert:certificates@@"
+_DETAIL = "@@cecert:detail@@"
+
+_TEXTS = {
+    "serial": gettext_noop("证书序列号"),
+    "kind": gettext_noop("类型"),
+    "status": gettext_noop("状态"),
+    "valid": gettext_noop("有效"),
+    "revoked": gettext_noop("已撤销"),
+    "revoked_at": gettext_noop("撤销时间"),
+    "revocation_reason": gettext_noop("撤销原因"),
+    "replaced_by": gettext_noop("换发版本"),
+    "replaces": gettext_noop("替代版本"),
+    "holder": gettext_noop("持证人"),
+    "certificate_number": gettext_noop("证书管理号"),
+    "employer": gettext_noop("工作单位"),
+    "years": gettext_noop("年度"),
+    "public": gettext_noop("公需科目"),
+    "professional": gettext_noop("专业科目"),
+    "total": gettext_noop("合计"),
+    "met": gettext_noop("是否达标"),
+    "met_yes": gettext_noop("已达到要求"),
+    "met_no": gettext_noop("未达到要求"),
+    "issuer": gettext_noop("发证部门"),
+    "version": gettext_noop("版本"),
+    "hours": gettext_noop("学时"),
+}
+
+
+def _language() -> str:
+    return translation.get_language() or settings.LANGUAGE_CODE
+
+
+@functools.lru_cache(maxsize=16)
+def _labels(language: str) -> dict[str, str]:
+    """Translated and escaped, once per language."""
+    with translation.override(language):
+        return {key: html.escape(gettext(text)) for key, text in _TEXTS.items()}
+
+
+def _frame(language: str, status: str) -> str:
+    with translation.override(language):
+        return render_to_string(
+            "certificates/verify.html",
+            {"result": {"status": status, "detail": _DETAIL}, "certificates_html": mark_safe(_CERTIFICATES)},  # noqa: S308 - our own marker
+        )
+
+
+_cached_frame = functools.lru_cache(maxsize=32)(_frame)
+
+
+def _e(value: Any) -> str:
+    return html.escape(str(value))
+
+
+def facts_html(v: dict[str, Any], labels: dict[str, str]) -> str:
+    """A certificate's public facts (``verification.public_facts``) as escaped ``<dt>/<dd>`` pairs."""
+    hours = labels["hours"]
+    # (css class, label, value): labels come escaped from ``_labels``; every value is escaped here
+    rows: list[tuple[str, str, str]] = [
+        ("serial", labels["serial"], _e(v["serial"])),
+        ("", labels["kind"], _e(v["kind_label"])),
+        ("cert-status", labels["status"], labels["valid"] if v["status"] == "genuine" else labels["revoked"]),
+    ]
+    if v["status"] == "revoked":
+        rows += [
+            ("", labels["revoked_at"], _e((v["revoked_at"] or "")[:16])),
+            ("", labels["revocation_reason"], _e(v["revocation_reason"])),
+            ("replaced-by", labels["replaced_by"], _e(v["replaced_by"] or "—")),
+        ]
+    if v["replaces"]:
+        rows.append(("", labels["replaces"], _e(v["replaces"])))
+    years = str(v["year_from"]) if v["year_to"] == v["year_from"] else f"{v['year_from']}—{v['year_to']}"
+    rows += [
+        ("", labels["holder"], _e(f"{v['holder_name']}（{v['masked_id']}）")),
+        ("", labels["certificate_number"], _e(v["certificate_number"])),
+        ("", labels["employer"], _e(v["employer"])),
+        ("", labels["years"], _e(years)),
+        ("", labels["public"], f"{_e(v['hours']['public'])} {hours}"),
+        ("", labels["professional"], f"{_e(v['hours']['professional'])} {hours}"),
+        ("total", labels["total"], f"{_e(v['hours']['total'])} {hours}"),
+        ("", labels["met"], labels["met_yes"] if v["met"] else labels["met_no"]),
+        ("issuer", labels["issuer"], _e(v["issuer"])),
+        ("", labels["version"], _e(v["version"])),
+    ]
+    return "".join(f'<dt>{label}</dt><dd class="{css}">{value}</dd>' for css, label, value in rows)
+
+
+def result_page(status: str, views: list[dict[str, Any]], detail: str = "") -> str:
+    """The whole result page for an answer (``verification.Verification``) in the active language."""
+    language = _language()
+    labels = _labels(language)
+    frame = (_frame if settings.DEBUG else _cached_frame)(language, status)
+    certificates = "".join(
+        f'<dl class="facts certificate" data-serial="{html.escape(v["serial"])}">{facts_html(v, labels)}</dl>'
+        for v in views
+    )
+    return frame.replace(_DETAIL, html.escape(detail)).replace(_CERTIFICATES, certificates)
