@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from django.test import RequestFactory
 
-from cecert.core.ratelimit import hit, over_limit
+from cecert.core.ratelimit import hit, over_limit, over_limit_and_get
 
 T0 = 1_800_000_000.0  # the start of a 60-second window (a multiple of 60)
 
@@ -78,3 +78,16 @@ def test_redis_counters_expire_with_their_window() -> None:
     client = inner.get_client()
     keys = client.keys("*rl:test:ttl:*")
     assert len(keys) == 1 and 0 < client.ttl(keys[0]) <= 61
+
+
+def test_over_limit_and_get_counts_and_reads_the_cache_in_one_go() -> None:
+    from django.core.cache import cache
+
+    cache.set("page", ("名字", b"<html>"), 60)
+    request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.3")
+    answers = [over_limit_and_get(request, "test_hourly", "page") for _ in range(3)]
+    assert answers == [(False, ("名字", b"<html>")), (False, ("名字", b"<html>")), (True, ("名字", b"<html>"))]
+    assert over_limit_and_get(RequestFactory().get("/", REMOTE_ADDR="10.0.0.4"), "test_hourly", "absent") == (
+        False,
+        None,
+    )
