@@ -33,6 +33,7 @@ $(VENDOR)/htmx.js: package.json
 	mkdir -p $(VENDOR)
 	cp node_modules/htmx.org/dist/htmx.js $(VENDOR)/htmx.js
 	cp node_modules/echarts/dist/echarts.js $(VENDOR)/echarts.js
+	cp node_modules/jsqr/dist/jsQR.js $(VENDOR)/jsqr.js
 
 assets: $(VENDOR)/htmx.js
 

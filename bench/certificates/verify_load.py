@@ -1,7 +1,7 @@
 """Public verification (number + name) under concurrent load, against a minimal Django view.
 
 Served the way production serves it: gunicorn (two worker processes per core, each
-with ``--threads`` threads; ``--threads 1`` gives the sync worker) with persistent
+with ``--worker-threads`` threads; ``--worker-threads 1`` gives the sync worker) with persistent
 database connections to PostgreSQL, on loopback; ``wrk`` (Debian package) is the
 separate load generator. Needs the database left by
 ``batch_issue.py`` (certificates to look up).
@@ -96,7 +96,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 2) * 2)
     # Threads overlap one request's database and Redis waits with another's work (measured: +30-50%
     # requests/s for verification, +10% for the minimal view; bench/README.md).
-    parser.add_argument("--threads", type=int, default=4, help="threads per worker (1: sync worker)")
+    parser.add_argument("--worker-threads", type=int, default=4, help="threads per worker (1: sync worker)")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--distinct", type=int, default=50_000, help="certificates for the distinct-serials run")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/5")
@@ -122,7 +122,7 @@ def main() -> None:
             str(ROOT / ".venv/bin/gunicorn"),
             "-w",
             str(args.workers),
-            *(["-k", "gthread", "--threads", str(args.threads)] if args.threads > 1 else []),
+            *(["-k", "gthread", "--threads", str(args.worker_threads)] if args.worker_threads > 1 else []),
             "-b",
             f"127.0.0.1:{args.port}",
             "--access-logfile",
@@ -158,8 +158,8 @@ def main() -> None:
     print(
         json.dumps(
             {
-                "server": f"gunicorn {args.workers} workers x {args.threads} threads"
-                if args.threads > 1
+                "server": f"gunicorn {args.workers} workers x {args.worker_threads} threads"
+                if args.worker_threads > 1
                 else f"gunicorn {args.workers} sync workers",
                 "connections": args.connections,
                 "duration_s": args.duration,

@@ -29,6 +29,8 @@ DEBUG = os.environ.get("CECERT_DEBUG", "0" if PRODUCTION else "1") == "1"
 ALLOWED_HOSTS = [h for h in os.environ.get("CECERT_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CECERT_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 CECERT_PUBLIC_URL = os.environ.get("CECERT_PUBLIC_URL", "http://127.0.0.1:8000")
+# An RFC 3161 timestamp server: certificates are then sealed as PAdES B-T instead of B-B.
+CECERT_TIMESTAMP_URL = os.environ.get("CECERT_TIMESTAMP_URL", "")
 
 INSTALLED_APPS = [
     "django.contrib.auth",

@@ -206,7 +206,7 @@ def signing_material(signing_key: SigningKey) -> DepartmentSigningMaterial:
             sm2_key_id=signing_key.sm2_key_id,
             verify_base_url=settings.CECERT_PUBLIC_URL,
             location=department.region.name,
-            timestamp_url=getattr(settings, "CECERT_TIMESTAMP_URL", None) or None,
+            timestamp_url=settings.CECERT_TIMESTAMP_URL or None,
         )
         _material[cache_key] = material
     return material
