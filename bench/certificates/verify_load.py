@@ -1,7 +1,7 @@
 """Public verification (number + name) under concurrent load, against a minimal Django view.
 
-Served the way production serves it: gunicorn (two worker processes per core, each
-with ``--worker-threads`` threads; ``--worker-threads 1`` gives the sync worker) with persistent
+Served the way production serves it: gunicorn (two sync worker processes per core;
+``--worker-threads N`` makes them threaded) with persistent
 database connections to PostgreSQL, on loopback; ``wrk`` (Debian package) is the
 separate load generator. Needs the database left by
 ``batch_issue.py`` (certificates to look up).
@@ -94,9 +94,9 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 2) * 2)
-    # Threads overlap one request's database and Redis waits with another's work (measured: +30-50%
-    # requests/s for verification, +10% for the minimal view; bench/README.md).
-    parser.add_argument("--worker-threads", type=int, default=4, help="threads per worker (1: sync worker)")
+    # Threaded workers overlap one request's database and Redis waits with another's work: measured,
+    # no steady gain in the ratios and a 5-10x worse p99 (bench/README.md), so sync stays the default.
+    parser.add_argument("--worker-threads", type=int, default=1, help="threads per worker (1: sync worker)")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--distinct", type=int, default=50_000, help="certificates for the distinct-serials run")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/5")
