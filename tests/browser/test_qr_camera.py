@@ -17,7 +17,7 @@ from PIL import Image
 
 from cecert.certificates.domain import issuance
 from cecert.certificates.domain.rendering import qr_payload
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.conftest import launch
 from tests.certificates.factories import YEAR, full_year
 from tests.factories import World, build_world
 
@@ -41,10 +41,10 @@ def _camera_video_of_qr(text: str, path: Path) -> None:
 
 
 @pytest.fixture
-def certificate_and_camera(transactional_db: None, tmp_path: Path, settings: Any) -> Iterator[tuple[Any, Any]]:
+def certificate_and_camera(
+    playwright: Any, transactional_db: None, tmp_path: Path, settings: Any
+) -> Iterator[tuple[Any, Any]]:
     """A certificate, and a browser whose camera shows that certificate's QR code."""
-    from playwright.sync_api import sync_playwright
-
     settings.CECERT_CERTIFICATE_CACHE = tmp_path / "cache"
     world: World = build_world()
     person = world.people["emp_jinshui"]
@@ -57,10 +57,9 @@ def certificate_and_camera(transactional_db: None, tmp_path: Path, settings: Any
         "--use-fake-device-for-media-stream",
         f"--use-file-for-fake-video-capture={video}",
     ]
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=[*CHROMIUM_ARGS, *camera])
-        yield certificate, browser
-        browser.close()
+    browser = launch(playwright, *camera)
+    yield certificate, browser
+    browser.close()
 
 
 def test_verifier_scans_the_qr_code_with_the_camera(certificate_and_camera: tuple[Any, Any], live_server: Any) -> None:
