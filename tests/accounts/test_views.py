@@ -170,6 +170,19 @@ def test_idle_officer_is_logged_out_after_30_minutes(world: World) -> None:
     assert SECOND_FACTOR_SESSION_KEY not in client.session
 
 
+def test_activity_is_stamped_at_most_once_a_minute(world: World) -> None:
+    client = logged_in(world.users["hr_zhengzhou"])
+    client.get("/people/")
+    first = client.session[LAST_SEEN_SESSION_KEY]
+    client.get("/people/")
+    assert client.session[LAST_SEEN_SESSION_KEY] == first  # no session write for a request seconds later
+    session = client.session
+    session[LAST_SEEN_SESSION_KEY] = time.time() - 29 * 60  # idle for 29 minutes: still in, stamped anew
+    session.save()
+    assert client.get("/people/").status_code == 200
+    assert time.time() - client.session[LAST_SEEN_SESSION_KEY] < 5
+
+
 def test_employer_admin_approves_on_the_person_page(world: World) -> None:
     data = registration_post(world)
     Client().post("/accounts/register/", data)

@@ -36,6 +36,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
+def django_db_modify_db_settings(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """On SQLite, the browser runs use a test database file instead of shared-cache memory.
+
+    A page's htmx fragments arrive at the live server in parallel; in shared-cache memory a write
+    in one (a missing requirement row created) fails the others at once with "database table is
+    locked", where a file with WAL and a busy timeout (the project's SQLite settings) makes them wait.
+    """
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("browser-db") / "test.sqlite3")
+
+
+@pytest.fixture(scope="session")
 def playwright() -> Iterator[Any]:
     """One Playwright driver for the session (its sync API allows only one at a time)."""
     from playwright.sync_api import sync_playwright

@@ -15,6 +15,11 @@ SECOND_FACTOR_SESSION_KEY = "cecert_second_factor_at"
 LAST_SEEN_SESSION_KEY = "cecert_last_seen"
 
 
+# The last-seen stamp is rewritten at most this often: a 30-minute timeout needs no finer clock, and
+# a page's htmx fragments (loaded in parallel right after it) then read the session without writing it.
+LAST_SEEN_RESOLUTION_SECONDS = 60
+
+
 class IdleTimeoutMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -23,11 +28,12 @@ class IdleTimeoutMiddleware:
         user = request.user
         if user.is_authenticated and user.is_privileged:  # type: ignore[union-attr]
             now = time.time()
-            last_seen = request.session.get(LAST_SEEN_SESSION_KEY, now)
-            if now - last_seen > settings.CECERT_IDLE_TIMEOUT_SECONDS:
+            last_seen = request.session.get(LAST_SEEN_SESSION_KEY)
+            if last_seen is not None and now - last_seen > settings.CECERT_IDLE_TIMEOUT_SECONDS:
                 logout(request)
                 return redirect(f"{reverse('accounts:login')}?timeout=1")
-            request.session[LAST_SEEN_SESSION_KEY] = now
+            if last_seen is None or now - last_seen >= LAST_SEEN_RESOLUTION_SECONDS:
+                request.session[LAST_SEEN_SESSION_KEY] = now
         return self.get_response(request)
 
 
