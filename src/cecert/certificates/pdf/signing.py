@@ -18,6 +18,7 @@ Performance notes (the render+sign budget is 60 ms):
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import io
 import threading
@@ -167,6 +168,15 @@ class _Sha256:
 _SHA256 = _Sha256()
 
 
+@functools.lru_cache(maxsize=8)
+def _timestamper(url: str) -> Any:
+    """One client per timestamp server: pyHanko sizes the signature with a sample token, which it
+    asks the server for once per client, so a new client per certificate would double the requests."""
+    from pyhanko.sign import timestamps
+
+    return timestamps.HTTPTimeStamper(url)
+
+
 def sign_pdf(
     pdf_bytes: bytes,
     *,
@@ -180,7 +190,7 @@ def sign_pdf(
 ) -> bytes:
     """Sign ``pdf_bytes`` as PAdES B-B (or B-T with an RFC 3161 ``timestamp_url``)."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.sign import fields, signers, timestamps
+    from pyhanko.sign import fields, signers
 
     cached = _cached_signer(key, cert, chain)
     meta = signers.PdfSignatureMetadata(
@@ -192,7 +202,7 @@ def sign_pdf(
         name=cert.subject.rfc4514_string(),
         use_pades_lta=False,
     )
-    timestamper = timestamps.HTTPTimeStamper(timestamp_url) if timestamp_url else None
+    timestamper = _timestamper(timestamp_url) if timestamp_url else None
     pdf_signer = signers.PdfSigner(
         meta,
         signer=cached.signer,
