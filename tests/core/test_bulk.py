@@ -42,3 +42,12 @@ def test_insert_rows_writes_every_column_given() -> None:
 def test_no_rows_no_statement(django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
     with django_assert_num_queries(0):
         assert insert_rows_returning_ids(Notification, ("user_id",), []) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_returned_ids_are_right_in_autocommit_too() -> None:
+    user = User.objects.create_user("bulk_user3", "Bulk@2026pass")
+    now = timezone.now()
+    columns = ("user_id", "message", "url", "record_id", "created_at", "read_at")
+    ids = insert_rows_returning_ids(Notification, columns, [(user.pk, f"条{n}", "", None, now, None) for n in range(3)])
+    assert [Notification.objects.get(pk=pk).message for pk in ids] == ["条0", "条1", "条2"]

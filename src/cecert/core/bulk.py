@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Field, Model
 
 
@@ -80,8 +80,9 @@ def insert_rows_returning_ids(
         insert_rows(model, (pk.attname, *columns), [(key, *row) for key, row in zip(ids, rows, strict=True)])
         return ids
     if connection.vendor == "sqlite":
-        insert_rows(model, columns, rows)
-        with connection.cursor() as cursor:
+        # one transaction (a savepoint inside the caller's): no other writer between our rows
+        with transaction.atomic(), connection.cursor() as cursor:
+            insert_rows(model, columns, rows)
             cursor.execute("SELECT last_insert_rowid()")
             last = cursor.fetchone()[0]
         return list(range(last - len(rows) + 1, last + 1))
