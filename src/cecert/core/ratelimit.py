@@ -51,7 +51,8 @@ def _count(bucket: str, key: str, *, now: float | None, fetch: str | None) -> tu
     if client is not None:
         # One round trip instead of Django's add + exists + incr (three), on every public request.
         # SET NX EX creates the window's counter with its expiry (any Redis ≥ 2.6.12; EXPIRE NX needs 7).
-        # No MULTI/EXEC: INCR is atomic by itself, and a counter is never read before its SET NX.
+        # No MULTI/EXEC: INCR is atomic by itself, and the key cannot expire between the two commands
+        # (it names its window and lives window + 1 seconds from its first request in that window).
         full_key = cache.make_and_validate_key(cache_key)
         pipe = client.pipeline(transaction=False)
         pipe.set(full_key, 0, ex=window + 1, nx=True)
