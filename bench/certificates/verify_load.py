@@ -49,14 +49,27 @@ def _sample(database: str, count: int) -> list[tuple[str, str]]:
     return [(r[0], r[1]) for r in rows]
 
 
-def _rotating_script(paths: list[str]) -> str:
-    """A wrk Lua script requesting ``paths`` in turn (each thread from its own offset)."""
+def _rotating_script(paths: list[str], threads: int) -> str:
+    """A wrk Lua script requesting ``paths`` in turn, each thread from its own slice (no certificate
+    twice in a run of fewer than ``len(paths)`` requests)."""
     items = ",\n".join('"' + p.replace('"', '\\"') + '"' for p in paths)
     return (
         f"local paths = {{\n{items}\n}}\n"
-        "local i = math.random(#paths)\n"
+        "local created = 0\n"
+        "function setup(thread)\n"
+        f"  thread:set('start', created * math.floor(#paths / {threads}))\n"
+        "  created = created + 1\n"
+        "end\n"
+        "function init(args)\n  i = start\nend\n"
         "request = function()\n  i = i % #paths + 1\n  return wrk.format('GET', paths[i])\nend\n"
     )
+
+
+def _flush_cache(redis_url: str) -> None:
+    """Empty the benchmark's own Redis database: no run may find pages cached by an earlier one."""
+    import redis
+
+    redis.Redis.from_url(redis_url).flushdb()
 
 
 def _wrk(url: str, duration: int, connections: int, threads: int, script: str | None = None) -> dict[str, float]:
@@ -98,14 +111,15 @@ def main() -> None:
     # no steady gain in the ratios and a 5-10x worse p99 (bench/README.md), so sync stays the default.
     parser.add_argument("--worker-threads", type=int, default=1, help="threads per worker (1: sync worker)")
     parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--distinct", type=int, default=50_000, help="certificates for the distinct-serials run")
-    parser.add_argument("--redis", default="redis://127.0.0.1:6379/5")
+    parser.add_argument("--distinct", type=int, default=100_000, help="certificates for the distinct-serials run")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/5", help="the benchmark's own database (flushed)")
     args = parser.parse_args()
     sample = _sample(args.database, args.distinct)
     serial, name = sample[0]
     paths = ["/verify/?" + urlencode({"number": s, "name": n}) for s, n in sample]
     script = Path(tempfile.mkstemp(suffix=".lua")[1])
-    script.write_text(_rotating_script(paths), encoding="utf-8")
+    script.write_text(_rotating_script(paths, args.threads), encoding="utf-8")
+    _flush_cache(args.redis)
     env = {
         **os.environ,
         "DATABASE_URL": args.database,
@@ -150,6 +164,7 @@ def main() -> None:
         minimal = _wrk(f"{base}/bench/minimal", args.duration, args.connections, args.threads)
         verify = _wrk(verify_url, args.duration, args.connections, args.threads)
         # Every request a different certificate: each one a cache miss (one lookup, one rendering).
+        _flush_cache(args.redis)
         distinct = _wrk(base, args.duration, args.connections, args.threads, script=str(script))
     finally:
         server.send_signal(signal.SIGTERM)

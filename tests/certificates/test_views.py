@@ -180,8 +180,11 @@ def test_cached_verification_shows_revocation_at_once(certificates: dict[str, Ce
     query = {"number": cert.serial, "name": cert.person.name}
     first = client.get("/verify/", query).content.decode()
     assert 'data-status="genuine"' in first
-    assert cache.get(verification.public_cache_key(cert.serial, "zh-hans")) is not None
+    key = verification.public_cache_key(cert.serial, "zh-hans")
+    assert cache.get(key) is None  # a page is kept only when asked for again
     assert client.get("/verify/", query).content.decode() == first
+    assert cache.get(key) is not None
+    assert client.get("/verify/", query).content.decode() == first  # from the cache
     # A cached serial with the wrong name answers exactly like an unknown serial.
     wrong = client.get("/verify/", {"number": cert.serial, "name": "李四"}).content.decode()
     missing = client.get("/verify/", {"number": "2025-4101-7777777", "name": cert.person.name}).content.decode()

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from django.test import RequestFactory
 
-from cecert.core.ratelimit import hit, over_limit, over_limit_and_get
+from cecert.core.ratelimit import hit, over_limit, over_limit_and_look
 
 T0 = 1_800_000_000.0  # the start of a 60-second window (a multiple of 60)
 
@@ -80,14 +80,56 @@ def test_redis_counters_expire_with_their_window() -> None:
     assert len(keys) == 1 and 0 < client.ttl(keys[0]) <= 61
 
 
-def test_over_limit_and_get_counts_and_reads_the_cache_in_one_go() -> None:
+def test_over_limit_and_look_counts_reads_and_remembers_the_key() -> None:
     from django.core.cache import cache
 
-    cache.set("page", ("名字", b"<html>"), 60)
     request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.3")
-    answers = [over_limit_and_get(request, "test_hourly", "page") for _ in range(3)]
-    assert answers == [(False, ("名字", b"<html>")), (False, ("名字", b"<html>")), (True, ("名字", b"<html>"))]
-    assert over_limit_and_get(RequestFactory().get("/", REMOTE_ADDR="10.0.0.4"), "test_hourly", "absent") == (
-        False,
-        None,
+    first = over_limit_and_look(request, "test_hourly", "page", remember_seconds=60)
+    assert (first.exceeded, first.value, first.asked_before) == (False, None, False)
+    cache.set("page", ("名字", b"<html>"), 60)
+    again = [over_limit_and_look(request, "test_hourly", "page", remember_seconds=60) for _ in range(2)]
+    assert [(x.exceeded, x.value, x.asked_before) for x in again] == [
+        (False, ("名字", b"<html>"), True),
+        (True, ("名字", b"<html>"), True),
+    ]
+    other = over_limit_and_look(
+        RequestFactory().get("/", REMOTE_ADDR="10.0.0.4"), "test_hourly", "other", remember_seconds=60
     )
+    assert (other.exceeded, other.value, other.asked_before) == (False, None, False)
+
+
+def test_a_connection_the_server_dropped_is_replaced() -> None:
+    from django.core.cache import cache
+    from django.core.cache.backends.redis import RedisCacheClient
+
+    inner = getattr(cache, "_cache", None)
+    if not isinstance(inner, RedisCacheClient):
+        pytest.skip("the Redis path only")
+    import redis
+
+    client = inner.get_client(write=True)
+    hit("test", "drop")
+    pooled = client.client_id()  # the idle pooled connection that the next command takes
+    redis.Redis.from_url(REDIS).client_kill_filter(_id=pooled)
+    assert hit("test", "drop").count == 2
+    assert client.client_id() != pooled
+
+
+def test_a_command_lost_on_the_way_is_sent_once_more(monkeypatch: pytest.MonkeyPatch) -> None:
+    import redis
+    from django.core.cache import cache
+    from django.core.cache.backends.redis import RedisCacheClient
+
+    if not isinstance(getattr(cache, "_cache", None), RedisCacheClient):
+        pytest.skip("the Redis path only")
+    send = redis.connection.AbstractConnection.send_packed_command
+    failures = iter([True])
+
+    def flaky(self: Any, command: Any, check_health: bool = True) -> None:
+        ours = isinstance(command, list) and any(b"INCR" in bytes(chunk) for chunk in command)
+        if ours and next(failures, False):  # the counter's commands, not the connection's handshake
+            raise redis.ConnectionError("connection reset by peer")
+        send(self, command, check_health)
+
+    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", flaky)
+    assert hit("test", "lost").count == 1

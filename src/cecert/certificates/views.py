@@ -24,7 +24,7 @@ from cecert.certificates.models import Certificate, CertificateBatch, Certificat
 from cecert.certificates.result_page import result_page
 from cecert.certificates.tasks import enqueue_batch
 from cecert.core.errors import DomainError
-from cecert.core.ratelimit import over_limit, over_limit_and_get
+from cecert.core.ratelimit import over_limit, over_limit_and_look
 
 CERTIFICATE_ROLES = (Role.PROFESSIONAL, Role.EMPLOYER_ADMIN, Role.HR_OFFICER, Role.INDUSTRY_OFFICER)
 
@@ -229,22 +229,26 @@ def verify(request: HttpRequest) -> HttpResponse:
     number, name = data.get("number", "")[:40].strip().upper(), data.get("name", "")[:64]
     if settings.CECERT_VERIFY_CACHE_SECONDS and verification.SERIAL_RE.match(number):
         key = verification.public_cache_key(number, translation.get_language())
-        # the rate limit and the cached page in one round trip
-        exceeded, entry = over_limit_and_get(request, "verify", key)
-        if exceeded:
+        # the rate limit, the cached page and whether it was asked for before: one round trip
+        looked = over_limit_and_look(request, "verify", key, remember_seconds=settings.CECERT_VERIFY_CACHE_SECONDS)
+        if looked.exceeded:
             return _too_many(request)
-        return _verify_serial_cached(number, name, key, entry)
+        return _verify_serial_cached(number, name, key, looked.value, keep=looked.asked_before)
     limited = _limited(request)
     if limited is not None:
         return limited
     return _result(verification.verify_by_number(number, name))
 
 
-def _verify_serial_cached(serial: str, name: str, key: str, entry: tuple[str, bytes] | None) -> HttpResponse:
+def _verify_serial_cached(
+    serial: str, name: str, key: str, entry: tuple[str, bytes] | None, *, keep: bool
+) -> HttpResponse:
     """A certificate's result page, rendered once per language and kept in the shared cache (``entry``).
 
     The page holds nothing of the requester (no form, no token), so it can be reused; the name is
     still compared on every request, in constant time, against the holder's name kept beside it.
+    It is kept only when asked for again within the cache time (``keep``): most certificates are
+    verified once, and writing their pages would cost a round trip and memory for nothing.
     Revocation clears the entry (``issuance._revoke``). Unknown serials are not cached: a serial
     issued a moment later must verify at once.
     """
@@ -255,7 +259,8 @@ def _verify_serial_cached(serial: str, name: str, key: str, entry: tuple[str, by
         holder_name, result = found
         body = _result(result).content
         entry = (verification.normalise_name(holder_name), body)
-        cache.set(key, entry, settings.CECERT_VERIFY_CACHE_SECONDS)
+        if keep:
+            cache.set(key, entry, settings.CECERT_VERIFY_CACHE_SECONDS)
     stored_name, body = entry
     if not verification.names_match(name, stored_name):
         return _result(verification.Verification("not_found"))

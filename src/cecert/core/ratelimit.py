@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +15,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.cache.backends.redis import RedisCacheClient
 from django.http import HttpRequest
+
+from cecert.core.cache import round_trip
 
 
 @dataclass(frozen=True)
@@ -38,11 +41,14 @@ class Hit:
 
 def hit(bucket: str, key: str, *, now: float | None = None) -> Hit:
     """Count one request of ``key`` in ``bucket`` (``settings.CECERT_RATE_LIMITS[bucket]`` = (limit, window))."""
-    return _count(bucket, key, now=now, fetch=None)[0]
+    return _count(bucket, key, now=now)[0]
 
 
-def _count(bucket: str, key: str, *, now: float | None, fetch: str | None) -> tuple[Hit, Any]:
-    """``hit``, and ``cache.get(fetch)`` when asked, in one Redis round trip."""
+def _count(
+    bucket: str, key: str, *, now: float | None = None, also: Sequence[tuple[Any, ...]] = ()
+) -> tuple[Hit, list[Any] | None]:
+    """``hit``; on Redis also the commands ``also`` in the same round trip (their raw replies, or
+    None when the cache is not Redis and the caller must do their work itself)."""
     limit, window = settings.CECERT_RATE_LIMITS[bucket]
     now = time.time() if now is None else now
     cache_key = f"rl:{bucket}:{key}:{int(now // window)}"
@@ -54,25 +60,16 @@ def _count(bucket: str, key: str, *, now: float | None, fetch: str | None) -> tu
         # No MULTI/EXEC: INCR is atomic by itself, and the key cannot expire between the two commands
         # (it names its window and lives window + 1 seconds from its first request in that window).
         full_key = cache.make_and_validate_key(cache_key)
-        pipe = client.pipeline(transaction=False)
-        pipe.set(full_key, 0, ex=window + 1, nx=True)
-        pipe.incr(full_key)
-        if fetch is not None:
-            pipe.get(cache.make_and_validate_key(fetch))
-        replies = pipe.execute()
-        fetched = None
-        if fetch is not None and replies[2] is not None:
-            fetched = cache._cache._serializer.loads(replies[2])  # type: ignore[attr-defined]  # the backend's own
-        return Hit(int(replies[1]), limit, window, retry_after), fetched
-    fetched = cache.get(fetch) if fetch is not None else None
+        replies = round_trip(client, [("SET", full_key, 0, "EX", window + 1, "NX"), ("INCR", full_key), *also])
+        return Hit(int(replies[1]), limit, window, retry_after), replies[2:]
     if cache.add(cache_key, 1, timeout=window + 1):
-        return Hit(1, limit, window, retry_after), fetched
+        return Hit(1, limit, window, retry_after), None
     try:
         count = cache.incr(cache_key)
     except ValueError:  # expired between add and incr
         cache.add(cache_key, 1, timeout=window + 1)
         count = 1
-    return Hit(count, limit, window, retry_after), fetched
+    return Hit(count, limit, window, retry_after), None
 
 
 def _redis_client() -> Any:
@@ -86,11 +83,32 @@ def over_limit(request: HttpRequest, bucket: str) -> bool:
     return hit(bucket, _client_address(request)).exceeded
 
 
-def over_limit_and_get(request: HttpRequest, bucket: str, cache_key: str) -> tuple[bool, Any]:
-    """``over_limit`` and the cached value of ``cache_key`` (None when absent), in one Redis round trip:
-    the public verification page needs both on every request."""
-    counted, fetched = _count(bucket, _client_address(request), now=None, fetch=cache_key)
-    return counted.exceeded, fetched
+@dataclass(frozen=True)
+class Looked:
+    """``over_limit_and_look``: the limit, the cached value (None when absent), and whether the same
+    key was looked up before within the remembered time."""
+
+    exceeded: bool
+    value: Any
+    asked_before: bool
+
+
+def over_limit_and_look(request: HttpRequest, bucket: str, cache_key: str, *, remember_seconds: int) -> Looked:
+    """``over_limit``, the cached value of ``cache_key``, and whether it was asked for before (a marker
+    beside it, kept ``remember_seconds``), in one Redis round trip: the public verification page
+    needs all three on every request, and caches a page only when it is asked for a second time."""
+    full_key = cache.make_and_validate_key(cache_key)
+    asked_key = cache.make_and_validate_key(f"{cache_key}:asked")
+    counted, replies = _count(
+        bucket,
+        _client_address(request),
+        also=[("GET", full_key), ("SET", asked_key, 1, "EX", remember_seconds, "NX")],
+    )
+    if replies is None:
+        first = cache.add(f"{cache_key}:asked", 1, timeout=remember_seconds)
+        return Looked(counted.exceeded, cache.get(cache_key), asked_before=not first)
+    value = None if replies[0] is None else cache._cache._serializer.loads(replies[0])  # type: ignore[attr-defined]
+    return Looked(counted.exceeded, value, asked_before=replies[1] is None)
 
 
 def _client_address(request: HttpRequest) -> str:
