@@ -191,3 +191,22 @@ def test_cached_verification_shows_revocation_at_once(certificates: dict[str, Ce
     assert _result(wrong) == _result(missing) and 'data-status="not_found"' in wrong
     revoke_certificate(cert, "材料不实", by=None)
     assert 'data-status="revoked"' in client.get("/verify/", query).content.decode()
+
+
+def test_a_page_cached_by_a_request_racing_the_revocation_is_not_served(
+    certificates: dict[str, Certificate], settings: Any
+) -> None:
+    settings.CECERT_VERIFY_CACHE_SECONDS = 60
+    cert = certificates["emp_jinshui"]
+    client = Client()
+    query = {"number": cert.serial, "name": cert.person.name}
+    client.get("/verify/", query)
+    client.get("/verify/", query)  # asked twice: the genuine page is cached
+    key = verification.public_cache_key(cert.serial, "zh-hans")
+    stale = cache.get(key)
+    assert stale is not None
+    revoke_certificate(cert, "材料不实", by=None)
+    # a verification that read the certificate just before the revocation writes its page after it
+    cache.set(key, stale, 60)
+    for _ in range(3):
+        assert 'data-status="revoked"' in client.get("/verify/", query).content.decode()

@@ -84,16 +84,27 @@ def test_over_limit_and_look_counts_reads_and_remembers_the_key() -> None:
     from django.core.cache import cache
 
     request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.3")
-    first = over_limit_and_look(request, "test_hourly", "page", remember_seconds=60)
+    first = over_limit_and_look(request, "test_hourly", "page", remember_seconds=60, barred_by="bar")
     assert (first.exceeded, first.value, first.asked_before) == (False, None, False)
     cache.set("page", ("名字", b"<html>"), 60)
-    again = [over_limit_and_look(request, "test_hourly", "page", remember_seconds=60) for _ in range(2)]
+    again = [
+        over_limit_and_look(request, "test_hourly", "page", remember_seconds=60, barred_by="bar") for _ in range(2)
+    ]
     assert [(x.exceeded, x.value, x.asked_before) for x in again] == [
         (False, ("名字", b"<html>"), True),
         (True, ("名字", b"<html>"), True),
     ]
+    cache.set("bar", 1, 60)  # the data behind "page" just changed
+    barred = over_limit_and_look(
+        RequestFactory().get("/", REMOTE_ADDR="10.0.0.5"), "test_hourly", "page", remember_seconds=60, barred_by="bar"
+    )
+    assert (barred.exceeded, barred.value, barred.asked_before) == (False, None, False)
     other = over_limit_and_look(
-        RequestFactory().get("/", REMOTE_ADDR="10.0.0.4"), "test_hourly", "other", remember_seconds=60
+        RequestFactory().get("/", REMOTE_ADDR="10.0.0.4"),
+        "test_hourly",
+        "other",
+        remember_seconds=60,
+        barred_by="other-bar",
     )
     assert (other.exceeded, other.value, other.asked_before) == (False, None, False)
 

@@ -230,7 +230,13 @@ def verify(request: HttpRequest) -> HttpResponse:
     if settings.CECERT_VERIFY_CACHE_SECONDS and verification.SERIAL_RE.match(number):
         key = verification.public_cache_key(number, translation.get_language())
         # the rate limit, the cached page and whether it was asked for before: one round trip
-        looked = over_limit_and_look(request, "verify", key, remember_seconds=settings.CECERT_VERIFY_CACHE_SECONDS)
+        looked = over_limit_and_look(
+            request,
+            "verify",
+            key,
+            remember_seconds=settings.CECERT_VERIFY_CACHE_SECONDS,
+            barred_by=verification.changed_key(number),
+        )
         if looked.exceeded:
             return _too_many(request)
         return _verify_serial_cached(number, name, key, looked.value, keep=looked.asked_before)

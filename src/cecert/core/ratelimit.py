@@ -93,20 +93,35 @@ class Looked:
     asked_before: bool
 
 
-def over_limit_and_look(request: HttpRequest, bucket: str, cache_key: str, *, remember_seconds: int) -> Looked:
+def over_limit_and_look(
+    request: HttpRequest, bucket: str, cache_key: str, *, remember_seconds: int, barred_by: str
+) -> Looked:
     """``over_limit``, the cached value of ``cache_key``, and whether it was asked for before (a marker
     beside it, kept ``remember_seconds``), in one Redis round trip: the public verification page
-    needs all three on every request, and caches a page only when it is asked for a second time."""
+    needs all three on every request, and caches a page only when it is asked for a second time.
+
+    While the key ``barred_by`` exists the cached value is neither used nor to be replaced (answered
+    as absent and never asked before): a value written by a request that read the data just before
+    it changed cannot be served.
+    """
     full_key = cache.make_and_validate_key(cache_key)
     asked_key = cache.make_and_validate_key(f"{cache_key}:asked")
     counted, replies = _count(
         bucket,
         _client_address(request),
-        also=[("GET", full_key), ("SET", asked_key, 1, "EX", remember_seconds, "NX")],
+        also=[
+            ("GET", full_key),
+            ("SET", asked_key, 1, "EX", remember_seconds, "NX"),
+            ("EXISTS", cache.make_and_validate_key(barred_by)),
+        ],
     )
     if replies is None:
         first = cache.add(f"{cache_key}:asked", 1, timeout=remember_seconds)
+        if cache.get(barred_by) is not None:
+            return Looked(counted.exceeded, None, asked_before=False)
         return Looked(counted.exceeded, cache.get(cache_key), asked_before=not first)
+    if replies[2]:
+        return Looked(counted.exceeded, None, asked_before=False)
     value = None if replies[0] is None else cache._cache._serializer.loads(replies[0])  # type: ignore[attr-defined]
     return Looked(counted.exceeded, value, asked_before=replies[1] is None)
 

@@ -209,9 +209,17 @@ def public_cache_key(serial: str, language: str | None) -> str:
     return f"verify:v1:{language or '-'}:{serial}"
 
 
+def changed_key(serial: str) -> str:
+    """Present for a while after ``serial``'s status changed: its cached pages are not to be trusted."""
+    return f"verify:v1:changed:{serial}"
+
+
 def forget_public_result(serial: str) -> None:
-    """Drop the cached result pages of ``serial`` (every language) after its status changed."""
+    """Drop the cached result pages of ``serial`` (every language) after its status changed, and bar
+    caching it again for twice the cache time: a verification that read the certificate just before
+    the change may still be about to write the old page."""
     cache.delete_many([public_cache_key(serial, code) for code, _name in settings.LANGUAGES])
+    cache.set(changed_key(serial), 1, timeout=2 * max(1, settings.CECERT_VERIFY_CACHE_SECONDS))
 
 
 def verify_by_number(number: str, name: str) -> Verification:
