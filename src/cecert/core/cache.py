@@ -42,7 +42,9 @@ def round_trip(client: Any, commands: Sequence[tuple[Any, ...]]) -> list[Any]:
 
     What redis-py's non-transactional pipeline does, without its per-command bookkeeping (measured:
     a third of the Redis cost of a public verification request). A connection that failed is
-    dropped and the commands are sent once more on a fresh one, as redis-py's default retry would.
+    dropped and the commands are sent once more on a fresh one, as redis-py's default retry would
+    (if the first attempt reached the server before failing, a counter may count one extra request:
+    the limit errs on the strict side).
     """
     pool = client.connection_pool
     for attempt in (1, 2):
