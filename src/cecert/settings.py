@@ -190,6 +190,9 @@ LOGGING = {
 # Only with a cache shared by every worker (Redis): revocation clears the entry, and a per-process
 # cache could not be cleared from the process that revokes (ADR 0012).
 CECERT_VERIFY_CACHE_SECONDS = int(os.environ.get("CECERT_VERIFY_CACHE_SECONDS", "60" if _redis_url else "0"))
+# The verification lookup reads by a statement prepared once per PostgreSQL connection
+# (cecert.core.prepared); turn off behind a pooler in transaction mode (PgBouncer).
+CECERT_PREPARED_READS = os.environ.get("CECERT_PREPARED_READS", "1") == "1"
 
 CECERT_RATE_LIMITS = {
     "calculator": (int(os.environ.get("CECERT_CALC_RATE", "120")), 60),

@@ -109,38 +109,37 @@ def test_over_limit_and_look_counts_reads_and_remembers_the_key() -> None:
     assert (other.exceeded, other.value, other.asked_before) == (False, None, False)
 
 
-def test_a_connection_the_server_dropped_is_replaced() -> None:
+def _redis_path_only() -> Any:
     from django.core.cache import cache
     from django.core.cache.backends.redis import RedisCacheClient
 
     inner = getattr(cache, "_cache", None)
     if not isinstance(inner, RedisCacheClient):
         pytest.skip("the Redis path only")
+    return inner.get_client(write=True)
+
+
+def test_a_connection_the_server_dropped_is_replaced() -> None:
     import redis
 
-    client = inner.get_client(write=True)
+    from cecert.core.cache import round_trip
+
+    client = _redis_path_only()
     hit("test", "drop")
-    pooled = client.client_id()  # the idle pooled connection that the next command takes
-    redis.Redis.from_url(REDIS).client_kill_filter(_id=pooled)
-    assert hit("test", "drop").count == 2
-    assert client.client_id() != pooled
+    [ours] = round_trip(client, [("CLIENT", "ID")])  # the connection the counters go by
+    redis.Redis.from_url(REDIS).client_kill_filter(_id=ours)
+    assert hit("test", "drop").count == 2  # counted once: the killed connection never delivered it
+    assert round_trip(client, [("CLIENT", "ID")]) != [ours]
 
 
-def test_a_command_lost_on_the_way_is_sent_once_more(monkeypatch: pytest.MonkeyPatch) -> None:
-    import redis
-    from django.core.cache import cache
-    from django.core.cache.backends.redis import RedisCacheClient
+def test_a_command_lost_on_the_way_is_sent_once_more() -> None:
+    import socket
 
-    if not isinstance(getattr(cache, "_cache", None), RedisCacheClient):
-        pytest.skip("the Redis path only")
-    send = redis.connection.AbstractConnection.send_packed_command
-    failures = iter([True])
+    from cecert.core.cache import _link, round_trip
 
-    def flaky(self: Any, command: Any, check_health: bool = True) -> None:
-        ours = isinstance(command, list) and any(b"INCR" in bytes(chunk) for chunk in command)
-        if ours and next(failures, False):  # the counter's commands, not the connection's handshake
-            raise redis.ConnectionError("connection reset by peer")
-        send(self, command, check_health)
-
-    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", flaky)
+    client = _redis_path_only()
     assert hit("test", "lost").count == 1
+    [before] = round_trip(client, [("CLIENT", "ID")])
+    _link.connection._sock.shutdown(socket.SHUT_WR)  # the next write fails: broken pipe
+    assert hit("test", "lost").count == 2
+    assert round_trip(client, [("CLIENT", "ID")]) != [before]
