@@ -180,12 +180,14 @@ def lookup_serial(serial: str) -> tuple[str, Verification] | None:
     elsewhere; compiling the ORM query and building the model instance cost more than running it
     (ADR 0012).
     """
-    row: Sequence[Any] | prepared.Unavailable | None
-    row = prepared.fetch_one("cecert_certificate_by_serial", _BY_SERIAL_PREPARED, [serial])
-    if isinstance(row, prepared.Unavailable):
+    row: Sequence[Any] | None
+    read = prepared.fetch_one("cecert_certificate_by_serial", _BY_SERIAL_PREPARED, [serial])
+    if isinstance(read, prepared.Unavailable):
         with connection.cursor() as cursor:
             cursor.execute(_BY_SERIAL_SQL, [serial])
             row = cursor.fetchone()
+    else:
+        row = read
     if row is None:
         return None
     successor = None
