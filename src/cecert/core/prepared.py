@@ -42,7 +42,7 @@ class Unavailable:
 UNAVAILABLE = Unavailable()
 
 
-def fetch_one(name: str, sql: str, params: Sequence[str]) -> tuple[str | None, ...] | Unavailable | None:
+def fetch_one(name: str, sql: str, params: Sequence[str]) -> tuple[Any, ...] | Unavailable | None:
     """The first row of ``sql`` (placeholders ``$1``, ``$2``…) with ``params``, every value as text
     (``None`` for NULL); ``None`` when there is no row; ``UNAVAILABLE`` on a database that cannot
     (not PostgreSQL, a ``DateStyle`` other than ISO, ``CECERT_PREPARED_READS`` off). Errors are
