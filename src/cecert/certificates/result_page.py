@@ -106,9 +106,10 @@ def facts_html(v: dict[str, Any], labels: dict[str, str]) -> str:
     return "".join(f'<dt>{label}</dt><dd class="{css}">{value}</dd>' for css, label, value in rows)
 
 
-def result_page(status: str, views: list[dict[str, Any]], detail: str = "") -> str:
-    """The whole result page for an answer (``verification.Verification``) in the active language."""
-    language = _language()
+def result_page(status: str, views: list[dict[str, Any]], detail: str = "", *, language: str | None = None) -> str:
+    """The whole result page for an answer (``verification.Verification``) in ``language`` (by default
+    the active one)."""
+    language = language or _language()
     labels = _labels(language)
     frame = (_frame if settings.DEBUG else _cached_frame)(language, status)
     certificates = "".join(

@@ -12,7 +12,6 @@ from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import translation
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -228,7 +227,8 @@ def verify(request: HttpRequest) -> HttpResponse:
     data: Any = request.POST if request.method == "POST" else request.GET
     number, name = data.get("number", "")[:40].strip().upper(), data.get("name", "")[:64]
     if settings.CECERT_VERIFY_CACHE_SECONDS and verification.SERIAL_RE.match(number):
-        key = verification.public_cache_key(number, translation.get_language())
+        # LocaleMiddleware's choice, the active language (a context-local look-up costs more)
+        key = verification.public_cache_key(number, request.LANGUAGE_CODE)
         # the rate limit, the cached page and whether it was asked for before: one round trip
         looked = over_limit_and_look(
             request,
@@ -239,7 +239,9 @@ def verify(request: HttpRequest) -> HttpResponse:
         )
         if looked.exceeded:
             return _too_many(request)
-        return _verify_serial_cached(number, name, key, looked.value, keep=looked.asked_before)
+        return _verify_serial_cached(
+            number, name, key, looked.value, keep=looked.asked_before, language=request.LANGUAGE_CODE
+        )
     limited = _limited(request)
     if limited is not None:
         return limited
@@ -247,7 +249,7 @@ def verify(request: HttpRequest) -> HttpResponse:
 
 
 def _verify_serial_cached(
-    serial: str, name: str, key: str, entry: tuple[str, bytes] | None, *, keep: bool
+    serial: str, name: str, key: str, entry: tuple[str, bytes] | None, *, keep: bool, language: str
 ) -> HttpResponse:
     """A certificate's result page, rendered once per language and kept in the shared cache (``entry``).
 
@@ -263,7 +265,7 @@ def _verify_serial_cached(
         if found is None:
             return _result(verification.Verification("not_found"))
         holder_name, result = found
-        body = _result(result).content
+        body = result_page(result.status, result.public_views(), result.detail, language=language).encode()
         entry = (verification.normalise_name(holder_name), body)
         if keep:
             cache.set(key, entry, settings.CECERT_VERIFY_CACHE_SECONDS)

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
+from django.core.cache.backends.base import BaseCache
 from django.core.cache.backends.redis import RedisCacheClient
 from django.http import HttpRequest
 
@@ -45,21 +46,27 @@ def hit(bucket: str, key: str, *, now: float | None = None) -> Hit:
 
 
 def _count(
-    bucket: str, key: str, *, now: float | None = None, also: Sequence[tuple[Any, ...]] = ()
+    bucket: str,
+    key: str,
+    *,
+    now: float | None = None,
+    also: Sequence[tuple[Any, ...]] = (),
+    backend: BaseCache | None = None,
 ) -> tuple[Hit, list[Any] | None]:
     """``hit``; on Redis also the commands ``also`` in the same round trip (their raw replies, or
     None when the cache is not Redis and the caller must do their work itself)."""
+    cache = backend or caches[DEFAULT_CACHE_ALIAS]
     limit, window = settings.CECERT_RATE_LIMITS[bucket]
     now = time.time() if now is None else now
     cache_key = f"rl:{bucket}:{key}:{int(now // window)}"
     retry_after = max(1, window - int(now % window))
-    client = _redis_client()
+    client = _redis_client(cache)
     if client is not None:
         # One round trip instead of Django's add + exists + incr (three), on every public request.
         # SET NX EX creates the window's counter with its expiry (any Redis ≥ 2.6.12; EXPIRE NX needs 7).
         # No MULTI/EXEC: INCR is atomic by itself, and the key cannot expire between the two commands
         # (it names its window and lives window + 1 seconds from its first request in that window).
-        full_key = cache.make_and_validate_key(cache_key)
+        full_key = cache.make_key(cache_key)
         replies = round_trip(client, [("SET", full_key, 0, "EX", window + 1, "NX"), ("INCR", full_key), *also])
         return Hit(int(replies[1]), limit, window, retry_after), replies[2:]
     if cache.add(cache_key, 1, timeout=window + 1):
@@ -72,7 +79,7 @@ def _count(
     return Hit(count, limit, window, retry_after), None
 
 
-def _redis_client() -> Any:
+def _redis_client(cache: BaseCache) -> Any:
     """The redis-py client behind the Redis cache backend, or None for any other backend."""
     inner = getattr(cache, "_cache", None)
     return inner.get_client(write=True) if isinstance(inner, RedisCacheClient) else None
@@ -104,16 +111,20 @@ def over_limit_and_look(
     as absent and never asked before): a value written by a request that read the data just before
     it changed cannot be served.
     """
-    full_key = cache.make_and_validate_key(cache_key)
-    asked_key = cache.make_and_validate_key(f"{cache_key}:asked")
+    # One look-up of the thread's cache backend: each access through ``django.core.cache.cache`` is a
+    # context-local look-up, measured at several microseconds apiece on the public verification path.
+    cache = caches[DEFAULT_CACHE_ALIAS]
+    full_key = cache.make_key(cache_key)
+    asked_key = cache.make_key(f"{cache_key}:asked")
     counted, replies = _count(
         bucket,
         _client_address(request),
         also=[
             ("GET", full_key),
             ("SET", asked_key, 1, "EX", remember_seconds, "NX"),
-            ("EXISTS", cache.make_and_validate_key(barred_by)),
+            ("EXISTS", cache.make_key(barred_by)),
         ],
+        backend=cache,
     )
     if replies is None:
         first = cache.add(f"{cache_key}:asked", 1, timeout=remember_seconds)

@@ -158,7 +158,9 @@ _BY_SERIAL_SQL = (
     f"c.issued_at, c.revoked_at, c.revocation_reason, c.id, (SELECT p.name FROM {_PERSON} p WHERE p.id = c.person_id) "
     f"FROM {_CERTIFICATE} c WHERE c.serial = %s"
 )
-_BY_SERIAL_PREPARED = _BY_SERIAL_SQL.replace("%s", "$1")
+# On PostgreSQL the snapshot comes without its list of records, which the public view does not show
+# and which was most of what the worker parsed.
+_BY_SERIAL_PREPARED = _BY_SERIAL_SQL.replace("c.snapshot,", "c.snapshot - 'records',").replace("%s", "$1")
 _SUCCESSOR_SQL = f"SELECT serial FROM {_CERTIFICATE} WHERE replaces_id = %s"  # noqa: S608
 
 
