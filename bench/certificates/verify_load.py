@@ -72,13 +72,27 @@ def _flush_cache(redis_url: str) -> None:
     redis.Redis.from_url(redis_url).flushdb()
 
 
+def _services() -> list[str]:
+    """PostgreSQL's and Redis's processes on this machine (the postmaster's children inherit its affinity)."""
+    found = subprocess.run(["pgrep", "-d", " ", "-x", "postgres|redis-server"], capture_output=True, text=True)  # noqa: S607
+    return found.stdout.split()
+
+
+def _set_affinity(pids: list[str], cpus: str) -> None:
+    for pid in pids:
+        subprocess.run(["taskset", "-a", "-p", "-c", cpus, pid], check=False, capture_output=True)  # noqa: S603,S607
+
+
+_WRK_PREFIX: list[str] = []
+
+
 def _wrk(url: str, duration: int, connections: int, threads: int, script: str | None = None) -> dict[str, float]:
     exe = shutil.which("wrk")
     if exe is None:
         sys.exit("wrk not installed: apt-get install wrk")
     extra = ["-s", script] if script else []
     out = subprocess.run(  # noqa: S603 - fixed executable and arguments
-        [exe, f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", *extra, url],
+        [*_WRK_PREFIX, exe, f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", *extra, url],
         check=True,
         capture_output=True,
         text=True,
@@ -113,7 +127,16 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--distinct", type=int, default=100_000, help="certificates for the distinct-serials run")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/5", help="the benchmark's own database (flushed)")
+    parser.add_argument(
+        "--pin",
+        action="store_true",
+        help="the server alone on CPU 0; PostgreSQL, Redis and wrk on CPU 1 (a stand-in for separate machines)",
+    )
     args = parser.parse_args()
+    services = _services() if args.pin else []
+    if args.pin:
+        _set_affinity(services, "1")
+        _WRK_PREFIX[:] = ["taskset", "-c", "1"]
     sample = _sample(args.database, args.distinct)
     serial, name = sample[0]
     paths = ["/verify/?" + urlencode({"number": s, "name": n}) for s, n in sample]
@@ -133,6 +156,7 @@ def main() -> None:
     }
     server = subprocess.Popen(  # noqa: S603
         [
+            *(["taskset", "-c", "0"] if args.pin else []),
             str(ROOT / ".venv/bin/gunicorn"),
             "-w",
             str(args.workers),
@@ -173,6 +197,8 @@ def main() -> None:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
         script.unlink()
+        if args.pin:
+            _set_affinity(services, f"0-{(os.cpu_count() or 2) - 1}")
     print(
         json.dumps(
             {
@@ -187,6 +213,7 @@ def main() -> None:
                 "verify_distinct_certificates": {**distinct, "certificates": len(paths)},
                 "ratio_distinct": round(distinct["rps"] / minimal["rps"], 2),
                 "cpus": os.cpu_count(),
+                "pinned": "server on CPU 0; PostgreSQL, Redis, wrk on CPU 1" if args.pin else None,
             }
         )
     )

@@ -154,6 +154,22 @@ def test_public_verification_pages(certificates: dict[str, Certificate]) -> None
     assert api.json()["status"] == "genuine"
 
 
+def test_verification_answers_are_never_stored_by_browsers_or_proxies(
+    certificates: dict[str, Certificate], settings: Any
+) -> None:
+    cert = certificates["emp_jinshui"]
+    client = Client()
+    settings.CECERT_RATE_LIMITS = {**settings.CECERT_RATE_LIMITS, "verify": (1, 60)}
+    answers = [
+        client.get("/verify/"),
+        client.get("/verify/", {"number": cert.serial, "name": cert.person.name}),
+        client.get("/verify/qr", {"p": qr_payload(cert)}),  # over the limit: 429
+        client.post("/verify/upload", {}),
+    ]
+    assert [a.status_code for a in answers] == [200, 200, 429, 429]
+    assert all(a.headers["Cache-Control"] == "no-store" for a in answers)
+
+
 def test_published_keys(certificates: dict[str, Certificate]) -> None:
     data = Client().get("/verify/keys.json").json()
     key_ids = {k["key_id"] for k in data["issuers"]}

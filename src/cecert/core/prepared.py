@@ -21,6 +21,7 @@ import logging
 import time
 import weakref
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
@@ -30,9 +31,18 @@ from psycopg import pq
 
 logger = logging.getLogger("django.db.backends")
 
-# Per psycopg connection: whether it can take these reads, and the statement names prepared on it.
+@dataclass
+class _Session:
+    """What a psycopg connection can take and has prepared: read once per connection."""
+
+    usable: bool
+    pgconn: Any
+    encoding: str
+    prepared: set[str] = field(default_factory=set)
+
+
 # A new connection (reconnect, CONN_MAX_AGE) starts afresh; its entry goes with the connection object.
-_connections: weakref.WeakKeyDictionary[Any, tuple[bool, set[str]]] = weakref.WeakKeyDictionary()
+_sessions: weakref.WeakKeyDictionary[Any, _Session] = weakref.WeakKeyDictionary()
 
 
 class Unavailable:
@@ -52,19 +62,18 @@ def fetch_one(name: str, sql: str, params: Sequence[str]) -> tuple[Any, ...] | U
         return UNAVAILABLE  # execute wrappers (instrumentation) see every query only through a cursor
     db.ensure_connection()
     raw = db.connection
-    entry = _connections.get(raw)
-    if entry is None:
+    session = _sessions.get(raw)
+    if session is None:
         date_style = raw.pgconn.parameter_status(b"DateStyle") or b""
-        entry = _connections[raw] = (date_style.startswith(b"ISO"), set())
-    usable, names = entry
-    if not usable:
+        session = _sessions[raw] = _Session(date_style.startswith(b"ISO"), raw.pgconn, raw.info.encoding)
+    if not session.usable:
         return UNAVAILABLE
-    pgconn, encoding = raw.pgconn, raw.info.encoding
+    pgconn, encoding = session.pgconn, session.encoding
     started = time.monotonic()
     with db.wrap_database_errors:
-        if name not in names:
+        if name not in session.prepared:
             _raise_for(pgconn.prepare(name.encode(), sql.encode()), encoding)
-            names.add(name)
+            session.prepared.add(name)
         result = pgconn.exec_prepared(name.encode(), [p.encode(encoding) for p in params])
         _raise_for(result, encoding)
     if db.queries_logged:  # DEBUG or CaptureQueriesContext, as Django's debug cursor records them
