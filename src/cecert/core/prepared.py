@@ -31,6 +31,7 @@ from psycopg import pq
 
 logger = logging.getLogger("django.db.backends")
 
+
 @dataclass
 class _Session:
     """What a psycopg connection can take and has prepared: read once per connection."""
