@@ -27,6 +27,9 @@ CECERT_KEY_PASSPHRASE = _secrets["CECERT_KEY_PASSPHRASE"]
 
 DEBUG = os.environ.get("CECERT_DEBUG", "0" if PRODUCTION else "1") == "1"
 ALLOWED_HOSTS = [h for h in os.environ.get("CECERT_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
+# The reverse proxies in front of the application (addresses or networks, comma-separated): only
+# from them is X-Forwarded-For read, to find the client's address (cecert.core.network).
+CECERT_TRUSTED_PROXIES = [p for p in os.environ.get("CECERT_TRUSTED_PROXIES", "").split(",") if p.strip()]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CECERT_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 CECERT_PUBLIC_URL = os.environ.get("CECERT_PUBLIC_URL", "http://127.0.0.1:8000")
 # An RFC 3161 timestamp server: certificates are then sealed as PAdES B-T instead of B-B.
@@ -137,6 +140,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_SENSITIVE_PARAMETERS = ["username", "password"]
+AXES_CLIENT_IP_CALLABLE = "cecert.core.network.client_address"
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 

@@ -189,6 +189,21 @@ def test_verification_is_rate_limited(certificates: dict[str, Certificate], sett
     assert other.post("/verify/", {"number": "x", "name": "y"}).status_code == 200
 
 
+def test_clients_behind_our_proxy_are_limited_apart(certificates: dict[str, Certificate], settings: Any) -> None:
+    settings.CECERT_RATE_LIMITS = {**settings.CECERT_RATE_LIMITS, "verify": (2, 60)}
+    settings.CECERT_TRUSTED_PROXIES = ["10.1.0.0/16"]
+    number = {"number": "2025-4101-0000001", "name": "x"}
+
+    def via_proxy(client: str) -> int:
+        return Client(REMOTE_ADDR="10.1.0.5", HTTP_X_FORWARDED_FOR=client).post("/verify/", number).status_code
+
+    assert [via_proxy("203.0.113.7") for _ in range(3)] == [200, 200, 429]
+    assert via_proxy("203.0.113.8") == 200  # another verifier behind the same proxy
+    assert via_proxy("203.0.113.8, 203.0.113.7") == 429  # a forged entry on the left changes nothing
+    forged = Client(REMOTE_ADDR="198.51.100.9", HTTP_X_FORWARDED_FOR="203.0.113.99")
+    assert [forged.post("/verify/", number).status_code for _ in range(3)] == [200, 200, 429]
+
+
 def test_cached_verification_shows_revocation_at_once(certificates: dict[str, Certificate], settings: Any) -> None:
     settings.CECERT_VERIFY_CACHE_SECONDS = 60
     cert = certificates["emp_jinshui"]

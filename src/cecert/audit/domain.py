@@ -15,6 +15,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from cecert.audit.models import AuditEntry, AuditHead
+from cecert.core.network import client_address
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -46,9 +47,7 @@ def entry_digest(entry: AuditEntry) -> str:
 
 
 def client_ip(request: HttpRequest | None) -> str:
-    if request is None:
-        return ""
-    return str(request.META.get("REMOTE_ADDR", ""))
+    return "" if request is None else client_address(request)
 
 
 def record(

@@ -18,6 +18,7 @@ from django.core.cache.backends.redis import RedisCacheClient
 from django.http import HttpRequest
 
 from cecert.core.cache import round_trip
+from cecert.core.network import client_address
 
 
 @dataclass(frozen=True)
@@ -138,4 +139,4 @@ def over_limit_and_look(
 
 
 def _client_address(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "unknown")
+    return client_address(request) or "unknown"

@@ -40,7 +40,3 @@ def role_required(*roles: str) -> Callable[[Callable[..., HttpResponseBase]], Ca
         return wrapped
 
     return decorator
-
-
-def client_address(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR", "unknown"))

@@ -1,0 +1,54 @@
+"""Who the client is, behind the platform's own reverse proxies.
+
+In production a TLS-terminating proxy (nginx) sits in front of the application server, so
+``REMOTE_ADDR`` is the proxy's address: counted by that, every verifier in the province would
+share one rate-limit bucket. The proxies listed in ``CECERT_TRUSTED_PROXIES`` (addresses or
+networks) append the address they saw to ``X-Forwarded-For``; reading that header from the right,
+the first address that is not one of ours is the client. Anything further left was written by the
+client and is ignored. Without trusted proxies the header is never read (it could be forged).
+"""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+from collections.abc import Sequence
+
+from django.conf import settings
+from django.http import HttpRequest
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@functools.lru_cache(maxsize=4)
+def _networks(entries: tuple[str, ...]) -> tuple[Network, ...]:
+    return tuple(ipaddress.ip_network(entry.strip(), strict=False) for entry in entries if entry.strip())
+
+
+def _trusted(address: str, networks: Sequence[Network]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
+def client_address(request: HttpRequest) -> str:
+    """The client's IP address as text ("" when the server gave none)."""
+    peer = str(request.META.get("REMOTE_ADDR", ""))
+    proxies = settings.CECERT_TRUSTED_PROXIES
+    if not proxies:
+        return peer
+    networks = _networks(tuple(proxies))
+    if not _trusted(peer, networks):
+        return peer
+    hops = [hop.strip() for hop in str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",")]
+    for hop in reversed(hops):
+        try:
+            address = str(ipaddress.ip_address(hop))
+        except ValueError:
+            break  # not written by one of our proxies: stop at the last one that did
+        if not _trusted(address, networks):
+            return address
+        peer = address
+    return peer
