@@ -46,3 +46,18 @@ def test_the_audit_trail_records_the_client_not_the_proxy(settings: Any) -> None
     request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.7")
     assert record("test.proxy", request=request).source_ip == "203.0.113.7"
     assert record("test.none").source_ip == ""
+
+
+def test_a_proxy_list_that_cannot_be_read_is_refused_by_name(settings: Any) -> None:
+    from django.core.exceptions import ImproperlyConfigured
+
+    from cecert.core.network import check_trusted_proxies
+
+    settings.CECERT_TRUSTED_PROXIES = ["10.0.0.0/8"]
+    assert check_trusted_proxies() == []
+    settings.CECERT_TRUSTED_PROXIES = ["10.0.0.0/8", "nginx.internal"]
+    [error] = check_trusted_proxies()
+    assert error.id == "core.E001" and "CECERT_TRUSTED_PROXIES" in error.msg and "nginx.internal" in error.msg
+    request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.7")
+    with pytest.raises(ImproperlyConfigured, match="CECERT_TRUSTED_PROXIES"):
+        client_address(request)

@@ -13,8 +13,11 @@ from __future__ import annotations
 import functools
 import ipaddress
 from collections.abc import Sequence
+from typing import Any
 
 from django.conf import settings
+from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -22,7 +25,21 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 @functools.lru_cache(maxsize=4)
 def _networks(entries: tuple[str, ...]) -> tuple[Network, ...]:
-    return tuple(ipaddress.ip_network(entry.strip(), strict=False) for entry in entries if entry.strip())
+    try:
+        return tuple(ipaddress.ip_network(entry.strip(), strict=False) for entry in entries if entry.strip())
+    except ValueError as error:
+        raise ImproperlyConfigured(
+            f"CECERT_TRUSTED_PROXIES 须为 IP 地址或网段 / must list IP addresses or networks: {error}"
+        ) from error
+
+
+def check_trusted_proxies(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """A proxy list that cannot be read must stop the deployment, not fail every request."""
+    try:
+        _networks(tuple(settings.CECERT_TRUSTED_PROXIES))
+    except ImproperlyConfigured as error:
+        return [checks.Error(str(error), id="core.E001")]
+    return []
 
 
 def _trusted(address: str, networks: Sequence[Network]) -> bool:
