@@ -61,6 +61,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "cecert.core.requestid.RequestIdMiddleware",
+    "cecert.core.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -181,13 +183,39 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 
+# Logs: one JSON object a line (production default) or plain text, each with the request id.
+CECERT_LOG_FORMAT = os.environ.get("CECERT_LOG_FORMAT", "json" if PRODUCTION else "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"mask_ids": {"()": "cecert.core.logging.MaskIdNumbersFilter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_ids"]}},
+    "filters": {
+        "mask_ids": {"()": "cecert.core.logging.MaskIdNumbersFilter"},
+        "request_id": {"()": "cecert.core.requestid.RequestIdFilter"},
+    },
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            "json_ensure_ascii": False,
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["mask_ids", "request_id"],
+            "formatter": CECERT_LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("CECERT_LOG_LEVEL", "WARNING")},
 }
+# Who may read /metrics (addresses or networks): the Prometheus server, talking to the instance directly.
+CECERT_METRICS_NETWORKS = [
+    n.strip() for n in os.environ.get("CECERT_METRICS_NETWORKS", "127.0.0.1/32,::1/128").split(",") if n.strip()
+]
+# /readyz flags the task queue as lagging beyond this many seconds (reported, not fatal).
+CECERT_QUEUE_LAG_WARN = int(os.environ.get("CECERT_QUEUE_LAG_WARN", "300"))
 
 # Public endpoints (calculator, verification) are rate limited per client address.
 # Public verification by serial keeps each certificate's rendered result in the cache this long.

@@ -2,6 +2,8 @@ from django.urls import include, path
 
 from cecert.api.api import api
 from cecert.certificates.urls import verify_patterns
+from cecert.core.health import healthz, readyz
+from cecert.core.metrics import metrics_view
 from cecert.core.views import home
 
 urlpatterns = [
@@ -19,4 +21,7 @@ urlpatterns = [
     path("reports/", include("cecert.reports.urls")),
     path("catalogs/", include("cecert.catalogs.urls")),
     path("api/v1/", api.urls),
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
+    path("metrics", metrics_view, name="metrics"),
 ]

@@ -50,6 +50,12 @@ def _trusted(address: str, networks: Sequence[Network]) -> bool:
     return any(ip in network for network in networks)
 
 
+def is_trusted_proxy(address: str) -> bool:
+    """Whether ``address`` is one of the platform's own reverse proxies (never true without any configured)."""
+    proxies = settings.CECERT_TRUSTED_PROXIES
+    return bool(proxies) and _trusted(address, _networks(tuple(proxies)))
+
+
 def client_address(request: HttpRequest) -> str:
     """The client's IP address as text ("" when the server gave none)."""
     peer = str(request.META.get("REMOTE_ADDR", ""))
