@@ -1,0 +1,339 @@
+"""Two gunicorn instances behind the shipped nginx site (TLS), sharing PostgreSQL, Redis and the file store.
+
+A professional declares with an upload through instance A; the employer approves, HR certifies,
+downloads the proof and issues the certificate through instance B; a verifier checks it through the
+load-balanced site; a client behind the proxy is recorded under its own address, not the proxy's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.client
+import io
+import os
+import re
+import shutil
+import socket
+import ssl
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings as django_settings
+from django.db import connection
+
+from cecert.audit.models import AuditEntry
+from cecert.certificates.domain.signing_keys import create_department_key
+from cecert.records.models import Record
+from tests.browser.conftest import enrolled_officer, launch, login, logout, submit
+from tests.factories import PASSWORD, build_world
+
+REPO = Path(__file__).resolve().parents[2]
+SITE = REPO / "deploy" / "nginx" / "cecert.conf"
+GUNICORN_CONF = REPO / "deploy" / "gunicorn.conf.py"
+BIN = Path(sys.executable).parent
+REDIS_URL = "redis://127.0.0.1:6379/11"
+CLIENT_BEHIND_PROXY = "127.0.0.5"  # any 127/8 address is local on Linux: a client that is not the proxy
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_for(url_host: str, port: int, path: str, *, tls: ssl.SSLContext | None = None, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            conn: http.client.HTTPConnection
+            if tls:
+                conn = http.client.HTTPSConnection(url_host, port, timeout=2, context=tls)
+            else:
+                conn = http.client.HTTPConnection(url_host, port, timeout=2)
+            conn.request("GET", path)
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{url_host}:{port}{path} did not answer")
+        time.sleep(0.3)
+
+
+def _self_signed(directory: Path) -> tuple[Path, Path]:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    import ipaddress
+
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "tls.pem", directory / "tls.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return cert_path, key_path
+
+
+def _site(name: str, https_port: int, upstreams: list[int], tls: tuple[Path, Path], static_root: Path) -> str:
+    """The shipped site file, its placeholders filled; zone and upstream names made unique per copy."""
+    text = SITE.read_text("utf-8")
+    values = {
+        "SERVER_NAME": "127.0.0.1",
+        "HTTPS_LISTEN": f"127.0.0.1:{https_port}",
+        "HTTP_LISTEN": f"127.0.0.1:{_free_port()}",
+        "TLS_CERT": str(tls[0]),
+        "TLS_KEY": str(tls[1]),
+        "STATIC_ROOT": str(static_root),
+        "UPSTREAM_SERVERS": " ".join(f"server 127.0.0.1:{port};" for port in upstreams),
+    }
+    for key, value in values.items():
+        text = text.replace("{{" + key + "}}", value)
+    assert not re.search(r"\{\{[A-Z_]+\}\}", text), "a placeholder of the shipped site was not filled"
+    return text.replace("cecert_verify", f"cecert_verify_{name}").replace("cecert_app", f"cecert_app_{name}")
+
+
+@pytest.fixture
+def platform(tmp_path: Path, transactional_db: None) -> Iterator[dict[str, Any]]:
+    if connection.vendor != "postgresql":
+        pytest.skip("two instances share one database: run with DATABASE_URL=postgres://… (make test-deploy)")
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not Path(nginx).exists():
+        pytest.fail("nginx not found: run `make system-deps`")
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+
+    var = tmp_path / "var"
+    var.mkdir()
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO / "src"),
+        "CECERT_ENV": "production",
+        "SECRET_KEY": django_settings.SECRET_KEY,
+        "CECERT_ID_HASH_KEY": django_settings.CECERT_ID_HASH_KEY,
+        "CECERT_ID_ENCRYPTION_KEY": django_settings.CECERT_ID_ENCRYPTION_KEY,
+        "CECERT_KEY_PASSPHRASE": django_settings.CECERT_KEY_PASSPHRASE,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "CECERT_REDIS_URL": REDIS_URL,
+        "CECERT_VAR_DIR": str(var),
+        "CECERT_ALLOWED_HOSTS": "127.0.0.1",
+        "CECERT_TRUSTED_PROXIES": "127.0.0.1/32",
+        "CECERT_WORKERS": "2",
+        "CECERT_LOG_FORMAT": "json",
+    }
+    subprocess.run([BIN / "cecert", "collectstatic", "--noinput", "-v0"], env=env, check=True, timeout=300)  # noqa: S603
+
+    ports = {"a": _free_port(), "b": _free_port()}
+    sites = {"a": _free_port(), "b": _free_port(), "front": _free_port()}
+    env["CECERT_CSRF_TRUSTED_ORIGINS"] = ",".join(f"https://127.0.0.1:{port}" for port in sites.values())
+    env["CECERT_PUBLIC_URL"] = f"https://127.0.0.1:{sites['front']}"
+    processes: list[subprocess.Popen[bytes]] = []
+    logs: dict[str, Path] = {}
+    try:
+        for name, port in ports.items():
+            logs[name] = tmp_path / f"gunicorn-{name}.log"
+            metrics = tmp_path / f"metrics-{name}"
+            metrics.mkdir()
+            instance_env = {**env, "CECERT_BIND": f"127.0.0.1:{port}", "PROMETHEUS_MULTIPROC_DIR": str(metrics)}
+            processes.append(
+                subprocess.Popen(  # noqa: S603
+                    [BIN / "gunicorn", "-c", str(GUNICORN_CONF), "cecert.wsgi:application"],
+                    env=instance_env,
+                    stdout=logs[name].open("wb"),
+                    stderr=subprocess.STDOUT,
+                )
+            )
+        tls = _self_signed(tmp_path)
+        nginx_dir = tmp_path / "nginx"
+        nginx_dir.mkdir()
+        upstreams = {"a": [ports["a"]], "b": [ports["b"]], "front": [ports["a"], ports["b"]]}
+        for name, port in sites.items():
+            (nginx_dir / f"site-{name}.conf").write_text(_site(name, port, upstreams[name], tls, var / "static"))
+        (nginx_dir / "nginx.conf").write_text(
+            f"""user root;
+worker_processes 1;
+pid {nginx_dir}/nginx.pid;
+error_log {nginx_dir}/error.log;
+daemon off;
+events {{ worker_connections 256; }}
+http {{
+    include /etc/nginx/mime.types;
+    access_log {nginx_dir}/access.log;
+    client_body_temp_path {nginx_dir}/body;
+    proxy_temp_path {nginx_dir}/proxy;
+    fastcgi_temp_path {nginx_dir}/fastcgi;
+    uwsgi_temp_path {nginx_dir}/uwsgi;
+    scgi_temp_path {nginx_dir}/scgi;
+    include {nginx_dir}/site-*.conf;
+}}
+"""
+        )
+        subprocess.run([nginx, "-t", "-p", str(nginx_dir), "-c", str(nginx_dir / "nginx.conf")], check=True, timeout=30)  # noqa: S603
+        processes.append(subprocess.Popen([nginx, "-p", str(nginx_dir), "-c", str(nginx_dir / "nginx.conf")]))  # noqa: S603
+        for port in ports.values():
+            _wait_for("127.0.0.1", port, "/healthz")
+        trust = ssl.create_default_context(cafile=str(tls[0]))  # our self-signed certificate, verified as such
+        for port in sites.values():
+            _wait_for("127.0.0.1", port, "/healthz", tls=trust)
+        yield {"sites": sites, "ports": ports, "logs": logs, "var": var, "tls": trust}
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def _png() -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _failed_login_from(address: str, port: int, context: ssl.SSLContext) -> None:
+    """A client that is not the proxy: a wrong password through the TLS site, from ``address``."""
+    conn = http.client.HTTPSConnection("127.0.0.1", port, context=context, source_address=(address, 0), timeout=20)
+    conn.request("GET", "/accounts/login/")
+    response = conn.getresponse()
+    page = response.read().decode()
+    cookie = next(v for k, v in response.getheaders() if k.lower() == "set-cookie" and v.startswith("csrftoken="))
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert token is not None
+    body = f"csrfmiddlewaretoken={token.group(1)}&username=410105199001010000&password=wrong"
+    conn.request(
+        "POST",
+        "/accounts/login/",
+        body=body,
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": cookie.split(";")[0],
+            "Origin": f"https://127.0.0.1:{port}",
+            "Referer": f"https://127.0.0.1:{port}/accounts/login/",
+        },
+    )
+    assert conn.getresponse().status == 200  # the form again, with an error
+
+
+def test_declare_on_one_instance_review_on_the_other_verify_through_the_proxy(
+    platform: dict[str, Any], playwright: Any
+) -> None:
+    world = build_world()
+    person = world.people["emp_jinshui"]
+    create_department_key(world.orgs["hr_zhengzhou"])  # production creates no key on its own (ADR 0010)
+    sites = platform["sites"]
+    browser = launch(playwright)
+    try:
+        # Instance A: the professional declares a public-subject course and uploads its proof.
+        a = browser.new_context(base_url=f"https://127.0.0.1:{sites['a']}", locale="zh-CN", ignore_https_errors=True)
+        a.set_default_timeout(30_000)
+        page = a.new_page()
+        login(page, person.id_number, PASSWORD)
+        page.goto("/records/declare/?type=online_course")
+        page.fill("#id_title", "2025年公需科目网络课程")
+        page.fill("#id_form", "网络学习")
+        page.fill("#id_start_date", "2025-05-10")
+        page.fill("#id_end_date", "2025-05-12")
+        page.fill("#id_assessment", "合格")
+        page.select_option("#id_a-subject", "public")
+        page.fill("#id_a-hours", "24")
+        submit(page)
+        page.wait_for_selector("#record-state:has-text('草稿')")
+        record = Record.objects.get(title="2025年公需科目网络课程")
+        proof = _png()
+        page.select_option("#id_kind", "completion")
+        page.set_input_files("#id_file", files=[{"name": "证明.png", "mimeType": "image/png", "buffer": proof}])
+        submit(page, "#upload")
+        page.wait_for_selector("text=已上传：证明.png")
+        submit(page, "#to-submitted")
+        page.wait_for_selector("#record-state:has-text('待单位初审')")
+        a.close()
+
+        # Instance B: the employer approves, HR certifies, reads the proof A stored, and issues.
+        b = browser.new_context(base_url=f"https://127.0.0.1:{sites['b']}", locale="zh-CN", ignore_https_errors=True)
+        b.set_default_timeout(30_000)
+        page = b.new_page()
+        admin = world.users["admin_emp_jinshui"]
+        login(page, admin.username, PASSWORD, enrolled_officer(admin))
+        page.goto("/review/queue/")
+        page.check(f"input[name=ids][value='{record.pk}']")
+        submit(page, "#bulk-approve")
+        page.wait_for_selector("text=已处理 1 条记录")
+        logout(page)
+        officer = world.users["hr_zhengzhou"]
+        login(page, officer.username, PASSWORD, enrolled_officer(officer))
+        page.goto(f"/records/{record.pk}/")
+        submit(page, "#to-certified")
+        page.wait_for_selector("#record-state:has-text('已认定')")
+        href = page.get_attribute("a[href*='/proofs/']", "href")
+        assert href
+        download = page.request.get(href)
+        assert download.status == 200
+        assert download.body() == proof
+        page.goto("/certificates/")
+        page.fill("#issue-number", person.certificate_number)
+        page.fill("#issue-year", "2025")
+        submit(page, "#issue-form button[type=submit]")
+        assert page.locator("#serial").count() == 1, page.inner_text("main")
+        serial = page.inner_text("#serial").strip()
+        b.close()
+
+        # Through the load-balanced site: a verifier, not logged in.
+        front = browser.new_context(
+            base_url=f"https://127.0.0.1:{sites['front']}", locale="zh-CN", ignore_https_errors=True
+        )
+        page = front.new_page()
+        page.goto("/verify/")
+        page.fill("#verify-number #number", serial)
+        page.fill("#verify-number #name", person.name)
+        submit(page, "#verify-number button[type=submit]")
+        assert page.get_attribute("#verify-result", "data-status") == "genuine"
+        page.goto("/verify/")  # the blank page loads the QR scanner from the static files
+        static = page.request.get(page.get_attribute("script[src*='/static/']", "src") or "")
+        assert static.status == 200
+        assert "immutable" in static.headers["cache-control"]
+        assert re.search(r"\.[0-9a-f]{12}\.js$", static.url), static.url  # collectstatic's hashed name
+        assert "Server" not in static.headers or "nginx/" not in static.headers.get("server", "")
+        front.close()
+    finally:
+        browser.close()
+
+    # Each instance served its part: the upload on A, the proof download and the issuance on B.
+    log_a, log_b = (platform["logs"][name].read_text() for name in ("a", "b"))
+    assert f"POST /records/{record.pk}/proofs/" in log_a
+    assert "GET /records/proofs/" in log_b and "GET /records/proofs/" not in log_a
+    assert "POST /certificates/" in log_b
+
+    # A client behind the proxy is recorded under its own address.
+    _failed_login_from(CLIENT_BEHIND_PROXY, sites["front"], platform["tls"])
+    failed = AuditEntry.objects.filter(action="login.failed").latest("id")
+    assert failed.source_ip == CLIENT_BEHIND_PROXY
+    # The proxy keeps /metrics to itself.
+    conn = http.client.HTTPSConnection("127.0.0.1", sites["front"], context=platform["tls"])
+    conn.request("GET", "/metrics")
+    assert conn.getresponse().status == 404
