@@ -72,6 +72,9 @@ class _Health:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
         self.down = False
         self.retry_at = 0.0
 
