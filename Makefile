@@ -3,18 +3,34 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+LOCK   := requirements.lock
 VENDOR := src/cecert/static/vendor
 PYTEST_ARGS ?=
 
-.PHONY: run test test-browser test-deploy lint typecheck system-deps assets install clean
+.PHONY: run test test-browser test-deploy lint typecheck audit lock system-deps assets install clean
 
-$(STAMP): pyproject.toml
+# Exactly the locked releases (hash-checked, pip itself included), then the project without its
+# dependencies; `pip check` stops here when the lock no longer satisfies pyproject.toml.
+$(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps -e .
+	@$(BIN)/pip check >/dev/null || { $(BIN)/pip check; echo "$(LOCK) does not satisfy pyproject.toml: run 'make lock'"; exit 1; }
 	touch $(STAMP)
 
 install: system-deps $(STAMP) assets
+
+# After changing dependencies in pyproject.toml: pins that still fit are kept, new ones resolved to
+# the newest release within the bounds. `make lock UPGRADE=1` moves every pin to the newest.
+# Universal (any platform, Python >= 3.11), hashes for every file, resolved against PyPI.
+lock:
+	@test -x $(BIN)/uv || { echo "uv (a dev dependency) is missing: make install"; exit 1; }
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --universal --quiet \
+	  $(if $(UPGRADE),--upgrade) -o $(LOCK)
+
+# Known vulnerabilities in the locked releases (pip-audit); says so plainly when it cannot reach its service.
+audit: $(STAMP)
+	$(BIN)/python .ci/audit.py $(LOCK)
 
 # The CJK TrueType font (certificates), Chromium (browser tests) and poppler (PDF checks)
 # come from Debian's packages; installed when missing and we are root.

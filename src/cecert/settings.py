@@ -155,9 +155,18 @@ CSRF_COOKIE_SECURE = PRODUCTION
 SESSION_COOKIE_AGE = 8 * 3600
 
 _redis_url = os.environ.get("CECERT_REDIS_URL")
+# Django's own Redis backend (replies parsed by hiredis, which redis-py picks up when installed). The
+# public hot paths send their commands through a redis-py client built from the same LOCATION and
+# OPTIONS (cecert.core.cache). Time-outs keep a Redis that stopped answering from holding requests:
+# the pages then do without it (per-process rate limits, no page cache; ADR 0018).
+_redis_timeout = float(os.environ.get("CECERT_REDIS_TIMEOUT", "0.5"))
 CACHES = {
     "default": (
-        {"BACKEND": "cecert.core.cache.RedisCache", "LOCATION": _redis_url}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _redis_url,
+            "OPTIONS": {"socket_connect_timeout": _redis_timeout, "socket_timeout": _redis_timeout},
+        }
         if _redis_url
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "cecert"}
     )
@@ -231,9 +240,14 @@ CECERT_QUEUE_LAG_WARN = int(os.environ.get("CECERT_QUEUE_LAG_WARN", "300"))
 # Only with a cache shared by every worker (Redis): revocation clears the entry, and a per-process
 # cache could not be cleared from the process that revokes (ADR 0012).
 CECERT_VERIFY_CACHE_SECONDS = int(os.environ.get("CECERT_VERIFY_CACHE_SECONDS", "60" if _redis_url else "0"))
-# The verification lookup reads by a statement prepared once per PostgreSQL connection
-# (cecert.core.prepared); turn off behind a pooler in transaction mode (PgBouncer).
+# The verification lookup reads by a statement psycopg prepares once per PostgreSQL connection
+# (cecert.core.prepared); turn off behind a pooler in transaction mode that does not keep prepared
+# statements (PgBouncer before 1.21, or without max_prepared_statements).
 CECERT_PREPARED_READS = os.environ.get("CECERT_PREPARED_READS", "1") == "1"
+if CECERT_PREPARED_READS and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django turns psycopg's preparation off (None); only server-binding cursors prepare, and only
+    # cecert.core.prepared makes them: each of its statements is prepared at its first execution.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 0)
 
 CECERT_RATE_LIMITS = {
     "calculator": (int(os.environ.get("CECERT_CALC_RATE", "120")), 60),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.core.cache import cache
+import redis
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
@@ -13,8 +13,10 @@ from cecert.certificates.domain import issuance, verification
 from cecert.certificates.domain.issuance import revoke_certificate
 from cecert.certificates.domain.rendering import certificate_pdf, qr_payload
 from cecert.certificates.models import Certificate, CertificateBatch
+from cecert.core import cache as shared_cache
 from tests.certificates.factories import YEAR, full_year
 from tests.factories import VISIBLE_PEOPLE, World, logged_in
+from tests.redis_server import REDIS, redis_cache, redis_up
 
 ALL_PEOPLE = ["emp_jinshui", "emp_zhongyuan", "emp_luoyang", "emp_gongyi", "emp_provincial"]
 
@@ -204,17 +206,27 @@ def test_clients_behind_our_proxy_are_limited_apart(certificates: dict[str, Cert
     assert [forged.post("/verify/", number).status_code for _ in range(3)] == [200, 200, 429]
 
 
-def test_cached_verification_shows_revocation_at_once(certificates: dict[str, Certificate], settings: Any) -> None:
+@pytest.fixture(params=["locmem", "redis"])
+def page_cache(request: pytest.FixtureRequest, settings: Any) -> None:
+    """The verification page cache in this process's memory, and in a real Redis as in production."""
     settings.CECERT_VERIFY_CACHE_SECONDS = 60
+    if request.param == "redis":
+        if not redis_up():
+            pytest.skip(f"Redis is not running at {REDIS}")
+        redis.Redis.from_url(REDIS).flushdb()
+        settings.CACHES = redis_cache(REDIS)
+
+
+def test_cached_verification_shows_revocation_at_once(certificates: dict[str, Certificate], page_cache: None) -> None:
     cert = certificates["emp_jinshui"]
     client = Client()
     query = {"number": cert.serial, "name": cert.person.name}
     first = client.get("/verify/", query).content.decode()
     assert 'data-status="genuine"' in first
     key = verification.public_cache_key(cert.serial, "zh-hans")
-    assert cache.get(key) is None  # a page is kept only when asked for again
+    assert shared_cache.get(key) is None  # a page is kept only when asked for again
     assert client.get("/verify/", query).content.decode() == first
-    assert cache.get(key) is not None
+    assert shared_cache.get(key) is not None
     assert client.get("/verify/", query).content.decode() == first  # from the cache
     # A cached serial with the wrong name answers exactly like an unknown serial.
     wrong = client.get("/verify/", {"number": cert.serial, "name": "李四"}).content.decode()
@@ -225,19 +237,18 @@ def test_cached_verification_shows_revocation_at_once(certificates: dict[str, Ce
 
 
 def test_a_page_cached_by_a_request_racing_the_revocation_is_not_served(
-    certificates: dict[str, Certificate], settings: Any
+    certificates: dict[str, Certificate], page_cache: None
 ) -> None:
-    settings.CECERT_VERIFY_CACHE_SECONDS = 60
     cert = certificates["emp_jinshui"]
     client = Client()
     query = {"number": cert.serial, "name": cert.person.name}
     client.get("/verify/", query)
     client.get("/verify/", query)  # asked twice: the genuine page is cached
     key = verification.public_cache_key(cert.serial, "zh-hans")
-    stale = cache.get(key)
+    stale = shared_cache.get(key)
     assert stale is not None
     revoke_certificate(cert, "材料不实", by=None)
     # a verification that read the certificate just before the revocation writes its page after it
-    cache.set(key, stale, 60)
+    shared_cache.put(key, stale, 60)
     for _ in range(3):
         assert 'data-status="revoked"' in client.get("/verify/", query).content.decode()

@@ -1,81 +1,62 @@
-"""The Redis cache backend keeps one client per pool and behaves as Django's."""
+"""The shared cache: Django's own Redis backend, hiredis parsing, and our redis-py client beside it."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
+import redis
+from django.core.cache import cache
 
-from cecert.core.cache import RedisCache, _link, round_trip
-from tests.core.test_ratelimit import REDIS, _redis_up
-
-
-@pytest.mark.skipif(not _redis_up(), reason="Redis is not running on 127.0.0.1:6379")
-def test_one_client_serves_every_operation() -> None:
-    cache = RedisCache(REDIS, {"KEY_PREFIX": "cecert-test-cache"})
-    client = cache._cache.get_client(write=True)
-    assert cache._cache.get_client(write=False) is client  # one server: reads and writes share the pool
-    cache.set("k", {"a": 1}, 5)
-    assert cache.get("k") == {"a": 1}
-    assert cache.add("k2", 1, 5) and cache.incr("k2") == 2 and cache.get("k2") == 2
-    cache.delete_many(["k", "k2"])
-    assert cache.get("k") is None
+from cecert.core import cache as shared_cache
+from tests.redis_server import REDIS, redis_cache, redis_up
 
 
 @pytest.fixture
-def client() -> Any:
-    if not _redis_up():
-        pytest.skip("Redis is not running on 127.0.0.1:6379")
-    import redis
-
+def on_redis(settings: Any) -> None:
+    if not redis_up():
+        pytest.skip(f"Redis is not running at {REDIS}")
     redis.Redis.from_url(REDIS).flushdb()
-    return RedisCache(REDIS, {"KEY_PREFIX": "cecert-test-rt"})._cache.get_client(write=True)
+    settings.CACHES = redis_cache(REDIS, socket_timeout=0.7)
 
 
-def test_round_trip_sends_every_command_and_reads_every_kind_of_reply(client: Any) -> None:
-    replies = round_trip(
-        client,
-        [
-            ("SET", "rt:a", "值", "EX", 60, "NX"),  # +OK
-            ("SET", "rt:a", 1, "EX", 60, "NX"),  # null: already there
-            ("INCR", "rt:n"),  # integer
-            ("GET", "rt:a"),  # bulk string, UTF-8 as sent
-            ("GET", "rt:missing"),  # null
-            ("EXISTS", "rt:a", "rt:missing"),
-            ("SET", "rt:bin", b"\r\n\x00\xff"),  # bulk strings are length-prefixed: CR LF inside is data
-            ("GET", "rt:bin"),
-        ],
+def test_the_settings_use_djangos_own_redis_backend_with_hiredis() -> None:
+    from cecert import settings as configured
+
+    assert configured.CACHES["default"]["BACKEND"] in (
+        "django.core.cache.backends.redis.RedisCache",  # CECERT_REDIS_URL set
+        "django.core.cache.backends.locmem.LocMemCache",
     )
-    assert replies == [b"OK", None, 1, "值".encode(), None, 1, b"OK", b"\r\n\x00\xff"]
+    import redis.connection
+    import redis.utils
+
+    assert redis.utils.HIREDIS_AVAILABLE and redis.connection.DefaultParser.__name__ == "_HiredisParser"
 
 
-def test_an_error_reply_raises_after_reading_every_reply(client: Any) -> None:
-    import redis
-
-    [before] = round_trip(client, [("CLIENT", "ID")])
-    with pytest.raises(redis.ResponseError, match="not an integer"):
-        round_trip(client, [("SET", "rt:s", "x"), ("INCR", "rt:s"), ("SET", "rt:after", 1)])
-    assert round_trip(client, [("GET", "rt:after"), ("CLIENT", "ID")]) == [b"1", before]  # same connection, in step
+def test_our_client_is_built_from_the_caches_url_and_options(on_redis: None) -> None:
+    client = shared_cache.client()
+    assert client is not None and shared_cache.client() is client  # one per process
+    kwargs = client.connection_pool.connection_kwargs
+    assert (kwargs["port"], kwargs["db"], kwargs["socket_timeout"]) == (6379, int(REDIS.rsplit("/", 1)[1]), 0.7)
 
 
-def test_round_trip_speaks_resp2_too() -> None:
-    if not _redis_up():
-        pytest.skip("Redis is not running on 127.0.0.1:6379")
-    resp2 = RedisCache(REDIS + "?protocol=2", {})._cache.get_client(write=True)
-    assert resp2.connection_pool.connection_kwargs["protocol"] == 2
-    assert round_trip(resp2, [("GET", "rt:none"), ("SET", "rt:x", 1), ("INCR", "rt:x")]) == [None, b"OK", 2]
+def test_djangos_backend_and_our_client_share_keys(on_redis: None) -> None:
+    shared_cache.put("k", b"\r\n\x00\xff", 5)  # bytes as they are, CR LF inside included
+    assert shared_cache.get("k") == b"\r\n\x00\xff"
+    cache.set("n", 1, 5)  # written by Django's backend under its prefix and version
+    client = shared_cache.client()
+    assert client is not None and client.get(cache.make_key("n")) == b"1"
+    assert shared_cache.forget(["k"], bar="n:changed", bar_seconds=5)
+    assert shared_cache.get("k") is None and cache.get("n:changed") == 1
 
 
-def test_a_connection_inherited_through_fork_is_left_to_the_parent(client: Any) -> None:
-    [parent] = round_trip(client, [("CLIENT", "ID")])
-    inherited = _link.connection
-    _link.pid = -1  # as a forked child sees it: another process opened it
-    [child] = round_trip(client, [("CLIENT", "ID")])
-    assert child != parent
-    assert inherited._sock is not None  # not closed: the parent still uses it
-    inherited.disconnect()
-
-
-def test_arguments_of_other_types_are_refused(client: Any) -> None:
-    with pytest.raises(TypeError):
-        round_trip(client, [("SET", "rt:x", None)])
+@pytest.mark.parametrize("protocol", [2, 3])
+def test_both_protocols(settings: Any, protocol: int) -> None:
+    """redis 8's default RESP3 (push frames and all) is the library's business: both work."""
+    if not redis_up():
+        pytest.skip(f"Redis is not running at {REDIS}")
+    settings.CACHES = redis_cache(REDIS, protocol=protocol)
+    shared_cache.put("p", b"x", 5)
+    assert shared_cache.get("p") == b"x"
+    client = shared_cache.client()
+    assert client is not None and client.connection_pool.connection_kwargs["protocol"] == protocol

@@ -5,35 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import redis
 from django.test import RequestFactory
 
+from cecert.core import cache as shared_cache
 from cecert.core.ratelimit import hit, over_limit, over_limit_and_look
+from tests.redis_server import REDIS, redis_cache, redis_up
 
 T0 = 1_800_000_000.0  # the start of a 60-second window (a multiple of 60)
 
 
-REDIS = "redis://127.0.0.1:6379/9"
-
-
-def _redis_up() -> bool:
-    try:
-        import redis
-
-        return bool(redis.Redis.from_url(REDIS, socket_connect_timeout=0.5).ping())
-    except Exception:
-        return False
-
-
 @pytest.fixture(autouse=True, params=["locmem", "redis"])
 def _limits(request: pytest.FixtureRequest, settings: Any) -> None:
-    """Every test runs against the per-process cache and against Redis (one round trip per hit)."""
+    """Every test runs against the per-process cache and against Redis (one pipeline per hit)."""
     if request.param == "redis":
-        if not _redis_up():
-            pytest.skip("Redis is not running on 127.0.0.1:6379")
-        import redis
-
+        if not redis_up():
+            pytest.skip(f"Redis is not running at {REDIS}")
         redis.Redis.from_url(REDIS).flushdb()
-        settings.CACHES = {"default": {"BACKEND": "cecert.core.cache.RedisCache", "LOCATION": REDIS}}
+        settings.CACHES = redis_cache(REDIS)
     settings.CECERT_RATE_LIMITS = {**settings.CECERT_RATE_LIMITS, "test": (2, 60), "test_hourly": (2, 3600)}
 
 
@@ -67,34 +56,33 @@ def test_over_limit_still_counts_per_client_address() -> None:
     assert over_limit(factory.get("/", REMOTE_ADDR="10.0.0.2"), "test_hourly") is False
 
 
-def test_redis_counters_expire_with_their_window() -> None:
-    from django.core.cache import cache
-    from django.core.cache.backends.redis import RedisCacheClient
-
-    inner = getattr(cache, "_cache", None)
-    if not isinstance(inner, RedisCacheClient):
+def _redis_path_only() -> redis.Redis:
+    client = shared_cache.client()
+    if client is None:
         pytest.skip("the Redis path only")
+    return client
+
+
+def test_redis_counters_expire_with_their_window() -> None:
+    client = _redis_path_only()
     hit("test", "ttl")
-    client = inner.get_client()
     keys = client.keys("*rl:test:ttl:*")
     assert len(keys) == 1 and 0 < client.ttl(keys[0]) <= 61
 
 
 def test_over_limit_and_look_counts_reads_and_remembers_the_key() -> None:
-    from django.core.cache import cache
-
     request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.3")
     first = over_limit_and_look(request, "test_hourly", "page", remember_seconds=60, barred_by="bar")
     assert (first.exceeded, first.value, first.asked_before) == (False, None, False)
-    cache.set("page", ("名字", b"<html>"), 60)
+    shared_cache.put("page", "名字\n<html>".encode(), 60)
     again = [
         over_limit_and_look(request, "test_hourly", "page", remember_seconds=60, barred_by="bar") for _ in range(2)
     ]
     assert [(x.exceeded, x.value, x.asked_before) for x in again] == [
-        (False, ("名字", b"<html>"), True),
-        (True, ("名字", b"<html>"), True),
+        (False, "名字\n<html>".encode(), True),
+        (True, "名字\n<html>".encode(), True),
     ]
-    cache.set("bar", 1, 60)  # the data behind "page" just changed
+    assert shared_cache.forget([], bar="bar", bar_seconds=60)  # the data behind "page" just changed
     barred = over_limit_and_look(
         RequestFactory().get("/", REMOTE_ADDR="10.0.0.5"), "test_hourly", "page", remember_seconds=60, barred_by="bar"
     )
@@ -109,37 +97,24 @@ def test_over_limit_and_look_counts_reads_and_remembers_the_key() -> None:
     assert (other.exceeded, other.value, other.asked_before) == (False, None, False)
 
 
-def _redis_path_only() -> Any:
-    from django.core.cache import cache
-    from django.core.cache.backends.redis import RedisCacheClient
-
-    inner = getattr(cache, "_cache", None)
-    if not isinstance(inner, RedisCacheClient):
-        pytest.skip("the Redis path only")
-    return inner.get_client(write=True)
+def test_forget_deletes_every_key_and_bars_for_its_time() -> None:
+    shared_cache.put("a", b"1", 60)
+    shared_cache.put("b", b"2", 60)
+    assert shared_cache.forget(["a", "b"], bar="a:bar", bar_seconds=30)
+    assert (shared_cache.get("a"), shared_cache.get("b")) == (None, None)
+    client = shared_cache.client()
+    if client is not None:
+        [bar] = client.keys("*a:bar")
+        assert 0 < client.ttl(bar) <= 30
 
 
 def test_a_connection_the_server_dropped_is_replaced() -> None:
-    import redis
-
-    from cecert.core.cache import round_trip
-
+    """redis-py's own retry: a pooled connection the server closed is reconnected, the count not lost."""
     client = _redis_path_only()
     hit("test", "drop")
-    [ours] = round_trip(client, [("CLIENT", "ID")])  # the connection the counters go by
-    redis.Redis.from_url(REDIS).client_kill_filter(_id=ours)
-    assert hit("test", "drop").count == 2  # counted once: the killed connection never delivered it
-    assert round_trip(client, [("CLIENT", "ID")]) != [ours]
-
-
-def test_a_command_lost_on_the_way_is_sent_once_more() -> None:
-    import socket
-
-    from cecert.core.cache import _link, round_trip
-
-    client = _redis_path_only()
-    assert hit("test", "lost").count == 1
-    [before] = round_trip(client, [("CLIENT", "ID")])
-    _link.connection._sock.shutdown(socket.SHUT_WR)  # the next write fails: broken pipe
-    assert hit("test", "lost").count == 2
-    assert round_trip(client, [("CLIENT", "ID")]) != [before]
+    ours = client.client_id()  # the pooled connection the counters go by (one thread: one connection)
+    assert redis.Redis.from_url(REDIS).client_kill_filter(_id=ours) == 1
+    assert hit("test", "drop").count == 2
+    assert client.client_id() != ours
+    assert shared_cache.health.usable() and not shared_cache.health.down
+    assert client.ping()

@@ -10,7 +10,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,6 +22,7 @@ from cecert.certificates.domain.signing_keys import published_keys
 from cecert.certificates.models import Certificate, CertificateBatch, CertificateStatus
 from cecert.certificates.result_page import result_page
 from cecert.certificates.tasks import enqueue_batch
+from cecert.core import cache as shared_cache
 from cecert.core.errors import DomainError
 from cecert.core.ratelimit import over_limit, over_limit_and_look
 
@@ -244,7 +244,7 @@ def verify(request: HttpRequest) -> HttpResponse:
     if settings.CECERT_VERIFY_CACHE_SECONDS and verification.SERIAL_RE.match(number):
         # LocaleMiddleware's choice, the active language (a context-local look-up costs more)
         key = verification.public_cache_key(number, request.LANGUAGE_CODE)
-        # the rate limit, the cached page and whether it was asked for before: one round trip
+        # the rate limit, the cached page and whether it was asked for before: one pipeline
         looked = over_limit_and_look(
             request,
             "verify",
@@ -264,16 +264,18 @@ def verify(request: HttpRequest) -> HttpResponse:
 
 
 def _verify_serial_cached(
-    serial: str, name: str, key: str, entry: tuple[str, bytes] | None, *, keep: bool, language: str
+    serial: str, name: str, key: str, entry: bytes | None, *, keep: bool, language: str
 ) -> HttpResponse:
-    """A certificate's result page, rendered once per language and kept in the shared cache (``entry``).
+    """A certificate's result page, rendered once per language and kept in the shared cache (``entry``:
+    the holder's normalised name, a line break, the page).
 
     The page holds nothing of the requester (no form, no token), so it can be reused; the name is
-    still compared on every request, in constant time, against the holder's name kept beside it.
-    It is kept only when asked for again within the cache time (``keep``): most certificates are
-    verified once, and writing their pages would cost a round trip and memory for nothing.
-    Revocation clears the entry (``issuance._revoke``). Unknown serials are not cached: a serial
-    issued a moment later must verify at once.
+    still compared on every request, in constant time, against the holder's name kept beside it (a
+    normalised name has no whitespace, so the first line break ends it). It is kept only when asked
+    for again within the cache time (``keep``): most certificates are verified once, and writing
+    their pages would cost a round trip and memory for nothing. Revocation clears the entry
+    (``issuance._revoke``). Unknown serials are not cached: a serial issued a moment later must
+    verify at once.
     """
     if entry is None:
         found = verification.lookup_serial(serial)
@@ -281,11 +283,11 @@ def _verify_serial_cached(
             return _result(verification.Verification("not_found"))
         holder_name, result = found
         body = result_page(result.status, result.public_views(), result.detail, language=language).encode()
-        entry = (verification.normalise_name(holder_name), body)
+        entry = verification.normalise_name(holder_name).encode() + b"\n" + body
         if keep:
-            cache.set(key, entry, settings.CECERT_VERIFY_CACHE_SECONDS)
-    stored_name, body = entry
-    if not verification.names_match(name, stored_name):
+            shared_cache.put(key, entry, settings.CECERT_VERIFY_CACHE_SECONDS)
+    stored_name, _, body = entry.partition(b"\n")
+    if not verification.names_match(name, stored_name.decode()):
         return _result(verification.Verification("not_found"))
     return HttpResponse(body)
 

@@ -1,146 +1,183 @@
-"""Django's Redis cache backend, keeping one redis-py client per connection pool.
+"""The shared cache's Redis client for the public hot paths, and what happens while Redis is away.
 
-Django's ``RedisCacheClient.get_client`` builds a new ``redis.Redis`` object for every
-cache operation, and each builds its table of ~170 response callbacks: on the public
-verification page that cost more than the round trips themselves. A ``Redis`` object is
-safe to share between threads; the connection pool underneath is shared either way.
+Django's cache (``settings.CACHES``) is Django's own ``RedisCache``; redis-py parses replies with
+hiredis when it is installed (a dependency). The rate limits and the verification page cache send
+their commands as one redis-py pipeline without a transaction, on a ``redis.Redis`` client of our
+own built with ``Redis.from_url`` from the same ``LOCATION`` and ``OPTIONS`` (the cache backend's
+own client is not part of its public interface). Keys are made by the cache's ``make_key``, so
+prefixes and versions are the same as Django's.
+
+**Redis away.** A connection error or time-out is logged once (not on every request) and for
+``RETRY_SECONDS`` the callers do without Redis: the rate limits count in this process's memory
+(``local_limits``), pages are neither read from nor written to the shared cache. Then the next
+request tries Redis again; when it answers, that is logged once too (ADR 0018).
 """
 
 from __future__ import annotations
 
-import os
+import logging
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Iterable
 from typing import Any
 
 import redis
-from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
-from django.core.cache.backends.redis import RedisCacheClient
+from django.conf import settings
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
+from django.core.cache.backends.base import BaseCache
+from django.core.cache.backends.locmem import LocMemCache
+
+logger = logging.getLogger("cecert.cache")
+
+REDIS_BACKENDS = frozenset({"django.core.cache.backends.redis.RedisCache"})
+# Django's RedisCache options that are not connection-pool arguments.
+_NOT_POOL_OPTIONS = frozenset({"pool_class", "parser_class", "serializer"})
+# What an unreachable, restarting or failed-over Redis raises (not a wrong command: that is a bug).
+UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
+    redis.ConnectionError,
+    redis.TimeoutError,
+    redis.exceptions.ReadOnlyError,
+)
+RETRY_SECONDS = 5.0
+
+_clients: dict[tuple[str, tuple[tuple[str, Any], ...]], redis.Redis] = {}
+_clients_lock = threading.Lock()
 
 
-class SharedClientRedisCacheClient(RedisCacheClient):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._clients: dict[int, Any] = {}
-
-    def get_client(self, key: Any = None, *, write: bool = False) -> Any:
-        # Django's private helpers (not in its type stubs): the same pool choice as the parent's.
-        index = self._get_connection_pool_index(write)  # type: ignore[attr-defined]
-        client = self._clients.get(index)
-        if client is None:
-            pool = self._get_connection_pool(write)  # type: ignore[attr-defined]
-            client = self._clients[index] = self._client(connection_pool=pool)  # type: ignore[attr-defined]
-        return client
-
-
-class RedisCache(DjangoRedisCache):
-    def __init__(self, server: Any, params: dict[str, Any]) -> None:
-        super().__init__(server, params)
-        self._class = SharedClientRedisCacheClient
+def client(alias: str = DEFAULT_CACHE_ALIAS) -> redis.Redis | None:
+    """The redis-py client for the cache ``alias`` (its first, writable server), or None when that
+    cache is not Redis. One client per URL and options, shared by the process's threads (its
+    connection pool hands each command a connection; a forked child opens its own)."""
+    config: dict[str, Any] = settings.CACHES[alias]
+    if config["BACKEND"] not in REDIS_BACKENDS:
+        return None
+    location = config["LOCATION"]
+    # As Django's RedisCache reads LOCATION: a list, or servers separated by "," or ";"; the first writes.
+    url = (location if isinstance(location, str) else location[0]).replace(";", ",").split(",")[0].strip()
+    options = tuple(sorted((k, v) for k, v in config.get("OPTIONS", {}).items() if k not in _NOT_POOL_OPTIONS))
+    key = (url, options)
+    found = _clients.get(key)
+    if found is None:
+        with _clients_lock:
+            found = _clients.get(key) or _clients.setdefault(key, redis.Redis.from_url(url, **dict(options)))
+    return found
 
 
-class _Link(threading.local):
-    """This thread's own connection for ``round_trip``, taken from no pool: each request's round trip
-    then costs no pool check-out (lock, pid check, a socket poll for stale data) — measured, that and
-    redis-py's reply parser were half the Redis cost of a public verification request."""
+def backend(alias: str = DEFAULT_CACHE_ALIAS) -> BaseCache:
+    return caches[alias]
+
+
+class _Health:
+    """Whether Redis answered lately; logs each change once."""
 
     def __init__(self) -> None:
-        self.pool: Any = None
-        self.pid = 0
-        self.connection: Any = None
-        self.reader: Any = None
+        self.lock = threading.Lock()
+        self.reset()
 
-    def open(self, pool: Any) -> tuple[Any, Any]:
-        if self.connection is None or self.pool is not pool or self.pid != os.getpid():
-            self.close(inherited=self.pid != os.getpid())
-            # redis-py's connection class does the handshake (AUTH, SELECT, HELLO, TLS) from the URL.
-            connection = pool.connection_class(**pool.connection_kwargs)
-            connection.connect()
-            self.pool, self.pid, self.connection = pool, os.getpid(), connection
-            self.reader = connection._sock.makefile("rb")
-        return self.connection, self.reader
+    def reset(self) -> None:
+        self.down = False
+        self.retry_at = 0.0
 
-    def close(self, *, inherited: bool = False) -> None:
-        # A connection inherited through fork belongs to the parent: forget it, do not close it.
-        if self.connection is not None and not inherited:
-            self.reader.close()
-            self.connection.disconnect()
-        self.pool = self.connection = self.reader = None
+    def usable(self) -> bool:
+        return not self.down or time.monotonic() >= self.retry_at
 
+    def failed(self, error: BaseException) -> None:
+        with self.lock:
+            self.retry_at = time.monotonic() + RETRY_SECONDS
+            if self.down:
+                return
+            self.down = True
+        logger.error(
+            "Redis 不可用，限流改为按进程计数，验证结果页不缓存 / Redis unavailable (%s: %s): rate limits count "
+            "per process and verification pages are not cached until it answers again",
+            type(error).__name__,
+            error,
+        )
 
-_link = _Link()
-
-
-def round_trip(client: Any, commands: Sequence[tuple[Any, ...]]) -> list[Any]:
-    """Send ``commands`` to Redis in one write and read their replies (raw: bytes, int or None).
-
-    What redis-py's non-transactional pipeline does, without its bookkeeping: the commands are
-    encoded and the replies parsed here, on this thread's own connection to the server of
-    ``client``. A connection that failed is dropped and the commands are sent once more on a fresh
-    one, as redis-py's default retry would (if the first attempt reached the server before failing,
-    a counter may count one extra request: the limit errs on the strict side). An error reply
-    raises ``redis.ResponseError`` after every reply was read, so the connection stays usable.
-    """
-    payload = _pack(commands)
-    for attempt in (1, 2):
-        try:
-            connection, reader = _link.open(client.connection_pool)
-            connection._sock.sendall(payload)
-            replies = [_reply(reader) for _ in commands]
-        except (OSError, redis.ConnectionError, redis.TimeoutError) as error:
-            _link.close()
-            if attempt == 2:
-                raise redis.ConnectionError(f"Redis round trip failed: {error}") from error
-            continue
-        except BaseException:
-            _link.close()
-            raise
-        for reply in replies:
-            if isinstance(reply, redis.ResponseError):
-                raise reply
-        return replies
-    raise AssertionError("unreachable")
+    def answered(self) -> None:
+        if not self.down:
+            return
+        with self.lock:
+            if not self.down:
+                return
+            self.down = False
+        logger.warning("Redis 已恢复 / Redis answers again: shared rate limits and page cache resumed")
 
 
-def _pack(commands: Sequence[tuple[Any, ...]]) -> bytes:
-    """The commands in Redis's wire protocol (RESP): arrays of bulk strings."""
-    out = bytearray()
-    for command in commands:
-        out += b"*%d\r\n" % len(command)
-        for arg in command:
-            if isinstance(arg, str):
-                arg = arg.encode()
-            elif isinstance(arg, int) and not isinstance(arg, bool):
-                arg = b"%d" % arg
-            elif not isinstance(arg, bytes):
-                raise TypeError(f"Redis argument of type {type(arg).__name__}: {arg!r}")
-            out += b"$%d\r\n%s\r\n" % (len(arg), arg)
-    return bytes(out)
+health = _Health()
 
 
-def _reply(reader: Any) -> Any:
-    """One reply of the kinds our commands get (RESP2 and RESP3): simple string, integer, bulk
-    string, null, boolean, error (returned, not raised, to keep reading in step)."""
-    line = reader.readline()
-    if not line.endswith(b"\r\n"):
-        raise redis.ConnectionError("Redis closed the connection")
-    kind, rest = line[:1], line[1:-2]
-    if kind == b"$":
-        size = int(rest)
-        if size < 0:
-            return None
-        data = reader.read(size + 2)
-        if len(data) != size + 2:
-            raise redis.ConnectionError("Redis closed the connection")
-        return data[:-2]
-    if kind == b":":
-        return int(rest)
-    if kind == b"+":
-        return rest
-    if kind == b"_":
+def usable_client(alias: str = DEFAULT_CACHE_ALIAS) -> redis.Redis | None:
+    """``client`` while Redis is not known to be away, else None (see ``shared``)."""
+    found = client(alias)
+    return found if found is not None and health.usable() else None
+
+
+def shared(alias: str = DEFAULT_CACHE_ALIAS) -> bool:
+    """True when the cache is Redis (shared by every worker), whether or not it answers now."""
+    return settings.CACHES[alias]["BACKEND"] in REDIS_BACKENDS
+
+
+_local = LocMemCache("cecert-local-limits", {"MAX_ENTRIES": 100_000})
+
+
+def local_limits() -> BaseCache:
+    """This process's own counters, standing in for Redis while it is away."""
+    return _local
+
+
+def get(key: str, alias: str = DEFAULT_CACHE_ALIAS) -> bytes | None:
+    """The bytes kept under ``key`` (as ``put`` wrote them), or None (also while Redis is away)."""
+    if not shared(alias):
+        value = backend(alias).get(key)
+        return value if isinstance(value, bytes) else None
+    found = usable_client(alias)
+    if found is None:
         return None
-    if kind == b"#":
-        return rest == b"t"
-    if kind == b"-":
-        return redis.ResponseError(rest.decode(errors="replace"))
-    raise redis.ConnectionError(f"unexpected Redis reply {line[:20]!r}")
+    try:
+        value = found.get(backend(alias).make_key(key))
+    except UNAVAILABLE_ERRORS as error:
+        health.failed(error)
+        return None
+    health.answered()
+    return value if isinstance(value, bytes) else None
+
+
+def put(key: str, value: bytes, seconds: int, alias: str = DEFAULT_CACHE_ALIAS) -> None:
+    """Keep ``value`` under ``key`` for ``seconds``; skipped while Redis is away (a cache, not a store)."""
+    if not shared(alias):
+        backend(alias).set(key, value, timeout=seconds)
+        return
+    found = usable_client(alias)
+    if found is None:
+        return
+    try:
+        found.set(backend(alias).make_key(key), value, ex=seconds)
+    except UNAVAILABLE_ERRORS as error:
+        health.failed(error)
+    else:
+        health.answered()
+
+
+def forget(keys: Iterable[str], *, bar: str, bar_seconds: int, alias: str = DEFAULT_CACHE_ALIAS) -> bool:
+    """Delete ``keys`` and set the marker ``bar`` for ``bar_seconds``, in one pipeline. Tried even while
+    Redis is believed away; False (logged as an error) when it could not be done."""
+    cache, keys = backend(alias), list(keys)
+    if not shared(alias):
+        cache.delete_many(keys)
+        cache.set(bar, 1, timeout=bar_seconds)
+        return True
+    found = client(alias)
+    assert found is not None
+    pipe = found.pipeline(transaction=False)
+    if keys:
+        pipe.delete(*(cache.make_key(k) for k in keys))
+    pipe.set(cache.make_key(bar), 1, ex=bar_seconds)
+    try:
+        pipe.execute()
+    except UNAVAILABLE_ERRORS as error:
+        health.failed(error)
+        logger.error("Redis 不可用，未能清除缓存 %s / could not clear cached entries: %s", bar, error)
+        return False
+    health.answered()
+    return True

@@ -15,12 +15,10 @@ import json
 import re
 import unicodedata
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -30,6 +28,7 @@ from cecert.certificates.crypto.qr_payload import decode_and_verify, format_hour
 from cecert.certificates.domain.signing_keys import sm2_public_keys, trust_roots
 from cecert.certificates.models import Certificate, CertificateKind, CertificateStatus
 from cecert.certificates.pdf import verify_pdf
+from cecert.core import cache as shared_cache
 from cecert.core import prepared
 
 Status = Literal["genuine", "revoked", "not_found", "tampered"]
@@ -160,7 +159,7 @@ _BY_SERIAL_SQL = (
 )
 # On PostgreSQL the snapshot comes without its list of records, which the public view does not show
 # and which was most of what the worker parsed.
-_BY_SERIAL_PREPARED = _BY_SERIAL_SQL.replace("c.snapshot,", "c.snapshot - 'records',").replace("%s", "$1")
+_BY_SERIAL_POSTGRES = _BY_SERIAL_SQL.replace("c.snapshot,", "c.snapshot - 'records',")
 _SUCCESSOR_SQL = f"SELECT serial FROM {_CERTIFICATE} WHERE replaces_id = %s"  # noqa: S608
 
 
@@ -177,19 +176,11 @@ def lookup_serial(serial: str) -> tuple[str, Verification] | None:
     """The certificate with this serial (its public facts) and its holder's current name, before any
     name check.
 
-    The hot path of public verification: one indexed query written out, read by a statement
-    prepared once per connection on PostgreSQL (``cecert.core.prepared``) and with a plain cursor
-    elsewhere; compiling the ORM query and building the model instance cost more than running it
-    (ADR 0012).
+    The hot path of public verification: one indexed query written out, on PostgreSQL a statement
+    psycopg prepares once per connection (``cecert.core.prepared``); compiling the ORM query and
+    building the model instance cost more than running it (ADR 0012, ADR 0018).
     """
-    row: Sequence[Any] | None
-    read = prepared.fetch_one("cecert_certificate_by_serial", _BY_SERIAL_PREPARED, [serial])
-    if isinstance(read, prepared.Unavailable):
-        with connection.cursor() as cursor:
-            cursor.execute(_BY_SERIAL_SQL, [serial])
-            row = cursor.fetchone()
-    else:
-        row = read
+    row = prepared.fetch_one(_BY_SERIAL_POSTGRES if connection.vendor == "postgresql" else _BY_SERIAL_SQL, [serial])
     if row is None:
         return None
     successor = None
@@ -230,9 +221,13 @@ def changed_key(serial: str) -> str:
 def forget_public_result(serial: str) -> None:
     """Drop the cached result pages of ``serial`` (every language) after its status changed, and bar
     caching it again for twice the cache time: a verification that read the certificate just before
-    the change may still be about to write the old page."""
-    cache.delete_many([public_cache_key(serial, code) for code, _name in settings.LANGUAGES])
-    cache.set(changed_key(serial), 1, timeout=2 * max(1, settings.CECERT_VERIFY_CACHE_SECONDS))
+    the change may still be about to write the old page. With Redis away the revocation still goes
+    through (logged): the pages it could not clear expire within the cache time (ADR 0018)."""
+    shared_cache.forget(
+        [public_cache_key(serial, code) for code, _name in settings.LANGUAGES],
+        bar=changed_key(serial),
+        bar_seconds=2 * max(1, settings.CECERT_VERIFY_CACHE_SECONDS),
+    )
 
 
 def verify_by_number(number: str, name: str) -> Verification:
