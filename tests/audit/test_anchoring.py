@@ -261,3 +261,12 @@ def test_on_postgresql_the_application_cannot_update_or_delete_entries(log: Worl
     # Appending still works, and the trail is intact.
     record("test.event")
     assert verify_chain() is None
+
+
+def test_production_without_an_anchor_directory_is_warned(settings: Any) -> None:
+    from cecert.audit.apps import check_anchor_dir
+
+    settings.PRODUCTION, settings.CECERT_AUDIT_ANCHOR_DIR = True, ""
+    assert [m.id for m in check_anchor_dir()] == ["cecert.W017"]
+    settings.CECERT_AUDIT_ANCHOR_DIR = "/mnt/audit-anchors"
+    assert check_anchor_dir() == []
