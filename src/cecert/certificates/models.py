@@ -219,7 +219,7 @@ class CertificateBatch(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     # The running worker's lease: renewed as each chunk completes. A running batch whose lease has
-    # expired lost its worker (中断) and is resumed (``issuance.resume_stale_batches``).
+    # expired lost its worker (中断) and is resumed (``issuance.interrupted_batches``, ``claim_interrupted_batch``).
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     resumed = models.PositiveSmallIntegerField(default=0)
 
