@@ -8,10 +8,12 @@ from tests.factories import World, build_world
 
 
 @pytest.fixture(autouse=True)
-def _fast_settings(settings: pytest.FixtureRequest) -> None:
+def _fast_settings(settings: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> None:
     settings.PASSWORD_HASHERS = ["cecert.accounts.hashers.FastTestPasswordHasher"]  # type: ignore[attr-defined]
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}  # type: ignore[attr-defined]
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}  # type: ignore[attr-defined]
+    # Each test its own (not yet created) audit anchor directory, never the developer's var/.
+    settings.CECERT_AUDIT_ANCHOR_DIR = str(tmp_path_factory.mktemp("anchor") / "audit-anchors")  # type: ignore[attr-defined]
     from django.core.cache import cache
 
     cache.clear()

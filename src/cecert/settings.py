@@ -34,6 +34,14 @@ CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CECERT_CSRF_TRUSTED_ORIGINS",
 CECERT_PUBLIC_URL = os.environ.get("CECERT_PUBLIC_URL", "http://127.0.0.1:8000")
 # An RFC 3161 timestamp server: certificates are then sealed as PAdES B-T instead of B-B.
 CECERT_TIMESTAMP_URL = os.environ.get("CECERT_TIMESTAMP_URL", "")
+# Where the signed checkpoints of the audit chain's head are written (ADR 0017): in production a
+# separate append-only mount, WORM bucket or log host the application's user cannot modify.
+CECERT_AUDIT_ANCHOR_DIR = os.environ.get(
+    "CECERT_AUDIT_ANCHOR_DIR", "" if PRODUCTION else str(VAR_DIR / "audit-anchors")
+)
+CECERT_AUDIT_CHECKPOINT_SECONDS = int(os.environ.get("CECERT_AUDIT_CHECKPOINT_SECONDS", "3600"))
+# A running batch issuance whose worker has not reported for this long is interrupted (中断) and resumed.
+CECERT_BATCH_LEASE_SECONDS = int(os.environ.get("CECERT_BATCH_LEASE_SECONDS", "900"))
 
 INSTALLED_APPS = [
     "django.contrib.auth",

@@ -43,3 +43,28 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.sequence} {self.action}"
+
+
+class AuditKey(models.Model):
+    """The platform's audit key: signs the checkpoints of the chain head (ADR 0017).
+
+    The private key is stored encrypted with ``CECERT_KEY_PASSPHRASE`` like the departments' keys;
+    its certificate is also written to the anchor directory, which is where ``cecert audit verify``
+    takes the keys it trusts from (never from this table, which the database's owner could rewrite).
+    """
+
+    key_id = models.CharField(max_length=16, unique=True)
+    certificate_pem = models.TextField()
+    private_key_encrypted = models.TextField()
+    current = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("审计签名密钥")
+        constraints = [
+            models.UniqueConstraint(fields=["current"], condition=models.Q(current=True), name="one_current_audit_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"audit key {self.key_id}"

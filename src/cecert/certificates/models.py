@@ -7,6 +7,7 @@ change afterwards; it is never deleted. Business rules live in ``domain/``.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -217,6 +218,10 @@ class CertificateBatch(models.Model):
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The running worker's lease: renewed as each chunk completes. A running batch whose lease has
+    # expired lost its worker (中断) and is resumed (``issuance.interrupted_batches``, ``claim_interrupted_batch``).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    resumed = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         verbose_name = _("批量发证")
@@ -228,6 +233,17 @@ class CertificateBatch(models.Model):
     @property
     def processed(self) -> int:
         return self.issued + self.unchanged + self.skipped
+
+    @property
+    def is_interrupted(self) -> bool:
+        """Running, but its worker has not reported within the lease (``CECERT_BATCH_LEASE_SECONDS``)."""
+        if self.status != BatchStatus.RUNNING:
+            return False
+        from django.conf import settings
+        from django.utils import timezone
+
+        last = self.heartbeat_at or self.created_at
+        return last < timezone.now() - dt.timedelta(seconds=settings.CECERT_BATCH_LEASE_SECONDS)
 
     @property
     def percent(self) -> int:

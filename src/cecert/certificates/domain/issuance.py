@@ -17,6 +17,7 @@ certificate is always sealed with that department's own key.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable
@@ -24,8 +25,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from cecert.accounts.models import Person, RegistrationState, Role, User
@@ -501,32 +503,46 @@ def start_batch(department: Organisation, year: int, *, by: User | None) -> Cert
 
 
 def issue_annual_batch(
-    batch: CertificateBatch, *, chunk_size: int = 2000, progress: Callable[[CertificateBatch], None] | None = None
+    batch: CertificateBatch,
+    *,
+    chunk_size: int = 2000,
+    progress: Callable[[CertificateBatch], None] | None = None,
+    resume: bool = False,
 ) -> CertificateBatch:
     """Issue the batch's certificates, one transaction per chunk; safe to run again after an interruption.
 
     People whose valid certificate is unchanged are counted ``unchanged``
-    (idempotent per person-year), so a resumed run creates no duplicates.
+    (idempotent per person-year), so a resumed run creates no duplicates. The
+    batch's lease (``heartbeat_at``) is renewed as each chunk completes. With
+    ``resume`` (a run taking over from a worker that died), certificates this
+    batch already issued count as ``issued``, so the counts equal an
+    uninterrupted run's.
     """
     department, year = batch.department, batch.year
     people_ids = list(batch_people(department, year).values_list("pk", flat=True))
     # Requirement and met/not for the whole department in one set-based query.
     verdicts = sources.year_verdicts(Person.objects.filter(issued_people(department)), year)
     CertificateBatch.objects.filter(pk=batch.pk).update(
-        status=BatchStatus.RUNNING, total=len(people_ids), issued=0, unchanged=0, skipped=0, error=""
+        status=BatchStatus.RUNNING,
+        total=len(people_ids),
+        issued=0,
+        unchanged=0,
+        skipped=0,
+        error="",
+        heartbeat_at=timezone.now(),
     )
     batch.refresh_from_db()
     key = current_key(department)
     try:
         for start in range(0, len(people_ids), chunk_size):
             issued, unchanged, skipped = _issue_chunk(
-                batch, department, key, year, people_ids[start : start + chunk_size], verdicts
+                batch, department, key, year, people_ids[start : start + chunk_size], verdicts, resume=resume
             )
             batch.issued += issued
             batch.unchanged += unchanged
             batch.skipped += skipped
             CertificateBatch.objects.filter(pk=batch.pk).update(
-                issued=batch.issued, unchanged=batch.unchanged, skipped=batch.skipped
+                issued=batch.issued, unchanged=batch.unchanged, skipped=batch.skipped, heartbeat_at=timezone.now()
             )
             if progress is not None:
                 progress(batch)
@@ -534,7 +550,7 @@ def issue_annual_batch(
         CertificateBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.FAILED, error=str(exc)[:2000])
         raise
     now = timezone.now()
-    CertificateBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.DONE, finished_at=now)
+    CertificateBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.DONE, finished_at=now, heartbeat_at=now)
     batch.refresh_from_db()
     record(
         "certificates.batch_done",
@@ -543,6 +559,45 @@ def issue_annual_batch(
         after={"issued": batch.issued, "unchanged": batch.unchanged, "skipped": batch.skipped},
     )
     return batch
+
+
+def _lease_cutoff() -> Any:
+    return timezone.now() - dt.timedelta(seconds=settings.CECERT_BATCH_LEASE_SECONDS)
+
+
+def interrupted_batches() -> Any:
+    """Running batches whose worker has not renewed the lease in time: the worker died (中断)."""
+    cutoff = _lease_cutoff()
+    return CertificateBatch.objects.filter(status=BatchStatus.RUNNING).filter(
+        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, created_at__lt=cutoff)
+    )
+
+
+def claim_interrupted_batch(batch: CertificateBatch) -> bool:
+    """Take over an interrupted batch: renew its lease only if it is still expired (one claimant wins)."""
+    cutoff = _lease_cutoff()
+    with transaction.atomic():
+        claimed = (
+            CertificateBatch.objects.filter(pk=batch.pk, status=BatchStatus.RUNNING)
+            .filter(Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, created_at__lt=cutoff))
+            .update(heartbeat_at=timezone.now(), resumed=F("resumed") + 1)
+        )
+        if claimed:
+            record(
+                "certificates.batch_interrupted",
+                obj=batch,
+                before={"heartbeat_at": batch.heartbeat_at.isoformat() if batch.heartbeat_at else None},
+                after={"processed": batch.processed, "total": batch.total},
+                reason="发证进程中断，续发",
+            )
+    return bool(claimed)
+
+
+def resume_batch(
+    batch: CertificateBatch, *, chunk_size: int = 2000, progress: Callable[[CertificateBatch], None] | None = None
+) -> CertificateBatch:
+    """Run a claimed batch again: what was issued stays, the rest is issued (no duplicates)."""
+    return issue_annual_batch(batch, chunk_size=chunk_size, progress=progress, resume=True)
 
 
 _COPY_COLUMNS = (
@@ -604,6 +659,8 @@ def _issue_chunk(
     year: int,
     ids: list[int],
     verdicts: dict[int, sources.Verdict],
+    *,
+    resume: bool = False,
 ) -> tuple[int, int, int]:
     # A primary-key range of the department's people instead of long IN lists.
     lo, hi, wanted = ids[0], ids[-1], set(ids)
@@ -615,19 +672,19 @@ def _issue_chunk(
     ]
     statuses = sources.certified_years(people, year, verdicts=verdicts)
     existing = {
-        person_id: digest
-        for person_id, digest in Certificate.objects.filter(
+        person_id: (digest, batch_id)
+        for person_id, digest, batch_id in Certificate.objects.filter(
             person_id__gte=lo,
             person_id__lte=hi,
             kind=CertificateKind.ANNUAL,
             year_from=year,
             year_to=year,
             status=CertificateStatus.VALID,
-        ).values_list("person_id", "content_digest")
+        ).values_list("person_id", "content_digest", "batch_id")
     }
     drafts: list[_Draft] = []
     changed: list[Person] = []
-    unchanged = skipped = 0
+    unchanged = skipped = already_ours = 0
     for person in people:
         status = statuses.get(person.pk)
         if status is None or not status.records:
@@ -638,11 +695,13 @@ def _issue_chunk(
         old = existing.get(person.pk)
         if old is None:
             drafts.append(_Draft(person, content, digest))
-        elif old == digest:
+        elif old[0] == digest and resume and old[1] == batch.pk:
+            already_ours += 1  # issued by this batch before its worker died
+        elif old[0] == digest:
             unchanged += 1
         else:
             changed.append(person)
-    issued = 0
+    issued = already_ours
     if drafts:
         try:
             with transaction.atomic():

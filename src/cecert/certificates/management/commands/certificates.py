@@ -1,4 +1,4 @@
-"""``cecert certificates verify FILE.pdf | verify-qr PAYLOAD | issue``.
+"""``cecert certificates verify FILE.pdf | verify-qr PAYLOAD | issue | batches``.
 
 ``verify`` and ``verify-qr`` print JSON with ``status`` (genuine, revoked,
 tampered, not_found) and exit 0 only for genuine.
@@ -33,6 +33,19 @@ class Command(BaseCommand):
         who.add_argument("--person", help="证书管理号 / certificate number")
         who.add_argument("--region", help="发证部门区划代码 / issuing region code (batch)")
         i.add_argument("--year", type=int, required=True)
+        i.add_argument("--chunk-size", type=int, default=2000, help="每个事务的人数 / people per transaction (batch)")
+        b = sub.add_parser("batches", help="批量发证任务 / batch issuances (JSON lines)")
+        b.add_argument(
+            "--stale",
+            action="store_true",
+            help="只列出中断的（进程已停止）/ only batches whose worker died (lease expired)",
+        )
+        b.add_argument(
+            "--resume",
+            action="store_true",
+            help="在本进程中续发中断的批次 / resume interrupted batches in this process",
+        )
+        b.add_argument("--chunk-size", type=int, default=2000)
 
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
@@ -43,6 +56,8 @@ class Command(BaseCommand):
             self._report(verification.verify_pdf_upload(path.read_bytes()))
         elif action == "verify-qr":
             self._report(verification.verify_qr(options["payload"]))
+        elif action == "batches":
+            self._batches(options)
         else:
             self._issue(options)
 
@@ -76,7 +91,7 @@ class Command(BaseCommand):
             def progress(b: Any) -> None:
                 self.stderr.write(f"{b.processed}/{b.total}")
 
-            batch = issuance.issue_annual_batch(batch, progress=progress)
+            batch = issuance.issue_annual_batch(batch, chunk_size=options["chunk_size"], progress=progress)
             self.stdout.write(
                 json.dumps(
                     {
@@ -90,3 +105,33 @@ class Command(BaseCommand):
             )
         except DomainError as exc:
             raise CommandError(str(exc)) from exc
+
+    def _batches(self, options: dict[str, Any]) -> None:
+        from cecert.certificates.models import CertificateBatch
+
+        stale = options["stale"] or options["resume"]
+        batches = issuance.interrupted_batches() if stale else CertificateBatch.objects.all()
+        for batch in batches.select_related("department").order_by("pk"):
+            line: dict[str, Any] = {
+                "batch": batch.pk,
+                "department": batch.department.name,
+                "year": batch.year,
+                "status": "interrupted" if batch.is_interrupted else batch.status,
+                "status_zh": "中断" if batch.is_interrupted else str(batch.get_status_display()),
+                "total": batch.total,
+                "processed": batch.processed,
+                "heartbeat_at": batch.heartbeat_at.isoformat() if batch.heartbeat_at else None,
+            }
+            if options["resume"]:
+                if not issuance.claim_interrupted_batch(batch):
+                    line["resumed"] = False  # another process took it over meanwhile
+                else:
+                    done = issuance.resume_batch(batch, chunk_size=options["chunk_size"])
+                    line.update(
+                        resumed=True,
+                        status=done.status,
+                        issued=done.issued,
+                        unchanged=done.unchanged,
+                        skipped=done.skipped,
+                    )
+            self.stdout.write(json.dumps(line, ensure_ascii=False))
