@@ -386,11 +386,16 @@ def verify_pdf(pdf_bytes: bytes, *, trust_roots: Iterable[x509.Certificate]) -> 
 
     try:
         reader = PdfFileReader(io.BytesIO(pdf_bytes), strict=True)
-        signatures = reader.embedded_regular_signatures
-        timestamps = reader.embedded_timestamp_signatures
         claimed = _info_dict(reader.get_historical_resolver(reader.xrefs.total_revisions - 1)).get("/Subject")
     except Exception as exc:
         return PdfVerification("tampered", detail=f"unreadable PDF: {exc}"[:300], reason="unreadable")
+    try:
+        signatures = reader.embedded_regular_signatures
+        timestamps = reader.embedded_timestamp_signatures
+    except Exception as exc:  # a signature dictionary that cannot be read (zeroed, cut, malformed CMS)
+        return PdfVerification(
+            "tampered", detail=f"unreadable signature: {exc}"[:300], reason="validation_error", claimed_serial=claimed
+        )
     if not signatures:
         return PdfVerification(
             "unsigned", detail="no signature in the document", reason="unsigned", claimed_serial=claimed
