@@ -154,9 +154,10 @@ def overlay_form_field(pdf: bytes) -> bytes:
     )
     form = writer.root["/AcroForm"]
     form["/Fields"] = generic.ArrayObject([*form["/Fields"], ref])
-    writer.update_root() if not isinstance(writer.root.raw_get("/AcroForm"), generic.IndirectObject) else None
     if isinstance(writer.root.raw_get("/AcroForm"), generic.IndirectObject):
         writer.update_container(form)
+    else:
+        writer.update_root()
     return _write(writer)
 
 

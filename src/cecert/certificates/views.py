@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import uuid
 from collections.abc import Callable
@@ -15,7 +14,6 @@ from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cecert.accounts.models import Person, Role, User
@@ -117,11 +115,7 @@ def suspicious_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "certificates/suspicious_list.html",
-        {
-            "records": qs[:200],
-            "total": qs.count(),
-            "recent": qs.filter(created_at__gte=timezone.now() - dt.timedelta(days=30)).count(),
-        },
+        {"records": qs[:200], "summary": suspicious.summary(user)},
     )
 
 

@@ -19,6 +19,8 @@ from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from cecert.accounts.models import User
+from cecert.certificates.domain.issuance import issuing_departments_of
 from cecert.certificates.domain.verification import REASONS, Verification
 from cecert.certificates.models import Certificate, SuspiciousVerification, VerificationRoute
 
@@ -69,3 +71,12 @@ def record(result: Verification, *, route: VerificationRoute, client: str) -> Su
 
 def reason_label(code: str) -> str:
     return REASONS.get(code, code)
+
+
+def summary(user: User) -> dict[str, int] | None:
+    """For an issuing department's officer: records in the last 30 days and in all (None for others)."""
+    if not issuing_departments_of(user):
+        return None
+    qs = SuspiciousVerification.objects.restrict(user)
+    since = timezone.now() - dt.timedelta(days=30)
+    return qs.aggregate(total=Count("pk"), recent=Count("pk", filter=Q(created_at__gte=since)))
