@@ -16,6 +16,7 @@ import datetime as dt
 import logging
 
 from django.conf import settings
+from django.db import DatabaseError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -35,9 +36,21 @@ def _cap() -> tuple[int, int, int]:
 
 
 def record(result: Verification, *, route: VerificationRoute, client: str) -> SuspiciousVerification | None:
-    """Keep ``result`` if it is suspicious and the cap allows; the stored row, or None."""
+    """Keep ``result`` if it is suspicious and the cap allows; the stored row, or None.
+
+    Never fails the verification it records: a database error is logged and the verdict still answered.
+    """
     if not result.is_suspicious:
         return None
+    try:
+        with transaction.atomic():
+            return _record(result, route=route, client=client)
+    except DatabaseError:
+        log.exception("suspicious verification not recorded")
+        return None
+
+
+def _record(result: Verification, *, route: VerificationRoute, client: str) -> SuspiciousVerification | None:
     now = timezone.now()
     per_client, overall, window = _cap()
     since = now - dt.timedelta(seconds=window)
