@@ -264,3 +264,10 @@ CECERT_RATE_LIMITS = {
     # The training-base API (signed requests) is limited per base, not per address.
     "base_api": (int(os.environ.get("CECERT_BASE_API_RATE", "600")), 60),
 }
+# Forged or tampered files and codes presented for verification are recorded (Article 15), at most
+# (per client address, in all) per window of seconds; beyond that they are answered, not stored.
+CECERT_SUSPICIOUS_RECORDS = (
+    int(os.environ.get("CECERT_SUSPICIOUS_PER_CLIENT", "20")),
+    int(os.environ.get("CECERT_SUSPICIOUS_OVERALL", "2000")),
+    3600,
+)

@@ -248,3 +248,87 @@ class CertificateBatch(models.Model):
     @property
     def percent(self) -> int:
         return 100 if not self.total else min(100, round(100 * self.processed / self.total))
+
+
+class VerificationRoute(models.TextChoices):
+    """Where a verification came in."""
+
+    PAGE_UPLOAD = "page_upload", _("查验页面上传PDF")
+    API_UPLOAD = "api_upload", _("接口上传PDF")
+    CLI = "cli", _("命令行查验")
+    QR_PAGE = "qr_page", _("查验页面二维码")
+    QR_API = "qr_api", _("接口二维码")
+    QR_CLI = "qr_cli", _("命令行二维码查验")
+
+
+class SuspiciousVerificationQuerySet(models.QuerySet["SuspiciousVerification"]):
+    def restrict(self, user: User) -> SuspiciousVerificationQuerySet:
+        """Records about certificates the user's issuing department issued (HR officers; fail-closed)."""
+        from cecert.certificates.domain.issuance import issuing_departments_of
+
+        departments = issuing_departments_of(user)
+        if not departments:
+            return self.none()
+        return self.filter(issuer__in=departments)
+
+    def update(self, **kwargs: Any) -> int:
+        raise ImmutableError("suspicious verifications are append-only")
+
+    def delete(self) -> Any:
+        raise ImmutableError("suspicious verifications are append-only")
+
+
+class SuspiciousVerification(models.Model):
+    """A verification answered "tampered" (Article 15: 不得伪造、翻印): kept as evidence, never changed.
+
+    ``public_id`` is the stable id other parts of the platform cite (a violation case opened from it).
+    ``claimed_serial`` is what the presented file or code says it is (a relabel shows here);
+    ``signed_serial`` what the signature actually covers, when there was a signature to read.
+    ``certificate``/``issuer`` are the register's certificate of the claimed serial (else of the signed
+    one): the issuing department sees the record. Recording is capped per client address and
+    window (``domain.suspicious``), so an anonymous flood cannot grow the table without bound.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    created_at = models.DateTimeField(_("时间"))
+    route = models.CharField(_("查验途径"), max_length=16, choices=VerificationRoute.choices)
+    claimed_serial = models.CharField(_("声称的证书序列号"), max_length=40, blank=True)
+    signed_serial = models.CharField(_("签名所覆盖的序列号"), max_length=40, blank=True)
+    certificate = models.ForeignKey(
+        Certificate, null=True, blank=True, on_delete=models.PROTECT, related_name="suspicious_verifications"
+    )
+    issuer = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    client_address = models.CharField(_("客户端地址"), max_length=64, blank=True)
+    verdict = models.CharField(_("结论"), max_length=16)
+    reason = models.CharField(_("原因代码"), max_length=32)
+    detail = models.CharField(_("说明"), max_length=300, blank=True)
+    file_sha256 = models.CharField(_("文件SHA-256"), max_length=64, blank=True)
+
+    objects = SuspiciousVerificationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("可疑查验记录")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["client_address", "created_at"], name="suspicious_client_time"),
+            models.Index(fields=["issuer", "created_at"], name="suspicious_issuer_time"),
+            models.Index(fields=["created_at"], name="suspicious_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.claimed_serial or '-'} {self.reason} {self.created_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not self._state.adding:
+            raise ImmutableError("suspicious verifications are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise ImmutableError("suspicious verifications are append-only")
+
+    @property
+    def reason_label(self) -> str:
+        """The reason in Chinese, as the verification page showed it."""
+        from cecert.certificates.domain.verification import REASONS
+
+        return REASONS.get(self.reason, self.reason)

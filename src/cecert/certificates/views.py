@@ -16,14 +16,21 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cecert.accounts.models import Person, Role, User
-from cecert.certificates.domain import issuance, verification
+from cecert.certificates.domain import issuance, suspicious, verification
 from cecert.certificates.domain.rendering import certificate_pdf
 from cecert.certificates.domain.signing_keys import published_keys
-from cecert.certificates.models import Certificate, CertificateBatch, CertificateStatus
+from cecert.certificates.models import (
+    Certificate,
+    CertificateBatch,
+    CertificateStatus,
+    SuspiciousVerification,
+    VerificationRoute,
+)
 from cecert.certificates.result_page import result_page
 from cecert.certificates.tasks import enqueue_batch
 from cecert.core import cache as shared_cache
 from cecert.core.errors import DomainError
+from cecert.core.network import client_address
 from cecert.core.ratelimit import over_limit, over_limit_and_look
 
 CERTIFICATE_ROLES = (Role.PROFESSIONAL, Role.EMPLOYER_ADMIN, Role.HR_OFFICER, Role.INDUSTRY_OFFICER)
@@ -81,6 +88,8 @@ def _proof_people(user: User) -> list[Person]:
 def certificate_detail(request: HttpRequest, verification_id: uuid.UUID) -> HttpResponse:
     certificate = _visible(request, verification_id)
     user = _user(request)
+    issuing = any(o.pk == certificate.issuer_id for o in issuance.issuing_departments_of(user))
+    flagged = SuspiciousVerification.objects.restrict(user).filter(certificate=certificate) if issuing else None
     return render(
         request,
         "certificates/detail.html",
@@ -88,10 +97,35 @@ def certificate_detail(request: HttpRequest, verification_id: uuid.UUID) -> Http
             "c": certificate,
             "view": verification.public_view(certificate),
             "snapshot": certificate.snapshot,
-            "may_revoke": certificate.status == CertificateStatus.VALID
-            and any(o.pk == certificate.issuer_id for o in issuance.issuing_departments_of(user)),
+            "may_revoke": certificate.status == CertificateStatus.VALID and issuing,
+            "issuing": issuing,
+            "suspicious": list(flagged[:50]) if flagged is not None else [],
+            "suspicious_count": flagged.count() if flagged is not None else 0,
         },
     )
+
+
+@login_required
+def suspicious_list(request: HttpRequest) -> HttpResponse:
+    """The issuing department's record of forged or tampered certificates presented for verification."""
+    user = _user(request)
+    if not issuance.issuing_departments_of(user):
+        raise Http404
+    qs = SuspiciousVerification.objects.restrict(user).select_related("certificate", "issuer")
+    return render(
+        request,
+        "certificates/suspicious_list.html",
+        {"records": qs[:200], "summary": suspicious.summary(user)},
+    )
+
+
+@login_required
+def suspicious_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    record = get_object_or_404(
+        SuspiciousVerification.objects.restrict(_user(request)).select_related("certificate", "issuer"),
+        public_id=public_id,
+    )
+    return render(request, "certificates/suspicious_detail.html", {"r": record})
 
 
 @login_required
@@ -300,7 +334,9 @@ def verify_qr(request: HttpRequest) -> HttpResponse:
     limited = _limited(request)
     if limited is not None:
         return limited
-    return _result(verification.verify_qr(payload[:4096]))
+    result = verification.verify_qr(payload[:4096])
+    suspicious.record(result, route=VerificationRoute.QR_PAGE, client=client_address(request))
+    return _result(result)
 
 
 @_not_stored
@@ -310,10 +346,12 @@ def verify_upload(request: HttpRequest) -> HttpResponse:
     if limited is not None:
         return limited
     upload = request.FILES.get("file")
-    if upload is None or upload.size is None or upload.size > verification.MAX_PDF_BYTES:
-        result = verification.Verification("tampered", detail="请上传证书PDF文件（5MB以内） / upload the PDF (≤ 5 MB)")
-    else:
-        result = verification.verify_pdf_upload(upload.read())
+    if upload is None or upload.size is None:
+        return _result(
+            verification.Verification("tampered", detail="请上传证书PDF文件（5MB以内） / upload the PDF (≤ 5 MB)")
+        )
+    result = verification.verify_upload(upload)
+    suspicious.record(result, route=VerificationRoute.PAGE_UPLOAD, client=client_address(request))
     return _result(result)
 
 

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 
 from cecert.accounts.models import User
 from cecert.audit.domain import record as audit
+from cecert.certificates.domain.suspicious import summary as suspicious_summary
 from cecert.reports.domain import queries
 from cecert.reports.domain.checks import (
     MAX_LINES,
@@ -185,6 +186,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             ],
         ),
         "trend_query": node_query(scope.node, year),
+        "suspicious": suspicious_summary(_user(request)),
     }
     return render(request, "reports/dashboard.html", context)
 

@@ -33,6 +33,7 @@ __all__ = [
     "PREFIX",
     "QrFields",
     "QrStatus",
+    "claimed_serial",
     "decode_and_verify",
     "encode_payload",
     "format_hours",
@@ -191,6 +192,22 @@ def decode_and_verify(text: str, public_keys_by_id: dict[str, Any]) -> tuple[QrF
     if not sm2_verify(public_key, (PREFIX + body_b64).encode("ascii"), sig):
         return None, "tampered"
     return fields, "genuine"
+
+
+def claimed_serial(text: str) -> str:
+    """The serial a payload *claims*, without checking its signature ("" when none can be read).
+
+    Only for recording a refused code (which certificate it pretends to be); never shown as fact.
+    """
+    text = _extract_payload((text or "").strip()[: 2 * _MAX_TEXT])
+    if len(text) > _MAX_TEXT or not text.startswith(PREFIX):
+        return ""
+    try:
+        row = json.loads(_b64d(text[len(PREFIX) :].split(".")[0]).decode("utf-8"))
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return ""
+    serial = row[0] if isinstance(row, list) and row else None
+    return serial[:40] if isinstance(serial, str) else ""
 
 
 def _extract_payload(text: str) -> str:

@@ -257,6 +257,15 @@ def _load_cert(pem: str) -> x509.Certificate:
     return x509.load_pem_x509_certificate(pem.encode())
 
 
+def recorded_certificate(signing_key: SigningKey) -> x509.Certificate:
+    """The X.509 certificate of a department key as recorded (what its seals must be signed under)."""
+    return _load_cert(signing_key.certificate_pem)
+
+
+def sm2_public_key(signing_key: SigningKey) -> Any:
+    return _sm2_public(signing_key.sm2_public_hex)
+
+
 def sm2_public_keys() -> dict[str, Any]:
     return {k: _sm2_public(hexkey) for k, hexkey in SigningKey.objects.values_list("sm2_key_id", "sm2_public_hex")}
 

@@ -10,6 +10,7 @@ tell an enumerator who holds a number.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import hmac
 import json
 import re
@@ -24,8 +25,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from cecert.accounts.models import Person
-from cecert.certificates.crypto.qr_payload import decode_and_verify, format_hours, mask_name
-from cecert.certificates.domain.signing_keys import sm2_public_keys, trust_roots
+from cecert.certificates.crypto.qr_payload import claimed_serial, decode_and_verify, format_hours, mask_name
+from cecert.certificates.domain.signing_keys import recorded_certificate, sm2_public_key, sm2_public_keys, trust_roots
 from cecert.certificates.models import Certificate, CertificateKind, CertificateStatus
 from cecert.certificates.pdf import verify_pdf
 from cecert.core import cache as shared_cache
@@ -48,6 +49,12 @@ class Verification:
     detail: str = ""
     checks: dict[str, Any] = field(default_factory=dict)
     views: tuple[dict[str, Any], ...] = ()
+    # Why it is not genuine, as a stable code (``REASONS``); and, for the record of a refused file or
+    # code, which serial it claimed, which one its signature covers, and the file's digest.
+    reason: str = ""
+    claimed_serial: str = ""
+    signed_serial: str = ""
+    file_sha256: str = ""
 
     @property
     def certificate(self) -> Certificate | None:
@@ -57,6 +64,11 @@ class Verification:
     def is_genuine(self) -> bool:
         return self.status == "genuine"
 
+    @property
+    def is_suspicious(self) -> bool:
+        """A forged or tampered file or code was presented (recorded: ``domain.suspicious``)."""
+        return self.status == "tampered" or self.reason == "unknown_serial"
+
     def public_views(self) -> list[dict[str, Any]]:
         return list(self.views) or [public_view(c) for c in self.certificates]
 
@@ -65,6 +77,7 @@ class Verification:
             "status": self.status,
             "detail": self.detail,
             "certificates": self.public_views(),
+            **({"reason": self.reason} if self.reason else {}),
             **({"checks": self.checks} if self.checks else {}),
         }
 
@@ -254,19 +267,62 @@ def verify_by_number(number: str, name: str) -> Verification:
     return Verification(status, tuple(rows))
 
 
-def verify_qr(text: str) -> Verification:
-    """A scanned payload (or the verification URL): SM2 signature, then the register."""
-    fields, qr_status = decode_and_verify(text or "", sm2_public_keys())
-    if qr_status == "tampered" or fields is None:
-        return Verification("tampered", detail="二维码签名无效 / invalid QR signature")
-    if qr_status == "unknown_key":
-        return Verification("tampered", detail="签发密钥未公布 / unknown issuer key")
-    certificate = Certificate.objects.select_related(*_RELATED, "signing_key").filter(serial=fields.serial).first()
-    if certificate is None:
-        return Verification("not_found")
+# Why a verification of a file or a code failed: stable codes (recorded, API/CLI ``reason``) and the
+# Chinese sentence a page shows.
+REASONS: dict[str, str] = {
+    "too_large": "文件超过5MB，不是证书PDF文件",
+    "not_pdf": "不是PDF文件",
+    "unreadable": "PDF文件已损坏或被截断，无法读取",
+    "unsigned": "文件没有电子签章（签章已被去除）",
+    "extra_signature": "文件含有发证部门签章之外的其他签名",
+    "bad_signer_certificate": "签章证书无法读取",
+    "digest_mismatch": "签章后文件内容被修改",
+    "bad_signature": "签章值无效",
+    "modified_after_signing": "签章后文件被追加修改（改写证书信息、叠加内容或表单）",
+    "not_whole_file": "签章未覆盖整个文件（签章后附加了其他数据）",
+    "untrusted_signer": "签章不是由本平台发证部门密钥签发（非本平台根证书）",
+    "validation_error": "签章无法验证",
+    "wrong_key": "签章不是该证书发证部门的密钥",
+    "content_mismatch": "签章内容与登记的证书不符",
+    "unknown_serial": "签章有效但登记簿中无此证书",
+    "qr_invalid": "二维码签名无效或内容被修改",
+    "qr_unknown_key": "二维码签发密钥未公布",
+    "qr_mismatch": "二维码内容与登记证书不符",
+}
+
+_REASON_EN = {
+    "too_large": "over 5 MB, not a certificate PDF",
+    "not_pdf": "not a PDF",
+    "unreadable": "broken or truncated PDF",
+    "unsigned": "no seal",
+    "extra_signature": "signatures besides the issuing department's seal",
+    "bad_signer_certificate": "unreadable signer certificate",
+    "digest_mismatch": "content changed after sealing",
+    "bad_signature": "invalid seal",
+    "modified_after_signing": "changed after sealing",
+    "not_whole_file": "the seal does not cover the whole file",
+    "untrusted_signer": "not sealed under the platform root",
+    "validation_error": "the seal cannot be validated",
+    "wrong_key": "not sealed by the issuing department's key",
+    "content_mismatch": "sealed content does not match the register",
+    "unknown_serial": "no such serial",
+    "qr_invalid": "invalid QR signature",
+    "qr_unknown_key": "unknown issuer key",
+    "qr_mismatch": "QR does not match the register",
+}
+
+
+def _refused(status: Status, reason: str, **kwargs: Any) -> Verification:
+    return Verification(status, detail=f"{REASONS[reason]} / {_REASON_EN[reason]}", reason=reason, **kwargs)
+
+
+def _qr_matches(certificate: Certificate, fields: Any) -> bool:
+    """Signed QR fields (``QrFields``) state exactly this certificate: its department's SM2 key, years,
+    hours, met, masked holder."""
     s = certificate.snapshot
-    same = (
-        certificate.signing_key.sm2_key_id == fields.key_id
+    return (
+        fields.serial == certificate.serial
+        and certificate.signing_key.sm2_key_id == fields.key_id
         and fields.year_from == certificate.year_from
         and fields.year_to == certificate.year_to
         and format_hours(fields.total_hours) == s["hours"]["total"]
@@ -275,29 +331,98 @@ def verify_qr(text: str) -> Verification:
         and fields.met == bool(s["met"])
         and fields.masked_name == mask_name(s["holder_name"])
     )
-    if not same:
+
+
+def verify_qr(text: str) -> Verification:
+    """A scanned payload (or the verification URL): SM2 signature, then the register."""
+    text = text or ""
+    fields, qr_status = decode_and_verify(text, sm2_public_keys())
+    claimed = claimed_serial(text)
+    if qr_status == "tampered" or fields is None:
+        return _refused("tampered", "qr_invalid", claimed_serial=claimed)
+    if qr_status == "unknown_key":
+        return _refused("tampered", "qr_unknown_key", claimed_serial=claimed)
+    certificate = Certificate.objects.select_related(*_RELATED, "signing_key").filter(serial=fields.serial).first()
+    if certificate is None:
+        return Verification("not_found")
+    if not _qr_matches(certificate, fields):
         # Validly signed, but not by this certificate's department key or not its content.
-        return Verification("tampered", detail="二维码内容与登记证书不符 / QR does not match the register")
+        return _refused("tampered", "qr_mismatch", claimed_serial=claimed)
     return Verification(_status_of(certificate), (certificate,))
 
 
+def _keywords(text: str) -> dict[str, str]:
+    """``cecert; serial=…; version=…; number=…; qr=…`` (the rendered /Keywords) as a dict."""
+    out: dict[str, str] = {}
+    for part in text.split(";"):
+        name, sep, value = part.strip().partition("=")
+        if sep:
+            out[name] = value
+    return out
+
+
+def _signed_facts_match(certificate: Certificate, info: dict[str, str]) -> bool:
+    """The signed revision's document information states exactly this certificate (ADR 0013).
+
+    /Subject (serial), /Title (kind, years, holder), /Author (issuing department), /Keywords (serial,
+    version, certificate number and the SM2-signed QR payload with the hours). PDFs sealed before the
+    payload was added to /Keywords carry no ``qr=``; the rest is still compared.
+    """
+    from cecert.certificates.domain.rendering import to_render_snapshot
+
+    snapshot = to_render_snapshot(certificate)
+    keywords = _keywords(info.get("/Keywords", ""))
+    if not (
+        info.get("/Subject") == certificate.serial
+        and info.get("/Title") == f"{snapshot.title}（{snapshot.year_label}）— {snapshot.holder_name}"
+        and info.get("/Author") == snapshot.issuer_name
+        and keywords.get("serial") == certificate.serial
+        and keywords.get("version") == str(certificate.version)
+        and keywords.get("number") == snapshot.certificate_number
+    ):
+        return False
+    if "qr" not in keywords:
+        return True
+    key = certificate.signing_key
+    fields, qr_status = decode_and_verify(keywords["qr"], {key.sm2_key_id: sm2_public_key(key)})
+    return qr_status == "genuine" and fields is not None and _qr_matches(certificate, fields)
+
+
 def verify_pdf_upload(pdf_bytes: bytes) -> Verification:
-    """The uploaded file's PAdES seal, then: is the signer the key recorded for that serial?"""
-    if len(pdf_bytes) > MAX_PDF_BYTES or not pdf_bytes.startswith(b"%PDF-"):
-        return Verification("tampered", detail="不是证书PDF文件 / not a certificate PDF")
+    """The uploaded file's PAdES seal, then: is the signer the key recorded for that serial, and does the
+    SIGNED revision state exactly what the register holds?"""
+    digest = hashlib.sha256(pdf_bytes).hexdigest()
+    if len(pdf_bytes) > MAX_PDF_BYTES:
+        return _refused("tampered", "too_large", file_sha256=digest)
+    if not pdf_bytes.startswith(b"%PDF-"):
+        return _refused("tampered", "not_pdf", file_sha256=digest)
     result = verify_pdf(pdf_bytes, trust_roots=trust_roots())
+    signed = (result.serial or "")[:40]
+    known = {
+        "claimed_serial": (result.claimed_serial or result.serial or "")[:40],
+        "signed_serial": signed,
+        "file_sha256": digest,
+    }
     checks = {"signature": result.status, "signer_key_id": result.signer_key_id, "serial": result.serial}
     if result.status != "genuine":
-        return Verification("tampered", detail=result.detail[:300], checks=checks)
-    certificate = (
-        Certificate.objects.select_related(*_RELATED, "signing_key").filter(serial=result.serial or "").first()
-    )
+        return _refused("tampered", result.reason or "validation_error", checks=checks, **known)
+    certificate = Certificate.objects.select_related(*_RELATED, "signing_key").filter(serial=signed).first()
     if certificate is None:
-        return Verification("not_found", detail="签名有效但登记簿中无此证书 / no such serial", checks=checks)
-    if certificate.signing_key.key_id != result.signer_key_id:
-        return Verification(
-            "tampered",
-            detail="签章不是该证书发证部门的密钥 / not sealed by the issuing department's key",
-            checks=checks,
-        )
+        return _refused("not_found", "unknown_serial", checks=checks, **known)
+    assert result.signer_certificate is not None
+    recorded = recorded_certificate(certificate.signing_key)
+    if result.signer_certificate != recorded:
+        # A genuine key of ours, but not the one that sealed this serial (another department, or a
+        # retired key of the same department that did not seal it).
+        return _refused("tampered", "wrong_key", checks=checks, **known)
+    if not _signed_facts_match(certificate, result.signed_info):
+        return _refused("tampered", "content_mismatch", checks=checks, **known)
     return Verification(_status_of(certificate), (certificate,), checks=checks)
+
+
+def verify_upload(upload: Any) -> Verification:
+    """An uploaded file (Django ``UploadedFile``): refused by its size before anything is read, and never
+    read past the limit."""
+    if upload.size is None or upload.size > MAX_PDF_BYTES:
+        return _refused("tampered", "too_large")
+    return verify_pdf_upload(upload.read(MAX_PDF_BYTES + 1))

@@ -415,6 +415,9 @@ def render_certificate_pdf(snapshot: CertificateSnapshot, *, seal: Seal, qr_cont
     The serial goes into the document information ``/Subject`` (and
     ``/Keywords``) so that :func:`signing.verify_pdf` can report which
     certificate a signed file claims to be; the signature covers it.
+    ``/Keywords`` also carries ``qr_content`` (the SM2-signed payload: serial,
+    masked holder, years, hours), so that verification compares the hours
+    the sealed revision states with the register (ADR 0013).
     """
     from reportlab import rl_config
     from reportlab.pdfgen.canvas import Canvas
@@ -438,7 +441,10 @@ def render_certificate_pdf(snapshot: CertificateSnapshot, *, seal: Seal, qr_cont
     c.setTitle(f"{snapshot.title}（{snapshot.year_label}）— {snapshot.holder_name}")
     c.setAuthor(snapshot.issuer_name)
     c.setSubject(snapshot.serial)
-    c.setKeywords(f"cecert; serial={snapshot.serial}; version={snapshot.version}; number={snapshot.certificate_number}")
+    c.setKeywords(
+        f"cecert; serial={snapshot.serial}; version={snapshot.version}; number={snapshot.certificate_number}; "
+        f"qr={qr_content}"
+    )
     c.setCreator("cecert")
 
     table = _table_for(snapshot)

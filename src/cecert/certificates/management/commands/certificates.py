@@ -14,7 +14,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from cecert.accounts.models import Person
-from cecert.certificates.domain import issuance, verification
+from cecert.certificates.domain import issuance, suspicious, verification
+from cecert.certificates.models import VerificationRoute
 from cecert.core.errors import DomainError
 from cecert.regions.models import Region
 
@@ -53,9 +54,14 @@ class Command(BaseCommand):
             path: Path = options["file"]
             if not path.is_file():
                 raise CommandError(f"no such file: {path}")
-            self._report(verification.verify_pdf_upload(path.read_bytes()))
+            with path.open("rb") as fh:  # never read past the limit: one byte more says "too large"
+                result = verification.verify_pdf_upload(fh.read(verification.MAX_PDF_BYTES + 1))
+            suspicious.record(result, route=VerificationRoute.CLI, client="")
+            self._report(result)
         elif action == "verify-qr":
-            self._report(verification.verify_qr(options["payload"]))
+            result = verification.verify_qr(options["payload"])
+            suspicious.record(result, route=VerificationRoute.QR_CLI, client="")
+            self._report(result)
         elif action == "batches":
             self._batches(options)
         else:
