@@ -49,3 +49,13 @@ def test_metrics_are_refused_outside_the_scraper_network(client: Client, db: Non
     # behind the proxy the scraper is not who X-Forwarded-For claims
     settings.CECERT_TRUSTED_PROXIES = ["127.0.0.1"]
     assert client.get("/metrics", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="10.20.3.4").status_code == 404
+
+
+def test_public_verification_counts_its_verdicts(client: Client, db: None) -> None:
+    def count() -> float:
+        samples = _samples(client.get("/metrics").content.decode())
+        return samples.get(("cecert_verification_verdicts_total", (("route", "number"), ("verdict", "not_found"))), 0)
+
+    before = count()
+    assert client.get("/verify/", {"number": "HA2025-0000000001", "name": "张三"}).status_code == 200
+    assert count() == before + 1

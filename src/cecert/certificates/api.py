@@ -19,6 +19,7 @@ from cecert.certificates.domain import suspicious, verification
 from cecert.certificates.domain.rendering import certificate_pdf
 from cecert.certificates.domain.signing_keys import published_keys
 from cecert.certificates.models import Certificate, VerificationRoute
+from cecert.core.metrics import count_verdict
 from cecert.core.network import client_address
 from cecert.core.ratelimit import over_limit
 
@@ -58,8 +59,11 @@ def verify(request: HttpRequest, payload: VerifyIn) -> Any:
     if payload.qr:
         result = verification.verify_qr(payload.qr[:4096])
         suspicious.record(result, route=VerificationRoute.QR_API, client=client_address(request))
+        count_verdict("api_qr", result.status)
         return result.as_dict()
-    return verification.verify_by_number(payload.number[:40], payload.name[:64]).as_dict()
+    result = verification.verify_by_number(payload.number[:40], payload.name[:64])
+    count_verdict("api_number", result.status)
+    return result.as_dict()
 
 
 @router.post("/verify/pdf", auth=None, summary="上传证书PDF查验（无需登录）/ verify an uploaded certificate PDF")
@@ -72,6 +76,7 @@ def verify_pdf(request: HttpRequest, file: UploadedFile = File(...)) -> Any:  # 
         return _too_many()
     result = verification.verify_upload(file)
     suspicious.record(result, route=VerificationRoute.API_UPLOAD, client=client_address(request))
+    count_verdict("api_upload", result.status)
     return result.as_dict()
 
 

@@ -30,6 +30,7 @@ from cecert.certificates.result_page import result_page
 from cecert.certificates.tasks import enqueue_batch
 from cecert.core import cache as shared_cache
 from cecert.core.errors import DomainError
+from cecert.core.metrics import count_verdict
 from cecert.core.network import client_address
 from cecert.core.ratelimit import over_limit, over_limit_and_look
 
@@ -263,8 +264,9 @@ def _too_many(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _result(result: verification.Verification) -> HttpResponse:
+def _result(result: verification.Verification, route: str) -> HttpResponse:
     """The answer's page (``result_page``: the same page for every way of verifying)."""
+    count_verdict(route, result.status)
     return HttpResponse(result_page(result.status, result.public_views(), result.detail))
 
 
@@ -294,7 +296,7 @@ def verify(request: HttpRequest) -> HttpResponse:
     limited = _limited(request)
     if limited is not None:
         return limited
-    return _result(verification.verify_by_number(number, name))
+    return _result(verification.verify_by_number(number, name), "number")
 
 
 def _verify_serial_cached(
@@ -314,15 +316,19 @@ def _verify_serial_cached(
     if entry is None:
         found = verification.lookup_serial(serial)
         if found is None:
-            return _result(verification.Verification("not_found"))
+            return _result(verification.Verification("not_found"), "number")
         holder_name, result = found
+        verdict = result.status
         body = result_page(result.status, result.public_views(), result.detail, language=language).encode()
         entry = verification.normalise_name(holder_name).encode() + b"\n" + body
         if keep:
             shared_cache.put(key, entry, settings.CECERT_VERIFY_CACHE_SECONDS)
+    else:
+        verdict = "cached"  # a page kept from an earlier answer: genuine or revoked, not told apart here
     stored_name, _, body = entry.partition(b"\n")
     if not verification.names_match(name, stored_name.decode()):
-        return _result(verification.Verification("not_found"))
+        return _result(verification.Verification("not_found"), "number")
+    count_verdict("number", verdict)
     return HttpResponse(body)
 
 
@@ -336,7 +342,7 @@ def verify_qr(request: HttpRequest) -> HttpResponse:
         return limited
     result = verification.verify_qr(payload[:4096])
     suspicious.record(result, route=VerificationRoute.QR_PAGE, client=client_address(request))
-    return _result(result)
+    return _result(result, "qr")
 
 
 @_not_stored
@@ -348,11 +354,12 @@ def verify_upload(request: HttpRequest) -> HttpResponse:
     upload = request.FILES.get("file")
     if upload is None or upload.size is None:
         return _result(
-            verification.Verification("tampered", detail="请上传证书PDF文件（5MB以内） / upload the PDF (≤ 5 MB)")
+            verification.Verification("tampered", detail="请上传证书PDF文件（5MB以内） / upload the PDF (≤ 5 MB)"),
+            "upload",
         )
     result = verification.verify_upload(upload)
     suspicious.record(result, route=VerificationRoute.PAGE_UPLOAD, client=client_address(request))
-    return _result(result)
+    return _result(result, "upload")
 
 
 def keys_json(request: HttpRequest) -> JsonResponse:

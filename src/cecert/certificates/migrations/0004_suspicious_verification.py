@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('certificates', '0002_snapshot_field'),
+        ('certificates', '0003_batch_lease'),
         ('organisations', '0002_industries'),
     ]
 
