@@ -42,7 +42,7 @@ from cecert.records.forms import (
 )
 from cecert.records.models import Leave, ProofFile, Record, YearClosing
 from cecert.records.proofs import LEAVE_PROOF, proof_kinds_for, required_proofs
-from cecert.records.storage import get_proof_storage
+from cecert.records.storage import get_proof_storage, read_upload
 from cecert.review.domain.queues import overdue_since
 from cecert.review.domain.workflow import allowed_targets, merge_record, transition_record
 
@@ -237,7 +237,7 @@ def upload_proof(request: HttpRequest, pk: int) -> HttpResponse:
             record,
             kind=form.cleaned_data["kind"],
             name=upload.name,
-            content=upload.read(),
+            content=read_upload(upload),
             by=_user(request),
             request=request,
         )
@@ -436,7 +436,12 @@ def leave_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if "file" in request.FILES:
                 upload = request.FILES["file"]
                 assert not isinstance(upload, list)
-                add_leave_proof(leave, name=upload.name or "", content=upload.read(), by=user, request=request)
+                try:
+                    add_leave_proof(
+                        leave, name=upload.name or "", content=read_upload(upload), by=user, request=request
+                    )
+                except DomainError as exc:
+                    raise DomainError(exc.field, f"上传被拒绝：{exc.message_zh}", exc.message_en) from None
                 messages.success(request, "已上传证明材料")
             elif request.POST.get("decision") in ("confirm", "return"):
                 leave = decide_leave(
