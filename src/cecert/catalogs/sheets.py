@@ -14,6 +14,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from cecert.core.cells import xlsx_cell
+
 CellRow = list[Any]
 RED = "FFFFC7CE"
 DARK_RED = "FF9C0006"
@@ -149,7 +151,6 @@ def error_workbook(
     with ``rows`` as both stream, so memory stays flat.
     """
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font, PatternFill
 
     workbook = Workbook(write_only=True)
@@ -165,18 +166,18 @@ def error_workbook(
             _, bad, text = pending
             out_cells = []
             for index, value in enumerate(cells):
-                cell = WriteOnlyCell(sheet, value=_excel_value(value))
+                cell = xlsx_cell(sheet, _excel_value(value))
                 if index in bad or not bad:
                     cell.fill = fill
                 out_cells.append(cell)
-            note = WriteOnlyCell(sheet, value=text)
+            note = xlsx_cell(sheet, text)
             note.fill, note.font = fill, font
             sheet.append([*out_cells, note])
             pending = next(errors, None)
         elif number == header_row:
-            sheet.append([*[_excel_value(v) for v in cells], "错误说明 / errors"])
+            sheet.append([*[xlsx_cell(sheet, _excel_value(v)) for v in cells], "错误说明 / errors"])
         else:
-            sheet.append([_excel_value(v) for v in cells])
+            sheet.append([xlsx_cell(sheet, _excel_value(v)) for v in cells])
     workbook.save(out)
 
 

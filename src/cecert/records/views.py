@@ -7,7 +7,6 @@ audited (``get_in_scope_or_404``).
 
 from __future__ import annotations
 
-import csv
 from typing import Any
 
 from django.contrib import messages
@@ -362,40 +361,10 @@ def status(request: HttpRequest) -> HttpResponse:
         audit(
             "export.year_status", actor=user, after={"year": year, "only": only, "rows": rows.count()}, request=request
         )
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="year-status-{year}.csv"'
-        response.write("\ufeff")
-        writer = csv.writer(response)
-        writer.writerow(
-            [
-                "证书管理号",
-                "姓名",
-                "工作单位",
-                "应修总计",
-                "应修公需",
-                "应修专业",
-                "公需已认定",
-                "专业已认定",
-                "合计",
-                "是否达标",
-            ]
-        )
-        for p in rows.iterator():
-            writer.writerow(
-                [
-                    p.certificate_number,
-                    p.name,
-                    p.employer.name,
-                    p.required_total,
-                    p.required_public,
-                    p.required_professional,
-                    p.earned_public,
-                    p.earned_professional,
-                    p.earned_total,
-                    "达标" if p.met else "未达标",
-                ]
-            )
-        return response
+        from cecert.reports.exports import csv_response
+        from cecert.reports.tables import year_status_table
+
+        return csv_response(year_status_table(rows.iterator(), year), filename=f"year-status-{year}.csv")
     page = Paginator(rows, 100).get_page(request.GET.get("page"))
     return render(
         request, "records/status.html", {"page": page, "year": year, "years": default_year_choices(), "only": only}
