@@ -281,12 +281,6 @@ class _Worksheet(_Handler):
     (The hot path of the inspection: plain attribute tests, no namespace processing.)
     """
 
-    def attach(self, parser: Any) -> None:
-        # End and text handlers are installed only while inside a value that counts: numeric cells,
-        # the bulk of most sheets, then cost one call per element.
-        self.parser = parser
-        parser.StartElementHandler = self.start
-
     def __init__(self, lengths: array[int]) -> None:
         self.lengths = lengths
         self.parser: Any = None
@@ -299,6 +293,12 @@ class _Worksheet(_Handler):
         self.wanted = False  # the current cell's text counts (shared, inline or formula string)
         self.in_value = False
         self.value = ""
+
+    def attach(self, parser: Any) -> None:
+        # End and text handlers are installed only while inside a value that counts: numeric cells,
+        # the bulk of most sheets, then cost one call per element.
+        self.parser = parser
+        parser.StartElementHandler = self.start
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
         if name == "c" or name.endswith(":c"):

@@ -58,7 +58,8 @@ ACTIVE_ACTIONS = frozenset(
 ACTIVE_SUBTYPES = frozenset({"/FileAttachment", "/RichMedia", "/Movie", "/Sound", "/Screen", "/3D"})
 # Image filters inside PDFs are not decoded (we check the document, not the pictures in it).
 IMAGE_FILTERS = frozenset({"/DCTDecode", "/DCT", "/JPXDecode", "/JBIG2Decode", "/CCITTFaxDecode", "/CCF"})
-_HTML = re.compile(rb"<\s*(?:!doctype|html|head|body|script|iframe|object|embed|svg|meta|a\s|img\s)", re.IGNORECASE)
+# (tag names of four letters or more: a chance match in compressed image bytes is negligible)
+_HTML = re.compile(rb"<\s*(?:!doctype|html|head|body|script|iframe|object|embed|svg|meta)", re.IGNORECASE)
 # pypdf logs (and in strict mode still repairs) a wrong cross-reference table; for uploads that is a broken file.
 _PDF_REPAIRS = re.compile(r"xref|repaired|startxref|EOF marker", re.IGNORECASE)
 

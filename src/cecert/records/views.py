@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -345,7 +346,7 @@ def progress(request: HttpRequest, person_pk: int | None = None) -> HttpResponse
 
 
 @role_required(*OFFICER_ROLES)
-def status(request: HttpRequest) -> HttpResponse:
+def status(request: HttpRequest) -> HttpResponseBase:
     """The year status of everyone in the caller's jurisdiction (one grouped query); CSV export audited."""
     user = _user(request)
     try:
