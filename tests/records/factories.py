@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 from typing import Any
 
 from cecert.accounts.models import Person, User
@@ -14,9 +15,31 @@ from cecert.records.proofs import required_proofs
 from cecert.review.domain.workflow import transition_record
 from tests.factories import World
 
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 32
+
+def pdf_bytes(pages: int = 1) -> bytes:
+    """A genuine (tiny) PDF: blank A4 pages written by pypdf."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(595, 842)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def image_bytes(fmt: str, size: tuple[int, int] = (16, 12)) -> bytes:
+    """A genuine (tiny) PNG or JPEG drawn by Pillow."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(buffer, format=fmt)
+    return buffer.getvalue()
+
+
+PDF = pdf_bytes()
+PNG = image_bytes("PNG")
+JPEG = image_bytes("JPEG")
 
 PUBLIC_TRAINING: dict[str, Any] = {"type": "training", "subject": "public", "organizer": "provincial", "hours": 24}
 CONFERENCE: dict[str, Any] = {"type": "conference", "level": "national", "days": 3, "presented": True}

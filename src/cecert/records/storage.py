@@ -1,8 +1,11 @@
 """Proof-file storage and content checks.
 
-Files are accepted by content (magic bytes), not by the name the browser
-sends; the name's extension must agree with the content, so a PDF renamed
-``.png`` or an HTML page renamed ``.pdf`` is refused. Accepted files are stored
+Files are accepted by content, not by the name the browser sends: the magic
+bytes choose the type, the name's extension must agree with it (a PDF renamed
+``.png`` or an HTML page renamed ``.pdf`` is refused), and then the file is
+decoded in full (``cecert.core.filecheck``): every pixel of an image under a
+pixel limit, every object of a PDF, which must be neither encrypted nor active.
+The size limit is checked before any decoding; a refused file is never stored. Accepted files are stored
 under a random key outside the web root (``settings.MEDIA_ROOT``) behind the
 small ``ProofStorage`` interface: ``LocalProofStorage`` by default; an
 S3-compatible implementation (e.g. with boto3 against MinIO or a cloud bucket,
@@ -21,8 +24,10 @@ from pathlib import Path
 from typing import Protocol
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.utils.module_loading import import_string
 
+from cecert.core import filecheck
 from cecert.core.errors import DomainError
 
 # (magic prefix, content type, allowed extensions)
@@ -60,16 +65,33 @@ def _human(size: int) -> str:
     return f"{size / 1024:g} KB"
 
 
+def _too_large() -> DomainError:
+    return DomainError(
+        "file",
+        f"文件过大：单个文件不超过 {_human(max_file_bytes())}",
+        f"file too large (limit {max_file_bytes()} bytes)",
+    )
+
+
+def read_upload(upload: UploadedFile) -> bytes:
+    """The bytes of a browser upload, refused by its size before it is read into memory."""
+    if upload.size is not None and upload.size > max_file_bytes():
+        raise _too_large()
+    content = upload.read(max_file_bytes() + 1)
+    if len(content) > max_file_bytes():
+        raise _too_large()
+    return content
+
+
 def check_upload(name: str, content: bytes, *, already_stored: int = 0) -> CheckedFile:
-    """Sniff and size-check one upload; ``DomainError`` (field ``file``) with a clear message if refused."""
+    """Size-check, type and fully decode one upload; ``DomainError`` (field ``file``) with a clear message if refused.
+
+    The size limits come first, so nothing over them is ever decoded.
+    """
     if not content:
         raise DomainError("file", "文件为空，请重新选择", "the file is empty")
     if len(content) > max_file_bytes():
-        raise DomainError(
-            "file",
-            f"文件过大：单个文件不超过 {_human(max_file_bytes())}",
-            f"file too large (limit {max_file_bytes()} bytes)",
-        )
+        raise _too_large()
     if already_stored + len(content) > max_record_bytes():
         raise DomainError(
             "file",
@@ -85,6 +107,11 @@ def check_upload(name: str, content: bytes, *, already_stored: int = 0) -> Check
                     f"文件内容为 {extensions[0].upper()}，与扩展名“.{extension}”不符，请核对后重新上传",
                     f"the content is {content_type} but the name ends in .{extension}",
                 )
+            filecheck.refuse_markup(content)
+            if content_type == "application/pdf":
+                filecheck.check_pdf(content)
+            else:
+                filecheck.check_image(content, "PNG" if content_type == "image/png" else "JPEG")
             return CheckedFile(Path(name).name[-200:], content, content_type, hashlib.sha256(content).hexdigest())
     raise DomainError(
         "file",

@@ -7,13 +7,13 @@ audited (``get_in_scope_or_404``).
 
 from __future__ import annotations
 
-import csv
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -42,7 +42,7 @@ from cecert.records.forms import (
 )
 from cecert.records.models import Leave, ProofFile, Record, YearClosing
 from cecert.records.proofs import LEAVE_PROOF, proof_kinds_for, required_proofs
-from cecert.records.storage import get_proof_storage
+from cecert.records.storage import get_proof_storage, read_upload
 from cecert.review.domain.queues import overdue_since
 from cecert.review.domain.workflow import allowed_targets, merge_record, transition_record
 
@@ -237,7 +237,7 @@ def upload_proof(request: HttpRequest, pk: int) -> HttpResponse:
             record,
             kind=form.cleaned_data["kind"],
             name=upload.name,
-            content=upload.read(),
+            content=read_upload(upload),
             by=_user(request),
             request=request,
         )
@@ -346,7 +346,7 @@ def progress(request: HttpRequest, person_pk: int | None = None) -> HttpResponse
 
 
 @role_required(*OFFICER_ROLES)
-def status(request: HttpRequest) -> HttpResponse:
+def status(request: HttpRequest) -> HttpResponseBase:
     """The year status of everyone in the caller's jurisdiction (one grouped query); CSV export audited."""
     user = _user(request)
     try:
@@ -362,40 +362,10 @@ def status(request: HttpRequest) -> HttpResponse:
         audit(
             "export.year_status", actor=user, after={"year": year, "only": only, "rows": rows.count()}, request=request
         )
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="year-status-{year}.csv"'
-        response.write("\ufeff")
-        writer = csv.writer(response)
-        writer.writerow(
-            [
-                "证书管理号",
-                "姓名",
-                "工作单位",
-                "应修总计",
-                "应修公需",
-                "应修专业",
-                "公需已认定",
-                "专业已认定",
-                "合计",
-                "是否达标",
-            ]
-        )
-        for p in rows.iterator():
-            writer.writerow(
-                [
-                    p.certificate_number,
-                    p.name,
-                    p.employer.name,
-                    p.required_total,
-                    p.required_public,
-                    p.required_professional,
-                    p.earned_public,
-                    p.earned_professional,
-                    p.earned_total,
-                    "达标" if p.met else "未达标",
-                ]
-            )
-        return response
+        from cecert.reports.exports import csv_response
+        from cecert.reports.tables import year_status_table
+
+        return csv_response(year_status_table(rows.iterator(), year), filename=f"year-status-{year}.csv")
     page = Paginator(rows, 100).get_page(request.GET.get("page"))
     return render(
         request, "records/status.html", {"page": page, "year": year, "years": default_year_choices(), "only": only}
@@ -436,7 +406,12 @@ def leave_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if "file" in request.FILES:
                 upload = request.FILES["file"]
                 assert not isinstance(upload, list)
-                add_leave_proof(leave, name=upload.name or "", content=upload.read(), by=user, request=request)
+                try:
+                    add_leave_proof(
+                        leave, name=upload.name or "", content=read_upload(upload), by=user, request=request
+                    )
+                except DomainError as exc:
+                    raise DomainError(exc.field, f"上传被拒绝：{exc.message_zh}", exc.message_en) from None
                 messages.success(request, "已上传证明材料")
             elif request.POST.get("decision") in ("confirm", "return"):
                 leave = decide_leave(

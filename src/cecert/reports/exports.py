@@ -1,19 +1,24 @@
-"""Excel exports: openpyxl write-only mode into a temporary file, streamed back, recorded in the audit trail.
+"""Table exports, the one exporter: .xlsx (openpyxl write-only, via a temporary file) and CSV (streamed).
 
 Write-only worksheets serialise each row as it is appended, so memory stays
 flat however many rows a jurisdiction has; the finished file is streamed from
-disk by ``FileResponse`` and removed when closed.
+disk by ``FileResponse`` and removed when closed. CSV rows are written one at
+a time into a ``StreamingHttpResponse``. Both go through ``cecert.core.cells``:
+no text cell can be read as a formula.
 """
 
 from __future__ import annotations
 
+import csv
 import tempfile
+from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from django.http import FileResponse
+from django.http import FileResponse, StreamingHttpResponse
 
 from cecert.audit.domain import record as audit
+from cecert.core.cells import inert, xlsx_cell
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -27,24 +32,23 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def write_xlsx(table: Table, out: IO[bytes]) -> int:
     """Write ``table`` (title row, header row, data rows) to ``out``; returns the number of data rows."""
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_sheet_name(table.sheet or table.title))
     bold = Font(bold=True)
-    title = WriteOnlyCell(sheet, value=table.title)
+    title = xlsx_cell(sheet, table.title)
     title.font = bold
     sheet.append([title])
     header = []
     for text in table.headers:
-        cell = WriteOnlyCell(sheet, value=text)
+        cell = xlsx_cell(sheet, text)
         cell.font = bold
         header.append(cell)
     sheet.append(header)
     count = 0
     for row in table.rows:
-        sheet.append(row)
+        sheet.append([xlsx_cell(sheet, value) for value in row])
         count += 1
     workbook.save(out)
     return count
@@ -82,4 +86,29 @@ def export_response(
     name = filename or f"{table.title}.xlsx"
     response = FileResponse(out, content_type=XLSX)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response
+
+
+class _Line:
+    """A file-like sink for ``csv.writer`` that hands back each written line."""
+
+    def write(self, text: str) -> str:
+        return text
+
+
+def csv_lines(table: Table) -> Iterator[str]:
+    """The table as CSV text, one line at a time: a BOM (Excel reads UTF-8), the header row, the data rows."""
+    writer = csv.writer(_Line())
+    yield "\ufeff"
+    yield writer.writerow([inert(text) for text in table.headers])
+    for row in table.rows:
+        yield writer.writerow([inert(value) for value in row])
+
+
+def csv_response(table: Table, *, filename: str) -> StreamingHttpResponse:
+    """Stream ``table`` as a CSV attachment (the caller audits the export)."""
+    response = StreamingHttpResponse(
+        (line.encode("utf-8") for line in csv_lines(table)), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return response

@@ -199,6 +199,45 @@ def shortfall_table(rows: Iterable[dict[str, Any]], ids: IdNumberPolicy, year: i
     )
 
 
+YEAR_STATUS_HEADERS = [
+    "证书管理号",
+    "姓名",
+    "工作单位",
+    "应修总计",
+    "应修公需",
+    "应修专业",
+    "公需已认定",
+    "专业已认定",
+    "合计",
+    "是否达标",
+]
+
+
+def year_status_table(rows: Iterable[Any], year: int) -> Table:
+    """The year status of people (rows from ``records.domain.status.year_status``), e.g. for the CSV export."""
+    return Table(
+        "year_status",
+        f"{year}年度继续教育完成情况",
+        YEAR_STATUS_HEADERS,
+        (
+            [
+                p.certificate_number,
+                p.name,
+                p.employer.name,
+                p.required_total,
+                p.required_public,
+                p.required_professional,
+                p.earned_public,
+                p.earned_professional,
+                p.earned_total,
+                "达标" if p.met else "未达标",
+            ]
+            for p in rows
+        ),
+        sheet="完成情况",
+    )
+
+
 # --------------------------------------------------------------------------------------------
 # backlog
 

@@ -23,6 +23,7 @@ from cecert.audit.domain import record as audit
 from cecert.certificates.domain.suspicious import summary as suspicious_summary
 from cecert.reports.domain import queries
 from cecert.reports.domain.checks import (
+    MAX_FILE_BYTES,
     MAX_LINES,
     CheckInputError,
     identifiers_from_file,
@@ -434,7 +435,9 @@ def check(request: HttpRequest) -> HttpResponseBase:
         identifiers = identifiers_from_text(text)
         upload = request.FILES.get("file")
         if upload is not None:
-            identifiers += identifiers_from_file(upload.name or "", upload.read())
+            if upload.size is not None and upload.size > MAX_FILE_BYTES:
+                raise CheckInputError(f"文件过大（上限 {MAX_FILE_BYTES >> 20} MB）")
+            identifiers += identifiers_from_file(upload.name or "", upload.read(MAX_FILE_BYTES + 1))
         scope = report_scope(user)
         rows = run_check(scope.base_people, identifiers, int(year_from), int(year_to))
     except CheckInputError as error:

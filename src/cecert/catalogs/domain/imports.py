@@ -52,7 +52,7 @@ from cecert.records.enums import LIVE_STATES, Channel, RecordState
 from cecert.records.models import Record
 
 CHUNK_ROWS = 2000
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+MAX_UPLOAD_BYTES = sheets.MAX_UPLOAD_BYTES  # the other limits of an import file live beside it in ``sheets``
 DEFAULT_ASSESSMENT = "合格"
 
 # Issue codes (the report's ``code``); tests import these.
@@ -201,11 +201,9 @@ def create_import(
             raise DomainError("organisation", "基地未经备案认可，不能导入", "the base is not recognised")
     storage_name = secrets.token_hex(16)
     target = import_dir() / storage_name
-    digest, size, head = hashlib.sha256(), 0, b""
+    digest, size = hashlib.sha256(), 0
     with target.open("wb") as out:
         while block := content.read(1 << 20):
-            if not head:
-                head = block[:8192]
             size += len(block)
             if size > MAX_UPLOAD_BYTES:
                 out.close()
@@ -213,14 +211,15 @@ def create_import(
                 raise DomainError("file", "文件过大（上限 50 MB）", "the file is too large (50 MB at most)")
             digest.update(block)
             out.write(block)
-    try:
-        file_format = sheets.sniff_format(filename, head)
-    except sheets.SheetError as exc:
-        target.unlink(missing_ok=True)
-        raise DomainError("file", exc.message_zh, exc.message_en) from None
     if size == 0:
         target.unlink(missing_ok=True)
         raise DomainError("file", "文件为空", "the file is empty")
+    try:
+        # Sniffed, and inspected before any parser builds it: zip members, sheet extent, CSV rows and fields.
+        file_format = sheets.check_file(target, filename)
+    except sheets.SheetError as exc:
+        target.unlink(missing_ok=True)
+        raise DomainError("file", exc.message_zh, exc.message_en) from None
     sha = digest.hexdigest()
     with transaction.atomic():
         existing = (

@@ -8,10 +8,11 @@ answered exactly like someone who does not exist: "not found".
 
 from __future__ import annotations
 
-import csv
-import io
 import re
+import tempfile
 from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from cecert.accounts.models import Person
 
 MAX_LINES = 5000
+MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_SPAN = 20
 CERT_NUMBER = re.compile(r"^41\d{11}$")
 ID_NUMBER = re.compile(r"^\d{17}[\dX]$")
@@ -70,21 +72,31 @@ def identifiers_from_text(text: str) -> list[str]:
 
 
 def identifiers_from_file(name: str, content: bytes) -> list[str]:
-    """The first non-empty cell of each row of an .xlsx or .csv file (a header row is skipped)."""
-    lower = name.lower()
-    if lower.endswith(".xlsx"):
-        from python_calamine import CalamineWorkbook
+    """The first non-empty cell of each row of an .xlsx or .csv file (a header row is skipped).
 
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
-        rows: list[list[Any]] = workbook.get_sheet_by_index(0).to_python(skip_empty_area=True)
-    elif lower.endswith(".csv"):
-        text = content.decode("utf-8-sig", errors="replace")
-        rows = list(csv.reader(io.StringIO(text)))
-    else:
+    The file is sniffed and inspected like an import (``cecert.catalogs.sheets``: zip members, sheet extent,
+    CSV rows and fields) before any parser builds it, and at most ``MAX_LINES`` + 1 rows are read.
+    """
+    from cecert.catalogs import sheets
+
+    lower = name.lower()
+    if not lower.endswith((".xlsx", ".csv")):
         raise CheckInputError("只接受 .xlsx 或 .csv 文件")
+    if len(content) > MAX_FILE_BYTES:
+        raise CheckInputError(f"文件过大（上限 {MAX_FILE_BYTES >> 20} MB）")
+    if not content:
+        raise CheckInputError("文件为空")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / ("list.xlsx" if lower.endswith(".xlsx") else "list.csv")
+        path.write_bytes(content)
+        try:
+            file_format = sheets.check_file(path, name)
+            rows: list[list[Any]] = [cells for _, cells in islice(sheets.iter_rows(path, file_format), MAX_LINES + 1)]
+        except sheets.SheetError as exc:
+            raise CheckInputError(exc.message_zh) from None
     out = []
     for row in rows:
-        cells = [str(c).strip() for c in row if str(c).strip()]
+        cells = [str(c).strip() for c in row if c is not None and str(c).strip()]
         if not cells:
             continue
         value = cells[0]

@@ -17,6 +17,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from cecert.accounts.models import Role, User
+from cecert.catalogs import sheets
 from cecert.catalogs.domain.imports import ACTIVITY_TYPES, create_import, import_report, run_import
 from cecert.catalogs.enums import ImportKind
 from cecert.core.errors import DomainError
@@ -45,6 +46,15 @@ class Command(BaseCommand):
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(f"文件不存在 / no such file: {path}", returncode=2)
+        try:
+            if path.stat().st_size > sheets.MAX_UPLOAD_BYTES:
+                raise sheets.SheetError(
+                    f"文件过大（上限 {sheets.MAX_UPLOAD_BYTES >> 20} MB）",
+                    f"the file is too large ({sheets.MAX_UPLOAD_BYTES} bytes at most)",
+                )
+            sheets.check_file(path)  # before anything (even reading sheet names) parses it
+        except sheets.SheetError as exc:
+            raise CommandError(f"file: {exc.message_zh} / {exc.message_en}", returncode=2) from None
         activity_type = options["activity_type"] or (_sheet_type(path) if kind == ImportKind.EMPLOYER_RECORDS else "")
         try:
             with path.open("rb") as handle:
