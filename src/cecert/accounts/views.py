@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import segno
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -10,6 +12,8 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from cecert.accounts.domain import second_factor
@@ -31,7 +35,6 @@ from cecert.accounts.forms import (
     TransferRequestForm,
     employer_choices,
 )
-from cecert.accounts.middleware import SECOND_FACTOR_SESSION_KEY
 from cecert.accounts.models import (
     Person,
     RegistrationState,
@@ -39,9 +42,9 @@ from cecert.accounts.models import (
     Transfer,
     TransferState,
 )
-from cecert.audit.domain import record
 from cecert.core.errors import DomainError
 from cecert.core.ratelimit import over_limit
+from cecert.core.redirects import safe_next
 from cecert.core.views import AuthenticatedHttpRequest, role_required
 from cecert.regions.models import Region
 
@@ -79,35 +82,69 @@ def totp_enrol(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not user.is_authenticated or not user.is_privileged:
         raise Http404
-    if user.totp_confirmed_at and not request.session.get(SECOND_FACTOR_SESSION_KEY):
-        return redirect("accounts:totp_verify")
+    if second_factor.is_enrolled(user) and not user.is_verified():  # type: ignore[attr-defined]
+        return redirect(reverse("accounts:totp_verify") + _next_query(request))
     form = TotpForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        codes = second_factor.confirm_enrolment(user, form.cleaned_data["code"])
+    device = second_factor.authenticator(user, confirmed=False)
+    if request.method == "POST" and device is not None and form.is_valid():
+        allowed, info = device.verify_is_allowed()
+        codes = second_factor.confirm_enrolment(user, device, form.cleaned_data["code"], request) if allowed else None
         if codes is not None:
-            request.session[SECOND_FACTOR_SESSION_KEY] = True
-            return render(request, "accounts/totp_recovery_codes.html", {"codes": codes})
-        form.add_error("code", "验证码不正确，请核对手机时间后重试")
-    uri = second_factor.start_enrolment(user) if request.method == "GET" else None
-    secret = second_factor.secret_of(user)
-    qr_svg = segno.make(uri or f"otpauth://totp/{user.username}?secret={secret}").svg_inline(scale=4)
-    return render(request, "accounts/totp_enrol.html", {"form": form, "secret": secret, "qr_svg": qr_svg})
+            return render(
+                request,
+                "accounts/totp_recovery_codes.html",
+                {"codes": codes, "next": safe_next(request)},
+            )
+        device.refresh_from_db()
+        allowed, info = device.verify_is_allowed()
+        message = "验证码不正确，请核对手机时间后重试。"
+        if not allowed and info and _worth_saying(info["locked_until"]):
+            message = second_factor.retry_message(info["locked_until"])
+        form.add_error("code", message)
+    if device is None or request.method == "GET":
+        device = second_factor.enrol_device(user)
+    qr_svg = segno.make(second_factor.provisioning_uri(device)).svg_inline(scale=4)
+    return render(
+        request,
+        "accounts/totp_enrol.html",
+        {"form": form, "secret": device.secret, "qr_svg": qr_svg, "next": request.GET.get("next", "")},
+    )
 
 
 def totp_verify(request: HttpRequest) -> HttpResponse:
     user = request.user
-    if not user.is_authenticated or not user.is_privileged or not user.totp_confirmed_at:
+    if not user.is_authenticated or not user.is_privileged or not second_factor.is_enrolled(user):
         raise Http404
     form = TotpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        code = form.cleaned_data["code"]
-        if second_factor.code_is_valid(user, code) or second_factor.use_recovery_code(user, code):
-            request.session[SECOND_FACTOR_SESSION_KEY] = True
-            record("login.second_factor", actor=user, request=request)
-            return redirect(request.GET.get("next") or reverse("accounts:dashboard"))
-        record("login.second_factor_failed", actor=user, request=request)
-        form.add_error("code", "验证码不正确")
-    return render(request, "accounts/totp_verify.html", {"form": form})
+        attempt = second_factor.verify(user, form.cleaned_data["code"], request)
+        if attempt.device is not None:
+            target = safe_next(request)
+            if second_factor.recovery_codes_left(user) == 0:
+                # The last recovery code was used (or the account came from before ADR 0016): new ones, shown once.
+                codes = second_factor.issue_recovery_codes(user, request=request)
+                return render(request, "accounts/totp_recovery_codes.html", {"codes": codes, "next": target})
+            if attempt.method == "recovery_code":
+                messages.warning(
+                    request,
+                    f"已使用一个恢复码，还剩 {second_factor.recovery_codes_left(user)} 个。手机丢失请重新绑定。",
+                )
+            return redirect(target)
+        if attempt.retry_at is not None and _worth_saying(attempt.retry_at):
+            form.add_error("code", second_factor.retry_message(attempt.retry_at))
+        else:
+            form.add_error("code", "验证码不正确" if attempt.method == "totp" else "恢复码不正确或已使用")
+    return render(request, "accounts/totp_verify.html", {"form": form, "next": request.GET.get("next", "")})
+
+
+def _worth_saying(retry_at: dt.datetime) -> bool:
+    """A wait of a second or two after one slip is not worth a message; longer ones are."""
+    return (retry_at - timezone.now()).total_seconds() >= 3
+
+
+def _next_query(request: HttpRequest) -> str:
+    target = request.GET.get("next", "")
+    return "?" + urlencode({"next": target}) if target else ""
 
 
 def register(request: HttpRequest) -> HttpResponse:
