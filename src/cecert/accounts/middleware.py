@@ -66,3 +66,24 @@ class SecondFactorMiddleware:
                 target += "?" + urlencode({"next": request.get_full_path()})
             return redirect(target)
         return self.get_response(request)
+
+
+class PasswordMustChangeMiddleware:
+    """After an assisted reset the temporary password opens nothing but the page to choose a new one."""
+
+    exempt_prefixes = ("/accounts/password/change/", "/accounts/2fa/", "/accounts/logout/", "/static/")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if (
+            user.is_authenticated
+            and user.password_must_change  # type: ignore[union-attr]
+            and not request.path.startswith(self.exempt_prefixes)
+        ):
+            if request.path.startswith("/api/"):
+                return HttpResponse(status=401)
+            return redirect(reverse("accounts:password_change"))
+        return self.get_response(request)

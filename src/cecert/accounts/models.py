@@ -58,6 +58,8 @@ class User(AbstractBaseUser):  # type: ignore[django-manager-missing]  # django-
     email = models.EmailField(_("电子邮箱"), blank=True)
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Set by an assisted reset (a temporary password given by an administrator): the next login must change it.
+    password_must_change = models.BooleanField(default=False)
 
     objects = UserManager()
 
@@ -234,6 +236,29 @@ class RecoveryToken(models.Model):
 
     def __str__(self) -> str:
         return f"recovery code of device {self.device_id}"
+
+
+class ResetChannel(models.TextChoices):
+    SMS = "sms", _("手机短信")
+    EMAIL = "email", _("电子邮箱")
+
+
+class PasswordResetCode(models.Model):
+    """A one-time code for a forgotten password: stored as a keyed digest, single use, short-lived."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_reset_codes")
+    channel = models.CharField(max_length=8, choices=ResetChannel.choices)
+    digest = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"password reset code of {self.user_id}"
 
 
 class RegistrationState(models.TextChoices):

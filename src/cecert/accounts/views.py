@@ -6,17 +6,20 @@ import datetime as dt
 
 import segno
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from cecert.accounts.domain import second_factor
+from cecert.accounts.domain import passwords, second_factor
 from cecert.accounts.domain.registration import (
     PersonApplication,
     correct_identity,
@@ -26,16 +29,19 @@ from cecert.accounts.domain.registration import (
     transition_transfer,
 )
 from cecert.accounts.forms import (
+    ForgotPasswordForm,
     IdentityCorrectionForm,
     LoginForm,
     PersonRegistrationForm,
     ReasonForm,
     RegistrationStatusForm,
+    ResetWithCodeForm,
     TotpForm,
     TransferRequestForm,
     employer_choices,
 )
 from cecert.accounts.models import (
+    Membership,
     Person,
     RegistrationState,
     Role,
@@ -46,6 +52,7 @@ from cecert.core.errors import DomainError
 from cecert.core.ratelimit import over_limit
 from cecert.core.redirects import safe_next
 from cecert.core.views import AuthenticatedHttpRequest, role_required
+from cecert.organisations.models import Organisation, OrganisationKind
 from cecert.regions.models import Region
 
 OFFICER_ROLES = (Role.HR_OFFICER, Role.INDUSTRY_OFFICER, Role.EMPLOYER_ADMIN)
@@ -291,6 +298,7 @@ def person_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         {
             "person": person,
             "can_review": user.has_perm("accounts.review_registration", person),
+            "can_reset_password": user.has_perm("accounts.reset_staff_password", person),
             "review_form": ReasonForm(),
             "correction_form": IdentityCorrectionForm(),
             "transfers": person.transfers.select_related("from_employer", "to_employer").order_by("-requested_at"),
@@ -376,3 +384,97 @@ def review_transfer(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             messages.error(request, exc.message_zh)
     return redirect("accounts:transfers")
+
+
+TOO_MANY = "请求过于频繁，请稍后再试 / too many requests"
+SAME_ANSWER = "如果该账户存在并登记了所选的联系方式，验证码已发送，10分钟内有效。"
+
+
+@login_required
+def password_change(request: AuthenticatedHttpRequest) -> HttpResponse:
+    form = PasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST":
+        if over_limit(request, "password"):
+            return HttpResponse(TOO_MANY, status=429)
+        if form.is_valid():
+            passwords.change_password(request.user, form.cleaned_data["new_password1"], request)
+            update_session_auth_hash(request, request.user)  # this session stays; the others end
+            messages.success(request, "密码已修改")
+            return redirect("accounts:dashboard")
+    return render(
+        request,
+        "accounts/password_change.html",
+        {"form": form, "forced": request.user.password_must_change},
+    )
+
+
+def password_forgot(request: HttpRequest) -> HttpResponse:
+    form = ForgotPasswordForm(request.POST or None)
+    if request.method == "POST":
+        if over_limit(request, "password"):
+            return HttpResponse(TOO_MANY, status=429)
+        if form.is_valid():
+            passwords.request_reset_code(form.cleaned_data["login"], form.cleaned_data["channel"], request)
+            messages.info(request, SAME_ANSWER)
+            return redirect("accounts:password_reset")
+    return render(request, "accounts/password_forgot.html", {"form": form})
+
+
+@never_cache
+def password_reset(request: HttpRequest) -> HttpResponse:
+    form = ResetWithCodeForm(request.POST or None)
+    if request.method == "POST":
+        if over_limit(request, "password"):
+            return HttpResponse(TOO_MANY, status=429)
+        if form.is_valid():
+            data = form.cleaned_data
+            if passwords.reset_with_code(data["login"], data["code"], data["new_password1"], request):
+                messages.success(request, "密码已重置，请用新密码登录")
+                return redirect("accounts:login")
+            form.add_error("code", "验证码不正确或已失效，请重新获取")
+    return render(request, "accounts/password_reset.html", {"form": form})
+
+
+@role_required(Role.EMPLOYER_ADMIN)
+@require_POST
+@never_cache
+def reset_staff_password(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """An employer administrator resets a staff member's password (their own staff only, else 404)."""
+    person = get_object_or_404(Person.objects.restrict(request.user).select_related("user"), pk=pk)
+    if not request.user.has_perm("accounts.reset_staff_password", person):
+        raise Http404
+    password = passwords.assisted_reset(person.user, by=request.user, request=request)
+    return render(
+        request,
+        "accounts/assisted_reset_done.html",
+        {"name": person.name, "password": password, "back": reverse("people:detail", args=[person.pk])},
+    )
+
+
+@role_required(Role.HR_OFFICER)
+@require_POST
+@never_cache
+def reset_employer_admin_password(request: AuthenticatedHttpRequest, org_pk: int, user_pk: int) -> HttpResponse:
+    """An HR officer resets the password of an employer administrator within its region (else 404)."""
+    employer = get_object_or_404(
+        Organisation.objects.restrict(request.user).filter(kind=OrganisationKind.EMPLOYER), pk=org_pk
+    )
+    if not request.user.has_perm("accounts.reset_employer_admin_password", employer):
+        raise Http404
+    membership = get_object_or_404(
+        Membership.objects.select_related("user"),
+        organisation=employer,
+        role=Role.EMPLOYER_ADMIN,
+        active=True,
+        user_id=user_pk,
+    )
+    password = passwords.assisted_reset(membership.user, by=request.user, request=request)
+    return render(
+        request,
+        "accounts/assisted_reset_done.html",
+        {
+            "name": membership.user.display_name,
+            "password": password,
+            "back": reverse("organisations:employer", args=[employer.pk]),
+        },
+    )
