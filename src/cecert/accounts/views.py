@@ -114,7 +114,7 @@ def totp_enrol(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/totp_enrol.html",
-        {"form": form, "secret": device.secret, "qr_svg": qr_svg, "next": request.GET.get("next", "")},
+        {"form": form, "secret": device.secret, "qr_svg": qr_svg},
     )
 
 
@@ -141,7 +141,7 @@ def totp_verify(request: HttpRequest) -> HttpResponse:
             form.add_error("code", second_factor.retry_message(attempt.retry_at))
         else:
             form.add_error("code", "验证码不正确" if attempt.method == "totp" else "恢复码不正确或已使用")
-    return render(request, "accounts/totp_verify.html", {"form": form, "next": request.GET.get("next", "")})
+    return render(request, "accounts/totp_verify.html", {"form": form})
 
 
 def _worth_saying(retry_at: dt.datetime) -> bool:
