@@ -7,10 +7,11 @@ import itertools
 from dataclasses import dataclass, field
 
 from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
 
 from cecert.accounts.domain.registration import PersonApplication, register_person, transition_registration
+from cecert.accounts.domain.second_factor import authenticator, enrol_device
 from cecert.accounts.idnumbers import make_id_number
-from cecert.accounts.middleware import SECOND_FACTOR_SESSION_KEY
 from cecert.accounts.models import Membership, Person, RegistrationState, Role, User
 from cecert.organisations.models import Industry, Organisation, OrganisationKind, OrganisationState
 from cecert.organisations.uscc import make_uscc
@@ -123,9 +124,11 @@ def logged_in(user: User, client: Client | None = None) -> Client:
     """A client logged in as ``user``, past the second factor for privileged roles."""
     client = client or Client()
     client.force_login(user, backend="cecert.accounts.backends.LoginNameBackend")
-    session = client.session
-    session[SECOND_FACTOR_SESSION_KEY] = True
-    session.save()
+    if user.is_privileged:
+        device = authenticator(user) or enrol_device(user, confirmed=True)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id  # as django_otp.login records it
+        session.save()
     return client
 
 

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rules.apps.AutodiscoverRulesConfig",
     "axes",
+    "django_otp",
     "django_tasks",
     "django_tasks_db",
     "cecert.core",
@@ -77,8 +78,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "cecert.accounts.middleware.IdleTimeoutMiddleware",
     "cecert.accounts.middleware.SecondFactorMiddleware",
+    "cecert.accounts.middleware.PasswordMustChangeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -155,6 +158,24 @@ AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]  # see AXES_LOCKOUT_PARAMETERS
+
+# The second factor (django-otp, ADR 0016): after n consecutive wrong codes the next attempt waits
+# factor × 2^(n-1) seconds (1, 2, 4 … s: about ten guesses in 30 minutes); a code is accepted once,
+# within one 30-second step either side of the server's clock, and the authenticator's drift is learnt.
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+OTP_TOTP_SYNC = True
+OTP_TOTP_ISSUER = "河南省继续教育证书平台"
+
+# Forgotten passwords: a one-time code by SMS (this backend) or e-mail (Django's EMAIL_BACKEND).
+CECERT_SMS_BACKEND = os.environ.get("CECERT_SMS_BACKEND", "cecert.core.sms.ConsoleBackend")
+EMAIL_BACKEND = os.environ.get("CECERT_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = os.environ.get("CECERT_FROM_EMAIL", "noreply@cecert.invalid")
+EMAIL_HOST = os.environ.get("CECERT_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("CECERT_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("CECERT_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("CECERT_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("CECERT_EMAIL_TLS", "0") == "1"
 
 CECERT_IDLE_TIMEOUT_SECONDS = int(os.environ.get("CECERT_IDLE_TIMEOUT_SECONDS", "1800"))
 SESSION_COOKIE_HTTPONLY = True
@@ -261,6 +282,8 @@ CECERT_RATE_LIMITS = {
     "calculator": (int(os.environ.get("CECERT_CALC_RATE", "120")), 60),
     "verify": (int(os.environ.get("CECERT_VERIFY_RATE", "30")), 60),
     "register": (int(os.environ.get("CECERT_REGISTER_RATE", "20")), 60),
+    # Forgotten-password requests and code entries, and password changes, per client address.
+    "password": (int(os.environ.get("CECERT_PASSWORD_RATE", "10")), 600),
     # The training-base API (signed requests) is limited per base, not per address.
     "base_api": (int(os.environ.get("CECERT_BASE_API_RATE", "600")), 60),
 }

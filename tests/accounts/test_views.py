@@ -6,14 +6,15 @@ import re
 import time
 from typing import Any
 
-import pyotp
 import pytest
 from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
 
-from cecert.accounts.domain.second_factor import secret_of
-from cecert.accounts.middleware import LAST_SEEN_SESSION_KEY, SECOND_FACTOR_SESSION_KEY
+from cecert.accounts.domain.second_factor import authenticator
+from cecert.accounts.middleware import LAST_SEEN_SESSION_KEY
 from cecert.accounts.models import Person, RegistrationState, User
 from cecert.audit.models import AuditEntry
+from tests.accounts.test_second_factor import code_at
 from tests.factories import PASSWORD, World, application, id_number_for, logged_in
 
 
@@ -131,26 +132,29 @@ def test_officer_must_enrol_then_verify_a_second_factor(world: World) -> None:
     officer = world.users["hr_zhengzhou"]
     client = Client()
     client.post("/accounts/login/", {"username": officer.username, "password": PASSWORD})
-    assert client.get("/people/").url == "/accounts/2fa/enrol/"
+    assert client.get("/people/").url == "/accounts/2fa/enrol/?next=%2Fpeople%2F"
     assert client.get("/api/v1/people").status_code == 401
-    client.get("/accounts/2fa/enrol/")
-    officer.refresh_from_db()
-    secret = secret_of(officer)
-    bad = client.post("/accounts/2fa/enrol/", {"code": "000000"})
+    page = client.get("/accounts/2fa/enrol/?next=/people/").content.decode()
+    secret = re.search(r'<code id="totp-secret">([A-Z2-7]+)</code>', page).group(1)  # type: ignore[union-attr]
+    device = authenticator(officer, confirmed=False)
+    assert device is not None and device.secret == secret and secret not in device.key_encrypted  # sealed at rest
+    bad = client.post("/accounts/2fa/enrol/?next=/people/", {"code": "000000"})
     assert "验证码不正确" in bad.content.decode()
-    done = client.post("/accounts/2fa/enrol/", {"code": pyotp.TOTP(secret).now()})
-    codes = re.findall(r"<li><code>([0-9a-f-]+)</code></li>", done.content.decode())
-    assert len(codes) == 10
+    device.throttling_failure_timestamp = None  # the one-second wait after a slip has passed
+    device.save()
+    done = client.post("/accounts/2fa/enrol/?next=/people/", {"code": code_at(secret)})
+    codes = re.findall(r"<li><code>([a-z0-9-]+)</code></li>", done.content.decode())
+    assert len(codes) == 10 and 'href="/people/"' in done.content.decode()
     assert client.get("/people/").status_code == 200
 
     # Next login: the code is asked again; a recovery code works once.
     again = Client()
     again.post("/accounts/login/", {"username": officer.username, "password": PASSWORD})
-    assert again.get("/people/").url == "/accounts/2fa/verify/"
+    assert again.get("/people/").url == "/accounts/2fa/verify/?next=%2Fpeople%2F"
     assert again.post("/accounts/2fa/verify/", {"code": codes[0]}).status_code == 302
     third = Client()
     third.post("/accounts/login/", {"username": officer.username, "password": PASSWORD})
-    assert "验证码不正确" in third.post("/accounts/2fa/verify/", {"code": codes[0]}).content.decode()
+    assert "恢复码不正确或已使用" in third.post("/accounts/2fa/verify/", {"code": codes[0]}).content.decode()
 
 
 def test_professionals_need_no_second_factor(world: World) -> None:
@@ -167,7 +171,8 @@ def test_idle_officer_is_logged_out_after_30_minutes(world: World) -> None:
     session.save()
     response = client.get("/people/")
     assert response.status_code == 302 and "timeout=1" in response.url
-    assert SECOND_FACTOR_SESSION_KEY not in client.session
+    assert DEVICE_ID_SESSION_KEY not in client.session
+    assert client.get("/people/").url.startswith("/accounts/login/")
 
 
 def test_activity_is_stamped_at_most_once_a_minute(world: World) -> None:

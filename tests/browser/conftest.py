@@ -10,7 +10,6 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
-import pyotp
 import pytest
 
 CHROMIUM = os.environ.get("CECERT_CHROMIUM", "/usr/bin/chromium")
@@ -90,8 +89,24 @@ def login(page: Any, username: str, password: str, totp_secret: str | None = Non
     submit(page)
     if totp_secret:
         page.wait_for_url("**/accounts/2fa/**")
-        page.fill("input[name=code]", pyotp.TOTP(totp_secret).now())
+        page.fill("input[name=code]", next_code(username, totp_secret))
         submit(page)
+
+
+def next_code(username: str, totp_secret: str) -> str:
+    """The code the officer's authenticator shows that the server still accepts.
+
+    A code is accepted once (ADR 0016): a test that logs the same officer in twice within one
+    30-second step gets the next step's code, which the one-step tolerance accepts.
+    """
+    from cecert.accounts.domain.second_factor import authenticator, next_code
+    from cecert.accounts.models import User
+
+    device = authenticator(User.objects.get(username=username))
+    assert device is not None and device.secret == totp_secret
+    code = next_code(device)
+    assert code is not None, "this step's and the next step's codes were both used"
+    return code
 
 
 def submit(page: Any, selector: str = "main button[type=submit]") -> None:
@@ -105,13 +120,9 @@ def logout(page: Any) -> None:
 
 
 def enrolled_officer(user: Any) -> str:
-    """Give a privileged test user a confirmed TOTP secret; returns the secret."""
-    from django.utils import timezone
+    """Give a privileged test user a confirmed authenticator and recovery codes; returns the TOTP secret."""
+    from cecert.accounts.domain.second_factor import enrol_device, issue_recovery_codes
 
-    from cecert.core.crypto import encrypt_text
-
-    secret = pyotp.random_base32()
-    user.totp_secret = encrypt_text(secret)
-    user.totp_confirmed_at = timezone.now()
-    user.save(update_fields=["totp_secret", "totp_confirmed_at"])
-    return secret
+    device = enrol_device(user, confirmed=True)
+    issue_recovery_codes(user)  # else the first login shows new recovery codes before going on
+    return device.secret

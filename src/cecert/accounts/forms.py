@@ -6,10 +6,11 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
 
 from cecert.accounts.idnumbers import IdNumberError, parse_id_number
-from cecert.accounts.models import Education, Gender
+from cecert.accounts.models import Education, Gender, ResetChannel
 from cecert.core.errors import DomainError
 from cecert.organisations.models import Organisation, OrganisationKind, OrganisationState
 from cecert.regions.models import Region
@@ -144,3 +145,40 @@ class EmployerRegistrationForm(DomainErrorFormMixin, forms.Form):
         label=_("管理员手机号码"), regex=r"^1\d{10}$", error_messages={"invalid": _("请输入11位手机号码")}
     )
     admin_password = forms.CharField(label=_("管理员密码"), widget=forms.PasswordInput, min_length=8)
+
+
+class ForgotPasswordForm(forms.Form):
+    login = forms.CharField(label=_("身份证号码或登录名"), max_length=80)
+    channel = forms.ChoiceField(
+        label=_("验证码发送到"), choices=ResetChannel.choices, initial=ResetChannel.SMS, widget=forms.RadioSelect
+    )
+
+
+class ResetWithCodeForm(forms.Form):
+    login = forms.CharField(label=_("身份证号码或登录名"), max_length=80)
+    code = forms.RegexField(
+        label=_("验证码"),
+        regex=r"^\s*\d{6}\s*$",
+        error_messages={"invalid": _("请输入收到的6位数字验证码")},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+    new_password1 = forms.CharField(
+        label=_("新密码"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("至少8位，包含大写字母、小写字母、数字、特殊字符中的至少三类，且不能是常见密码"),
+    )
+    new_password2 = forms.CharField(
+        label=_("确认新密码"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        first, second = data.get("new_password1"), data.get("new_password2")
+        if first and second and first != second:
+            self.add_error("new_password2", _("两次输入的密码不一致"))
+        elif first:
+            try:
+                validate_password(first)
+            except forms.ValidationError as exc:
+                self.add_error("new_password1", exc)
+        return data

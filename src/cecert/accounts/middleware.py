@@ -10,8 +10,8 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import urlencode
 
-SECOND_FACTOR_SESSION_KEY = "cecert_second_factor_at"
 LAST_SEEN_SESSION_KEY = "cecert_last_seen"
 
 
@@ -38,7 +38,11 @@ class IdleTimeoutMiddleware:
 
 
 class SecondFactorMiddleware:
-    """Officers and administrators reach nothing but the TOTP pages until verified."""
+    """Officers and administrators reach nothing but the TOTP pages until verified.
+
+    Runs after django-otp's ``OTPMiddleware``, which sets ``user.is_verified()`` from the device
+    recorded in the session by ``django_otp.login`` (ADR 0016).
+    """
 
     exempt_prefixes = ("/accounts/2fa/", "/accounts/logout/", "/static/")
 
@@ -50,11 +54,36 @@ class SecondFactorMiddleware:
         if (
             user.is_authenticated
             and user.is_privileged  # type: ignore[union-attr]
-            and not request.session.get(SECOND_FACTOR_SESSION_KEY)
+            and not user.is_verified()  # type: ignore[union-attr,attr-defined]  # set by OTPMiddleware
+            and not request.path.startswith(self.exempt_prefixes)
+        ):
+            from cecert.accounts.domain.second_factor import is_enrolled
+
+            if request.path.startswith("/api/"):
+                return HttpResponse(status=401)
+            target = reverse("accounts:totp_verify" if is_enrolled(user) else "accounts:totp_enrol")  # type: ignore[arg-type]
+            if request.method == "GET":  # come back here afterwards (checked again before redirecting)
+                target += "?" + urlencode({"next": request.get_full_path()})
+            return redirect(target)
+        return self.get_response(request)
+
+
+class PasswordMustChangeMiddleware:
+    """After an assisted reset the temporary password opens nothing but the page to choose a new one."""
+
+    exempt_prefixes = ("/accounts/password/change/", "/accounts/2fa/", "/accounts/logout/", "/static/")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if (
+            user.is_authenticated
+            and user.password_must_change  # type: ignore[union-attr]
             and not request.path.startswith(self.exempt_prefixes)
         ):
             if request.path.startswith("/api/"):
                 return HttpResponse(status=401)
-            target = "accounts:totp_verify" if user.totp_confirmed_at else "accounts:totp_enrol"  # type: ignore[union-attr]
-            return redirect(reverse(target))
+            return redirect(reverse("accounts:password_change"))
         return self.get_response(request)

@@ -8,4 +8,5 @@ urlpatterns = [
     path("<int:pk>/", views.person_detail, name="detail"),
     path("<int:pk>/review/", views.review_registration, name="review"),
     path("<int:pk>/correct/", views.correct_person, name="correct"),
+    path("<int:pk>/reset-password/", views.reset_staff_password, name="reset_password"),
 ]

@@ -45,6 +45,14 @@ def supervises_organisation(user: User, org: Organisation | None) -> bool:
 
 
 @rules.predicate
+def hr_over_employer(user: User, org: Organisation | None) -> bool:
+    """An HR officer whose region contains the employer (industry authorities do not reset passwords)."""
+    if org is None or not user.is_authenticated or org.kind != OrganisationKind.EMPLOYER:
+        return False
+    return any(org.jurisdiction_path.startswith(hr.region.path) for hr in user.organisations_for(Role.HR_OFFICER))
+
+
+@rules.predicate
 def is_sysadmin(user: User) -> bool:
     return user.is_authenticated and Role.SYSADMIN in user.roles
 
@@ -56,6 +64,8 @@ def is_auditor(user: User) -> bool:
 
 rules.add_perm("accounts.review_registration", is_staff_admin)
 rules.add_perm("accounts.correct_identity", is_staff_admin)
+rules.add_perm("accounts.reset_staff_password", is_staff_admin)
+rules.add_perm("accounts.reset_employer_admin_password", hr_over_employer)
 rules.add_perm("accounts.request_transfer", is_person_self)
 rules.add_perm("accounts.review_transfer", is_transfer_target_admin)
 rules.add_perm("organisations.review_employer", supervises_organisation)

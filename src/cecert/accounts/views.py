@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import segno
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from cecert.accounts.domain import second_factor
+from cecert.accounts.domain import passwords, second_factor
 from cecert.accounts.domain.registration import (
     PersonApplication,
     correct_identity,
@@ -22,27 +29,30 @@ from cecert.accounts.domain.registration import (
     transition_transfer,
 )
 from cecert.accounts.forms import (
+    ForgotPasswordForm,
     IdentityCorrectionForm,
     LoginForm,
     PersonRegistrationForm,
     ReasonForm,
     RegistrationStatusForm,
+    ResetWithCodeForm,
     TotpForm,
     TransferRequestForm,
     employer_choices,
 )
-from cecert.accounts.middleware import SECOND_FACTOR_SESSION_KEY
 from cecert.accounts.models import (
+    Membership,
     Person,
     RegistrationState,
     Role,
     Transfer,
     TransferState,
 )
-from cecert.audit.domain import record
 from cecert.core.errors import DomainError
 from cecert.core.ratelimit import over_limit
+from cecert.core.redirects import safe_next
 from cecert.core.views import AuthenticatedHttpRequest, role_required
+from cecert.organisations.models import Organisation, OrganisationKind
 from cecert.regions.models import Region
 
 OFFICER_ROLES = (Role.HR_OFFICER, Role.INDUSTRY_OFFICER, Role.EMPLOYER_ADMIN)
@@ -79,35 +89,69 @@ def totp_enrol(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not user.is_authenticated or not user.is_privileged:
         raise Http404
-    if user.totp_confirmed_at and not request.session.get(SECOND_FACTOR_SESSION_KEY):
-        return redirect("accounts:totp_verify")
+    if second_factor.is_enrolled(user) and not user.is_verified():  # type: ignore[attr-defined]
+        return redirect(reverse("accounts:totp_verify") + _next_query(request))
     form = TotpForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        codes = second_factor.confirm_enrolment(user, form.cleaned_data["code"])
+    device = second_factor.authenticator(user, confirmed=False)
+    if request.method == "POST" and device is not None and form.is_valid():
+        allowed, info = device.verify_is_allowed()
+        codes = second_factor.confirm_enrolment(user, device, form.cleaned_data["code"], request) if allowed else None
         if codes is not None:
-            request.session[SECOND_FACTOR_SESSION_KEY] = True
-            return render(request, "accounts/totp_recovery_codes.html", {"codes": codes})
-        form.add_error("code", "验证码不正确，请核对手机时间后重试")
-    uri = second_factor.start_enrolment(user) if request.method == "GET" else None
-    secret = second_factor.secret_of(user)
-    qr_svg = segno.make(uri or f"otpauth://totp/{user.username}?secret={secret}").svg_inline(scale=4)
-    return render(request, "accounts/totp_enrol.html", {"form": form, "secret": secret, "qr_svg": qr_svg})
+            return render(
+                request,
+                "accounts/totp_recovery_codes.html",
+                {"codes": codes, "next": safe_next(request)},
+            )
+        device.refresh_from_db()
+        allowed, info = device.verify_is_allowed()
+        message = "验证码不正确，请核对手机时间后重试。"
+        if not allowed and info and _worth_saying(info["locked_until"]):
+            message = second_factor.retry_message(info["locked_until"])
+        form.add_error("code", message)
+    if device is None or request.method == "GET":
+        device = second_factor.enrol_device(user)
+    qr_svg = segno.make(second_factor.provisioning_uri(device)).svg_inline(scale=4)
+    return render(
+        request,
+        "accounts/totp_enrol.html",
+        {"form": form, "secret": device.secret, "qr_svg": qr_svg},
+    )
 
 
 def totp_verify(request: HttpRequest) -> HttpResponse:
     user = request.user
-    if not user.is_authenticated or not user.is_privileged or not user.totp_confirmed_at:
+    if not user.is_authenticated or not user.is_privileged or not second_factor.is_enrolled(user):
         raise Http404
     form = TotpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        code = form.cleaned_data["code"]
-        if second_factor.code_is_valid(user, code) or second_factor.use_recovery_code(user, code):
-            request.session[SECOND_FACTOR_SESSION_KEY] = True
-            record("login.second_factor", actor=user, request=request)
-            return redirect(request.GET.get("next") or reverse("accounts:dashboard"))
-        record("login.second_factor_failed", actor=user, request=request)
-        form.add_error("code", "验证码不正确")
+        attempt = second_factor.verify(user, form.cleaned_data["code"], request)
+        if attempt.device is not None:
+            target = safe_next(request)
+            if second_factor.recovery_codes_left(user) == 0:
+                # The last recovery code was used (or the account came from before ADR 0016): new ones, shown once.
+                codes = second_factor.issue_recovery_codes(user, request=request)
+                return render(request, "accounts/totp_recovery_codes.html", {"codes": codes, "next": target})
+            if attempt.method == "recovery_code":
+                messages.warning(
+                    request,
+                    f"已使用一个恢复码，还剩 {second_factor.recovery_codes_left(user)} 个。手机丢失请重新绑定。",
+                )
+            return redirect(target)
+        if attempt.retry_at is not None and _worth_saying(attempt.retry_at):
+            form.add_error("code", second_factor.retry_message(attempt.retry_at))
+        else:
+            form.add_error("code", "验证码不正确" if attempt.method == "totp" else "恢复码不正确或已使用")
     return render(request, "accounts/totp_verify.html", {"form": form})
+
+
+def _worth_saying(retry_at: dt.datetime) -> bool:
+    """A wait of a second or two after one slip is not worth a message; longer ones are."""
+    return (retry_at - timezone.now()).total_seconds() >= 3
+
+
+def _next_query(request: HttpRequest) -> str:
+    target = request.GET.get("next", "")
+    return "?" + urlencode({"next": target}) if target else ""
 
 
 def register(request: HttpRequest) -> HttpResponse:
@@ -254,6 +298,7 @@ def person_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         {
             "person": person,
             "can_review": user.has_perm("accounts.review_registration", person),
+            "can_reset_password": user.has_perm("accounts.reset_staff_password", person),
             "review_form": ReasonForm(),
             "correction_form": IdentityCorrectionForm(),
             "transfers": person.transfers.select_related("from_employer", "to_employer").order_by("-requested_at"),
@@ -339,3 +384,97 @@ def review_transfer(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             messages.error(request, exc.message_zh)
     return redirect("accounts:transfers")
+
+
+TOO_MANY = "请求过于频繁，请稍后再试 / too many requests"
+SAME_ANSWER = "如果该账户存在并登记了所选的联系方式，验证码已发送，10分钟内有效。"
+
+
+@login_required
+def password_change(request: AuthenticatedHttpRequest) -> HttpResponse:
+    form = PasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST":
+        if over_limit(request, "password"):
+            return HttpResponse(TOO_MANY, status=429)
+        if form.is_valid():
+            passwords.change_password(request.user, form.cleaned_data["new_password1"], request)
+            update_session_auth_hash(request, request.user)  # this session stays; the others end
+            messages.success(request, "密码已修改")
+            return redirect("accounts:dashboard")
+    return render(
+        request,
+        "accounts/password_change.html",
+        {"form": form, "forced": request.user.password_must_change},
+    )
+
+
+def password_forgot(request: HttpRequest) -> HttpResponse:
+    form = ForgotPasswordForm(request.POST or None)
+    if request.method == "POST":
+        if over_limit(request, "password"):
+            return HttpResponse(TOO_MANY, status=429)
+        if form.is_valid():
+            passwords.request_reset_code(form.cleaned_data["login"], form.cleaned_data["channel"], request)
+            messages.info(request, SAME_ANSWER)
+            return redirect("accounts:password_reset")
+    return render(request, "accounts/password_forgot.html", {"form": form})
+
+
+@never_cache
+def password_reset(request: HttpRequest) -> HttpResponse:
+    form = ResetWithCodeForm(request.POST or None)
+    if request.method == "POST":
+        if over_limit(request, "password"):
+            return HttpResponse(TOO_MANY, status=429)
+        if form.is_valid():
+            data = form.cleaned_data
+            if passwords.reset_with_code(data["login"], data["code"], data["new_password1"], request):
+                messages.success(request, "密码已重置，请用新密码登录")
+                return redirect("accounts:login")
+            form.add_error("code", "验证码不正确或已失效，请重新获取")
+    return render(request, "accounts/password_reset.html", {"form": form})
+
+
+@role_required(Role.EMPLOYER_ADMIN)
+@require_POST
+@never_cache
+def reset_staff_password(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """An employer administrator resets a staff member's password (their own staff only, else 404)."""
+    person = get_object_or_404(Person.objects.restrict(request.user).select_related("user"), pk=pk)
+    if not request.user.has_perm("accounts.reset_staff_password", person):
+        raise Http404
+    password = passwords.assisted_reset(person.user, by=request.user, request=request)
+    return render(
+        request,
+        "accounts/assisted_reset_done.html",
+        {"name": person.name, "password": password, "back": reverse("people:detail", args=[person.pk])},
+    )
+
+
+@role_required(Role.HR_OFFICER)
+@require_POST
+@never_cache
+def reset_employer_admin_password(request: AuthenticatedHttpRequest, org_pk: int, user_pk: int) -> HttpResponse:
+    """An HR officer resets the password of an employer administrator within its region (else 404)."""
+    employer = get_object_or_404(
+        Organisation.objects.restrict(request.user).filter(kind=OrganisationKind.EMPLOYER), pk=org_pk
+    )
+    if not request.user.has_perm("accounts.reset_employer_admin_password", employer):
+        raise Http404
+    membership = get_object_or_404(
+        Membership.objects.select_related("user"),
+        organisation=employer,
+        role=Role.EMPLOYER_ADMIN,
+        active=True,
+        user_id=user_pk,
+    )
+    password = passwords.assisted_reset(membership.user, by=request.user, request=request)
+    return render(
+        request,
+        "accounts/assisted_reset_done.html",
+        {
+            "name": membership.user.display_name,
+            "password": password,
+            "back": reverse("organisations:employer", args=[employer.pk]),
+        },
+    )

@@ -7,13 +7,13 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-import pyotp
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
 from cecert.accounts.domain.numbering import allocate_certificate_number
+from cecert.accounts.domain.second_factor import authenticator, enrol_device, issue_recovery_codes
 from cecert.accounts.idnumbers import id_number_digest, make_id_number, mask_id_number
 from cecert.accounts.models import (
     PERSON_LOGIN_PREFIX,
@@ -73,14 +73,13 @@ def _staff_user(world: DemoWorld, username: str, name: str, role: str, org: Orga
     user, created = User.objects.get_or_create(username=username, defaults={"display_name": name})
     if created:
         user.set_password(DEMO_PASSWORD)
-        secret = pyotp.random_base32()
-        user.totp_secret = encrypt_text(secret)
-        user.totp_confirmed_at = timezone.now()
         user.save()
-    from cecert.accounts.domain.second_factor import secret_of
-
+    device = authenticator(user)
+    if device is None:
+        device = enrol_device(user, confirmed=True)
+        issue_recovery_codes(user)  # not printed: the demo logs in with the printed TOTP secret
     Membership.objects.get_or_create(user=user, role=role, organisation=org)
-    world.logins.append(DemoLogin(role, username, org.name if org else "", secret_of(user)))
+    world.logins.append(DemoLogin(role, username, org.name if org else "", device.secret))
     return user
 
 

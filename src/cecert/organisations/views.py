@@ -70,6 +70,11 @@ def employer_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "can_review": request.user.has_perm("organisations.review_employer", employer),
             "form": ReasonForm(),
             "staff_count": employer.staff.count(),
+            "admins": (
+                employer.memberships.filter(role="employer_admin", active=True).select_related("user")
+                if request.user.has_perm("accounts.reset_employer_admin_password", employer)
+                else []
+            ),
         },
     )
 

@@ -21,6 +21,7 @@ from cecert.accounts.models import Person, RegistrationState, Role, User
 from cecert.audit.domain import record as audit
 from cecert.audit.models import AuditEntry
 from cecert.core.errors import DomainError
+from cecert.core.redirects import safe_next
 from cecert.core.views import role_required
 from cecert.crediting.errors import CreditingInputError
 from cecert.crediting.forms import activity_form, activity_type_choices
@@ -264,7 +265,7 @@ def record_transition(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, exc.message_zh)
     except CreditingInputError as exc:
         messages.error(request, str(exc))
-    return redirect(request.POST.get("next") or f"/records/{record.pk}/")
+    return redirect(safe_next(request, f"/records/{record.pk}/"))
 
 
 @login_required

@@ -1,14 +1,13 @@
-"""``cecert totp-code USERNAME``: the current TOTP code of a demo account (never in production)."""
+"""``cecert totp-code USERNAME``: the TOTP code a demo account's authenticator would show (never in production)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import pyotp
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from cecert.accounts.domain.second_factor import secret_of
+from cecert.accounts.domain.second_factor import authenticator, next_code
 from cecert.accounts.models import User
 
 
@@ -22,6 +21,10 @@ class Command(BaseCommand):
         if settings.PRODUCTION:
             raise CommandError("生产环境不可用 / not available in production")
         user = User.objects.filter(username=options["username"]).first()
-        if user is None or not user.totp_confirmed_at:
+        device = authenticator(user) if user is not None else None
+        if device is None:
             raise CommandError("没有此账户或未绑定动态验证码 / no such account with a second factor")
-        self.stdout.write(pyotp.TOTP(secret_of(user)).now())
+        code = next_code(device)
+        if code is None:  # this step's and the next step's codes were both used already
+            raise CommandError("本时段验证码已使用，请30秒后再试 / this period's code was used; try again in 30 s")
+        self.stdout.write(code)
