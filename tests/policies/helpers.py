@@ -25,7 +25,9 @@ def city_officer(code: str = PINGDINGSHAN) -> User:
     return user_with_role(Role.HR_OFFICER, hr_department(code), username=f"hr_{code}")
 
 
-def filed_pingdingshan(world: World, officer: User | None = None, draft: RuleDraft = PINGDINGSHAN_RULE) -> CreditingPolicy:
+def filed_pingdingshan(
+    world: World, officer: User | None = None, draft: RuleDraft = PINGDINGSHAN_RULE
+) -> CreditingPolicy:
     """平顶山's rule drafted, submitted and filed through the workflow."""
     officer = officer or city_officer()
     rule = draft_rule(draft, by=officer)

@@ -55,7 +55,12 @@ def test_the_department_confirms_in_the_platform_and_the_province_sees_it_filed(
     assert "其他形式" in page and "确认学时" in page
     # Nobody else may decide it.
     for who in ("hr_luoyang", "education", "hr_province", "admin_emp_zhongyuan"):
-        assert logged_in(world.users[who]).post(f"/policies/confirmations/{record.pk}/", {"decision": "confirm"}).status_code == 404
+        assert (
+            logged_in(world.users[who])
+            .post(f"/policies/confirmations/{record.pk}/", {"decision": "confirm"})
+            .status_code
+            == 404
+        )
     assert not other_hours_confirmed(record)
     zhengzhou.post(f"/policies/confirmations/{record.pk}/", {"decision": "confirm"})
     confirmation = OtherHoursConfirmation.objects.get(record=record)

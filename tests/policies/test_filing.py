@@ -45,7 +45,11 @@ def test_pingdingshan_30_public_60_professional_applies_once_filed(world: World)
     assert policy_for_employer(school, dt.date(2024, 12, 31)).key == PROVINCIAL
     # 汝州 (410482) is in 平顶山's code range but answers to the province.
     assert policy_for_employer(employer("410482", world.orgs["education"]), ON).key == PROVINCIAL
-    actions = list(AuditEntry.objects.filter(object_type="policies.creditingpolicy", object_id=str(rule.pk)).order_by("sequence").values_list("action", flat=True))
+    actions = list(
+        AuditEntry.objects.filter(object_type="policies.creditingpolicy", object_id=str(rule.pk))
+        .order_by("sequence")
+        .values_list("action", flat=True)
+    )
     assert actions == ["policy.draft", "policy.submitted", "policy.filed"]
 
 
@@ -62,7 +66,9 @@ def test_filing_recredits_the_open_years_it_governs(world: World) -> None:
     status = year_status(type(person).objects.filter(pk=person.pk), 2025).get()
     assert (status.required_public, status.shortfall_public) == (30, Decimal(6))
     assert person_compliance(person, 2025).required.public == 30
-    entry = AuditEntry.objects.get(action="policy.filed", object_type="policies.creditingpolicy", object_id=str(rule.pk))
+    entry = AuditEntry.objects.get(
+        action="policy.filed", object_type="policies.creditingpolicy", object_id=str(rule.pk)
+    )
     assert entry.after["recredited"]["records"] == 1
 
 

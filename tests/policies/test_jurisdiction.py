@@ -39,7 +39,9 @@ def test_a_city_rule_covers_its_districts_never_a_province_administered_county(
     assert policy_for_employer(in_county, ON).key == PROVINCIAL, name
     assert policy_for_employer(in_district, ON).key == city_rule.key
     # The calculator (region code input) agrees with the platform.
-    assert compliance_json({"year": 2026, "region_code": county}, policy_set=filed_policy_set())["policy_id"] == PROVINCIAL
+    assert (
+        compliance_json({"year": 2026, "region_code": county}, policy_set=filed_policy_set())["policy_id"] == PROVINCIAL
+    )
     assert compliance_json({"year": 2026, "region_code": district}, policy_set=filed_policy_set())["policy_id"] == (
         city_rule.key
     )
@@ -58,7 +60,9 @@ def test_jiyuan_has_its_own_rules(world: World) -> None:
 
 def test_provincial_direct_units_take_no_city_rule(world: World) -> None:
     filed_rule("410100", requirement={"total": 90, "public": 30, "professional": 60})
-    assert policy_for_employer(world.orgs["emp_provincial"], ON).key == PROVINCIAL  # located in 金水, sits at the province
+    assert (
+        policy_for_employer(world.orgs["emp_provincial"], ON).key == PROVINCIAL
+    )  # located in 金水, sits at the province
     assert policy_for_employer(world.orgs["emp_jinshui"], ON).key != PROVINCIAL
 
 

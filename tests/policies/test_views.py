@@ -62,7 +62,9 @@ def test_field_errors_are_named_in_chinese(world: World) -> None:
     assert not CreditingPolicy.objects.filter(issuer__isnull=False).exists()
 
 
-@pytest.mark.parametrize("who", ["hr_luoyang", "hr_jinshui", "health", "admin_emp_jinshui", "person_jinshui", "sysadmin"])
+@pytest.mark.parametrize(
+    "who", ["hr_luoyang", "hr_jinshui", "health", "admin_emp_jinshui", "person_jinshui", "sysadmin"]
+)
 def test_someone_outside_gets_404(world: World, who: str) -> None:
     officer = city_officer()
     draft = draft_rule(PINGDINGSHAN_RULE, by=officer)

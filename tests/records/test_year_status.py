@@ -11,12 +11,12 @@ from django.test.utils import CaptureQueriesContext
 from cecert.accounts.domain.registration import request_transfer, transition_transfer
 from cecert.accounts.models import Person, TransferState
 from cecert.crediting.compliance import assess_compliance
+from cecert.policies.domain.registry import filed_policy_set
 from cecert.records.domain.crediting import compliance_request
 from cecert.records.domain.leave import decide_leave, record_leave
 from cecert.records.domain.sums import certified_sum_mismatches
 from cecert.records.domain.years import ensure_person_years, person_compliance, refresh_person_year, year_status
 from cecert.records.models import PersonYear
-from cecert.policies.domain.registry import filed_policy_set
 from tests.factories import World, employer, employer_admin_of, filed_examples, industry_authority
 from tests.records.factories import PDF, advanced, declared
 

@@ -22,10 +22,10 @@ recomputed under the same rules.
 from __future__ import annotations
 
 import json
-from datetime import date
-from decimal import Decimal
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 from functools import cache
 from importlib import resources
 from typing import Any, Literal

@@ -109,9 +109,7 @@ class OtherHoursConfirmation(models.Model):
     record = models.OneToOneField(
         "records.Record", verbose_name=_("继续教育记录"), on_delete=models.PROTECT, related_name="other_confirmation"
     )
-    department = models.ForeignKey(
-        Organisation, verbose_name=_("确认部门"), on_delete=models.PROTECT, related_name="+"
-    )
+    department = models.ForeignKey(Organisation, verbose_name=_("确认部门"), on_delete=models.PROTECT, related_name="+")
     hours = models.DecimalField(_("确认学时"), max_digits=7, decimal_places=1)
     state = models.CharField(_("结果"), max_length=16, choices=ConfirmationState.choices)
     reason = models.TextField(_("原因"), blank=True)

@@ -78,7 +78,9 @@ def filing_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-def _render_form(request: AuthenticatedHttpRequest, form: RuleForm, formset: object, rule: CreditingPolicy | None) -> HttpResponse:
+def _render_form(
+    request: AuthenticatedHttpRequest, form: RuleForm, formset: object, rule: CreditingPolicy | None
+) -> HttpResponse:
     org = drafting_organisation(request.user)
     return render(request, "policies/form.html", {"form": form, "formset": formset, "rule": rule, "issuer": org})
 

@@ -24,11 +24,11 @@ from cecert.core.errors import DomainError
 from cecert.core.views import role_required
 from cecert.crediting.errors import CreditingInputError
 from cecert.crediting.forms import activity_form, activity_type_choices
+from cecert.policies.domain.registry import policy_title
 from cecert.records.access import get_in_scope_or_404
 from cecert.records.domain.closing import set_year_deadline
 from cecert.records.domain.declaring import add_proof, declare_record, discard_draft, update_record
 from cecert.records.domain.leave import add_leave_proof, decide_leave, record_leave
-from cecert.policies.domain.registry import policy_title
 from cecert.records.domain.years import person_progress, year_status, years_of
 from cecert.records.enums import EDITABLE_STATES, LeaveState, RecordState
 from cecert.records.forms import (

@@ -27,7 +27,6 @@ from cecert.certificates.pdf import (
 )
 from cecert.certificates.pdf.renderers import PDF_CONTENT_TYPE, _filename
 
-
 _UNIT_ZH = {"hour": "学时", "credit": "学分"}
 
 

@@ -141,7 +141,9 @@ def decide_other_hours(
     with transaction.atomic():
         record = Record.objects.select_for_update(of=("self",)).select_related("person__employer").get(pk=record.pk)
         if record.activity_type != "other":
-            raise DomainError("record", "只有“其他继续教育形式”的记录需要确认学时", "only 'other' records are confirmed")
+            raise DomainError(
+                "record", "只有“其他继续教育形式”的记录需要确认学时", "only 'other' records are confirmed"
+            )
         department = department_for_code(str(record.activity.get("approved_by", "")))
         mine = {d.pk for d in confirming_departments(by)}
         if department is None or department.pk not in mine:

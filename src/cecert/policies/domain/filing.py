@@ -151,12 +151,15 @@ def _validated(row: CreditingPolicy) -> Policy:
     try:
         return policy_from_row(row)
     except (ValidationError, ValueError) as error:
-        raise DomainError("body", f"实施细则内容不完整或有误：{error}", f"the rule's tables are invalid: {error}") from None
+        raise DomainError(
+            "body", f"实施细则内容不完整或有误：{error}", f"the rule's tables are invalid: {error}"
+        ) from None
 
 
 def _version(policy_id: str, effective_from: dt.date, exclude_pk: int | None) -> str:
     version, n = effective_from.isoformat(), 1
-    while CreditingPolicy.objects.filter(key=f"{policy_id}@{version}").exclude(pk=exclude_pk).exists():
+    others = CreditingPolicy.objects.all() if exclude_pk is None else CreditingPolicy.objects.exclude(pk=exclude_pk)
+    while others.filter(key=f"{policy_id}@{version}").exists():
         n += 1
         version = f"{effective_from.isoformat()}.{n}"
     return version
@@ -173,10 +176,20 @@ def draft_rule(draft: RuleDraft, *, by: User, request: HttpRequest | None = None
         )
     _check(draft)
     if issuer.kind == OrganisationKind.HR_DEPARTMENT:
-        policy_id, scope_region, scope_path, industry = f"henan-{issuer.region.code}", issuer.region, issuer.region.path, None
+        policy_id, scope_region, scope_path, industry = (
+            f"henan-{issuer.region.code}",
+            issuer.region,
+            issuer.region.path,
+            None,
+        )
     else:
         assert issuer.industry is not None
-        policy_id, scope_region, scope_path, industry = f"henan-industry-{issuer.industry.code}", None, "", issuer.industry
+        policy_id, scope_region, scope_path, industry = (
+            f"henan-industry-{issuer.industry.code}",
+            None,
+            "",
+            issuer.industry,
+        )
     with transaction.atomic():
         version = _version(policy_id, draft.effective_from, None)
         rule = CreditingPolicy(
@@ -207,7 +220,9 @@ def draft_rule(draft: RuleDraft, *, by: User, request: HttpRequest | None = None
     return rule
 
 
-def update_rule(rule: CreditingPolicy, draft: RuleDraft, *, by: User, request: HttpRequest | None = None) -> CreditingPolicy:
+def update_rule(
+    rule: CreditingPolicy, draft: RuleDraft, *, by: User, request: HttpRequest | None = None
+) -> CreditingPolicy:
     """Change a draft or a returned rule (its drafter's department only)."""
     _check(draft)
     with transaction.atomic():
@@ -257,7 +272,9 @@ def transition_policy(
         if to_state == PolicyState.SUBMITTED and not may_edit(by, rule):
             raise DomainError("issuer", "只有制定部门可以报送备案", "only the drafting department submits")
         if to_state in (PolicyState.FILED, PolicyState.RETURNED) and not is_provincial_hr(by):
-            raise DomainError("state", "只有省人力资源社会保障厅可以备案或退回", "only the provincial HR department files")
+            raise DomainError(
+                "state", "只有省人力资源社会保障厅可以备案或退回", "only the provincial HR department files"
+            )
         if to_state == PolicyState.RETURNED and not reason.strip():
             raise DomainError("reason", "退回时必须填写原因", "a reason is required")
         if to_state in (PolicyState.SUBMITTED, PolicyState.FILED) and year_is_closed(rule.effective_from.year):

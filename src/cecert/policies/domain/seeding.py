@@ -67,7 +67,9 @@ def seed_policies(
     for key in sorted(referenced_keys & LEGACY_EXAMPLES.keys()):
         spec = LEGACY_EXAMPLES[key]
         legacy = dict(body)
-        legacy.update({name: spec[name] for name in ("requirement", "unit", "hours_per_credit", "other_kinds") if name in spec})
+        legacy.update(
+            {name: spec[name] for name in ("requirement", "unit", "hours_per_credit", "other_kinds") if name in spec}
+        )
         region = region_model.objects.filter(code=spec["scope_code"]).first() if spec["scope_code"] else None
         industry = industry_model.objects.filter(code=spec["industry_code"]).first() if spec["industry_code"] else None
         policy_id, _, version = key.partition("@")
