@@ -69,3 +69,29 @@ def test_retired_example_keys_stay_resolvable_but_never_decide(db: None) -> None
     assert [p.key for p in filed_policy_set().policies] == [PROVINCIAL]
     with pytest.raises(CreditingPolicy.DoesNotExist):
         policy_by_key("nope@1")
+
+
+def test_reapply_recredits_open_years_named_by_a_retired_example(world: World) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from cecert.records.models import YearClosing
+
+    hospital_person = world.people["emp_jinshui"]
+    _, health = filed_examples()
+    record = declared(hospital_person, title="公需培训")
+    assert record.unit == "credit" and record.policy_id == health.key
+    closed = declared(hospital_person, title="往年培训", end=dt.date(2024, 6, 30))
+    YearClosing.objects.create(year=2024, deadline=dt.date(2025, 1, 31), set_by=world.users["hr_province"])
+    CreditingPolicy.objects.filter(pk=health.pk).update(state=PolicyState.LEGACY)
+    CreditingPolicy.objects.get(pk=health.pk).save()
+    out = StringIO()
+    call_command("policies", "reapply", "--from-year", "2023", stdout=out)
+    record.refresh_from_db()
+    assert (record.unit, record.amount, record.policy_id) == ("hour", 24, PROVINCIAL)
+    closed.refresh_from_db()
+    assert closed.policy_id == health.key  # a closed year is never re-judged
+    assert "2025: 重新核定记录 1 条" in out.getvalue()
+    call_command("policies", "list", stdout=out)
+    assert "不再适用" in out.getvalue()

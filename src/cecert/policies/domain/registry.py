@@ -14,6 +14,7 @@ reads the table per record.
 
 from __future__ import annotations
 
+import json
 import threading
 import uuid
 from datetime import date
@@ -30,19 +31,30 @@ GENERATION_KEY = "cecert:policies:generation"
 _local = threading.local()
 
 
+def _set_generation() -> None:
+    try:
+        cache.set(GENERATION_KEY, uuid.uuid4().hex, None)
+    except Exception:
+        _local.memo = None
+
+
 def bump_generation() -> None:
     """Mark every process's cached policy set stale (now, and again once the transaction commits)."""
-    cache.set(GENERATION_KEY, uuid.uuid4().hex, None)
-    transaction.on_commit(lambda: cache.set(GENERATION_KEY, uuid.uuid4().hex, None))
+    _local.memo = None
+    _set_generation()
+    transaction.on_commit(_set_generation)
 
 
-def _generation() -> str:
-    generation = cache.get(GENERATION_KEY)
-    if generation is None:
-        generation = uuid.uuid4().hex
-        cache.add(GENERATION_KEY, generation, None)
-        generation = cache.get(GENERATION_KEY) or generation
-    return str(generation)
+def _generation() -> str | None:
+    """The current generation; ``None`` when the cache cannot be reached (then nothing is memoised)."""
+    try:
+        generation = cache.get(GENERATION_KEY)
+        if generation is None:
+            cache.add(GENERATION_KEY, uuid.uuid4().hex, None)
+            generation = cache.get(GENERATION_KEY)
+    except Exception:
+        return None
+    return None if generation is None else str(generation)
 
 
 def policy_from_row(row: CreditingPolicy) -> Policy:
@@ -60,8 +72,6 @@ def policy_from_row(row: CreditingPolicy) -> Policy:
         industry=row.industry.name if row.industry is not None else None,
     )
     data.pop("extends", None)
-    import json
-
     return load_policies(json.dumps({"policies": [data]}, default=str))[0]
 
 
@@ -81,6 +91,8 @@ def _build() -> tuple[PolicySet, dict[str, Policy]]:
 
 def _cached() -> tuple[PolicySet, dict[str, Policy]]:
     generation = _generation()
+    if generation is None:
+        return _build()
     memo = getattr(_local, "memo", None)
     if memo is None or memo[0] != generation:
         memo = (generation, *_build())
