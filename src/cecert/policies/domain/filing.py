@@ -226,7 +226,9 @@ def update_rule(
     """Change a draft or a returned rule (its drafter's department only)."""
     _check(draft)
     with transaction.atomic():
-        rule = CreditingPolicy.objects.select_for_update(of=("self",)).select_related("issuer", "industry").get(pk=rule.pk)
+        rule = (
+            CreditingPolicy.objects.select_for_update(of=("self",)).select_related("issuer", "industry").get(pk=rule.pk)
+        )
         if rule.state not in (PolicyState.DRAFT, PolicyState.RETURNED):
             raise DomainError("state", "只有草稿或已退回的实施细则可以修改", "only drafts and returned rules change")
         if not may_edit(by, rule):
@@ -262,7 +264,9 @@ def transition_policy(
     from cecert.records.domain.closing import year_is_closed
 
     with transaction.atomic():
-        rule = CreditingPolicy.objects.select_for_update(of=("self",)).select_related("issuer", "industry").get(pk=rule.pk)
+        rule = (
+            CreditingPolicy.objects.select_for_update(of=("self",)).select_related("issuer", "industry").get(pk=rule.pk)
+        )
         if (rule.state, to_state) not in TRANSITIONS:
             raise DomainError(
                 "state",
