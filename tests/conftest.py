@@ -41,6 +41,11 @@ def _master_data_after_flush(request: pytest.FixtureRequest) -> None:
 
     if not Region.objects.exists():
         load_regions(Region)
+    from cecert.policies.domain.seeding import seed_policies
+    from cecert.policies.models import CreditingPolicy
+
+    if not CreditingPolicy.objects.exists():
+        seed_policies(CreditingPolicy, Region, Industry)
     data = resources.files("cecert.organisations").joinpath("data/industries.json").read_text("utf-8")
     for item in json.loads(data):
         Industry.objects.update_or_create(code=item["code"], defaults={"name": item["name"]})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -16,6 +17,9 @@ from cecert.accounts.models import Membership, Person, RegistrationState, Role, 
 from cecert.organisations.models import Industry, Organisation, OrganisationKind, OrganisationState
 from cecert.organisations.uscc import make_uscc
 from cecert.regions.models import Region
+
+if TYPE_CHECKING:
+    from cecert.policies.models import CreditingPolicy
 
 PASSWORD = "Test@2026pass"
 _sequence = itertools.count(1)
@@ -188,3 +192,55 @@ VISIBLE_PEOPLE: dict[str, set[str]] = {
     "auditor": set(),
     "person_jinshui": {"emp_jinshui"},
 }
+
+
+def filed_rule(
+    region_code: str | None = None,
+    industry_code: str | None = None,
+    *,
+    effective_from: dt.date = dt.date(2024, 1, 1),
+    title: str = "测试实施细则（示例）",
+    **changes: object,
+) -> CreditingPolicy:
+    """A filed crediting rule straight into the table (a test fixture, not the filing workflow).
+
+    ``changes`` replace parts of the provincial tables, e.g. ``requirement={...}``, ``unit="credit"``.
+    """
+    from cecert.policies.domain.seeding import provincial_body
+    from cecert.policies.models import CreditingPolicy, PolicyState
+
+    body = provincial_body() | {k: v for k, v in changes.items()}
+    scope = region(region_code) if region_code else None
+    sector = industry(industry_code) if industry_code else None
+    policy_id = f"test-{region_code or ''}{industry_code or ''}-{next(_sequence)}"
+    return CreditingPolicy.objects.create(
+        policy_id=policy_id,
+        version=effective_from.isoformat(),
+        key=f"{policy_id}@{effective_from.isoformat()}",
+        title=title,
+        scope_region=scope,
+        scope_path=scope.path if scope is not None else "",
+        industry=sector,
+        effective_from=effective_from,
+        body=body,
+        state=PolicyState.FILED,
+    )
+
+
+def filed_examples() -> tuple[CreditingPolicy, CreditingPolicy]:
+    """The invented examples of ``tests/crediting/fixtures`` as filed rules: 许昌 30 + 60, health 25 credits."""
+    xuchang = filed_rule("411000", requirement={"total": 90, "public": 30, "professional": 60})
+    health = filed_rule(
+        None,
+        "health",
+        unit="credit",
+        hours_per_credit="3",
+        requirement={"total": 25, "public": 5, "professional": 15},
+        other_kinds={
+            "cme_class_1": {"title_zh": "Ⅰ类学分项目（示例）", "title_en": "I", "subject": "professional",
+                            "hours_per_credit": "3"},
+            "cme_class_2": {"title_zh": "Ⅱ类学分活动（示例）", "title_en": "II", "subject": "professional",
+                            "hours_per_credit": "5"},
+        },
+    )  # fmt: skip
+    return xuchang, health

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "cecert.certificates",
     "cecert.reports",
     "cecert.catalogs",
+    "cecert.policies",
 ]
 
 MIDDLEWARE = [

@@ -20,6 +20,7 @@ urlpatterns = [
     path("review/", include("cecert.review.urls")),
     path("reports/", include("cecert.reports.urls")),
     path("catalogs/", include("cecert.catalogs.urls")),
+    path("policies/", include("cecert.policies.urls")),
     path("api/v1/", api.urls),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),

@@ -141,3 +141,44 @@ def test_snapshot_validation():
         annual_snapshot(certificate_number="12345")
     with pytest.raises(ValueError, match="one year"):
         annual_snapshot(year_to=2025)
+
+
+@needs("pdftotext")
+def test_a_credit_certificate_never_shows_hours(tmp_path):
+    from decimal import Decimal
+
+    from cecert.certificates.pdf import CertificateRecord
+
+    snapshot = annual_snapshot(
+        records=(CertificateRecord("Ⅰ类学分项目", "其他", "professional", Decimal(10)),),
+        public_hours=Decimal(5),
+        professional_hours=Decimal(20),
+        total_hours=Decimal(25),
+        required_hours=Decimal(25),
+        required_public_hours=Decimal(5),
+        required_unit="学分",
+    )
+    path = tmp_path / "credit.pdf"
+    path.write_bytes(render_certificate_pdf(snapshot, seal=build_seal(ZHENGZHOU), qr_content=QR))
+    text = _text(path)
+    assert "学分合计：公需科目 5 学分" in text and "合计 25 学分" in text
+    assert "学时" not in text
+
+
+@needs("pdftotext")
+def test_a_proof_over_years_judged_in_different_units_keeps_them_apart(tmp_path):
+    from decimal import Decimal
+
+    from cecert.certificates.pdf import YearSummary
+
+    years = (
+        YearSummary(2023, Decimal(24), Decimal(70), Decimal(94), True),
+        YearSummary(2024, Decimal(5), Decimal(20), Decimal(25), True, unit="学分"),
+    )
+    snapshot = proof_snapshot(years=years, year_from=2023, year_to=2024)
+    path = tmp_path / "mixed.pdf"
+    path.write_bytes(render_certificate_pdf(snapshot, seal=build_seal(PROVINCE), qr_content=QR))
+    text = _text(path)
+    assert "94 学时" in text and "25 学分" in text
+    assert "2023年度 公需科目 24 学时" in text and "2024年度 公需科目 5 学分" in text
+    assert "470" not in text  # no total that adds hours to credits

@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 
 from cecert.crediting.compliance import assess_compliance, required_for_year
 from cecert.crediting.errors import CreditingInputError
-from cecert.crediting.policies import get_policy
+from cecert.crediting.policies import PolicySet, get_policy
 from cecert.crediting.schemas import ComplianceRequest, LeaveSchema
+from tests.crediting.examples import XUCHANG_KEY, example_policy_set
 
 DEFAULT = get_policy("henan-2017-121@2017-08-17")
 
@@ -165,8 +166,8 @@ def test_pro_rating_never_raises_a_requirement(year: int, some: list[LeaveSchema
 # --- compliance ---------------------------------------------------------------------
 
 
-def assess(value: dict[str, Any]) -> dict[str, Any]:
-    return assess_compliance(ComplianceRequest.model_validate(value)).to_json()
+def assess(value: dict[str, Any], policy_set: PolicySet | None = None) -> dict[str, Any]:
+    return assess_compliance(ComplianceRequest.model_validate(value), policy_set=policy_set).to_json()
 
 
 PUBLIC_24 = {"type": "online_course", "subject": "public", "hours": 24, "date": "2026-03-01"}
@@ -320,23 +321,41 @@ def test_year_before_the_regulation_is_an_error_naming_year() -> None:
 
 
 def test_city_override_changes_the_requirement() -> None:
-    result = assess({"year": 2026, "region_code": "411002", "activities": [PUBLIC_24]})
+    examples = example_policy_set()
+    result = assess({"year": 2026, "region_code": "411002", "activities": [PUBLIC_24]}, examples)
     assert result["required"] == {"total": 90, "public": 30, "professional": 60}
-    assert result["policy_id"] == "henan-xuchang-example@2024-01-01"
+    assert result["policy_id"] == XUCHANG_KEY
     assert result["shortfall"]["public"] == 6
     # Before the example rule took effect, the 2017 default applies.
-    assert assess({"year": 2023, "region_code": "411002"})["required"]["public"] == 24
+    assert assess({"year": 2023, "region_code": "411002"}, examples)["required"]["public"] == 24
     # Another city keeps the default.
-    assert assess({"year": 2026, "region_code": "410100"})["required"]["public"] == 24
+    assert assess({"year": 2026, "region_code": "410100"}, examples)["required"]["public"] == 24
+
+
+def test_examples_never_decide_without_being_passed_in() -> None:
+    """The shipped policy set is the provincial policy alone: 24 public + 66 professional meets the year in 许昌."""
+    professional_66 = {"type": "training", "subject": "professional", "organizer": "provincial", "hours": 66}
+    result = assess({"year": 2026, "region_code": "411002", "activities": [PUBLIC_24, professional_66]})
+    assert result["met"] is True
+    assert result["policy_id"] == "henan-2017-121@2017-08-17"
+    health = assess({"year": 2026, "industry": "卫生健康"})
+    assert health["unit"] == "hour"
+    assert health["required"] == {"total": 90, "public": 24, "professional": 60}
+
+
+def test_unknown_region_code_is_an_error_naming_it() -> None:
+    with pytest.raises(CreditingInputError) as caught:
+        assess({"year": 2026, "region_code": "419999"}, example_policy_set())
+    assert [e["field"] for e in caught.value.errors] == ["region_code"]
 
 
 def test_health_credit_scheme_counts_credits() -> None:
     activities = [
         {"type": "online_course", "subject": "public", "hours": 15},  # 5 credits
-        {"type": "other", "hours": 30, "approved_by": "41-wjw", "kind": "cme_class_1"},  # 10
-        {"type": "other", "hours": 26, "approved_by": "41-wjw", "kind": "cme_class_2"},  # 5.2
+        {"type": "other", "hours": 30, "approved_by": "health", "kind": "cme_class_1"},  # 10
+        {"type": "other", "hours": 26, "approved_by": "health", "kind": "cme_class_2"},  # 5.2
     ]
-    result = assess({"year": 2026, "industry": "卫生健康", "activities": activities})
+    result = assess({"year": 2026, "industry": "卫生健康", "activities": activities}, example_policy_set())
     assert result["unit"] == "credit"
     assert result["required"] == {"total": 25, "public": 5, "professional": 15}
     assert result["earned"] == {"total": 20.2, "public": 5, "professional": 15.2}

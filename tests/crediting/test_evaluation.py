@@ -398,3 +398,60 @@ def test_a_better_rank_never_gives_fewer_hours(case: tuple[str, str, dict[str, A
         run({"type": type_, rank_field: better, **fixed}).hours
         >= run({"type": type_, rank_field: worse, **fixed}).hours
     )
+
+
+# ---------------------------------------------------------------- 7(10) who endorsed, 7(13) filed form hours
+
+
+@pytest.mark.parametrize(
+    ("level", "hours", "words"),
+    [
+        ("provincial_leader", 20, "省委、省政府领导"),
+        ("local_principal", 20, "当地党委、政府主要领导"),
+        ("local_in_charge", 20, "当地党委、政府主管领导"),
+        ("other", 0, "计 0 学时"),
+    ],
+)
+def test_endorsed_report_records_who_endorsed_it(level: str, hours: int, words: str) -> None:
+    from cecert.crediting.service import evaluate_json
+
+    result = evaluate_json(
+        {"type": "endorsed_report", "endorser_level": level, "endorser": "张某 副市长", "date": "2026-03-01"}
+    )
+    assert isinstance(result, dict)
+    assert result["hours"] == hours
+    assert words in result["explanation"]
+    assert "张某 副市长" in result["explanation"]
+
+
+def test_a_filed_form_with_fixed_hours_refuses_other_hours() -> None:
+    import json as _json
+    from importlib import resources as _resources
+
+    from cecert.crediting.errors import CreditingInputError as _Error
+    from cecert.crediting.policies import PolicySet, load_policies
+    from cecert.crediting.service import evaluate_json
+
+    shipped = _json.loads(_resources.files("cecert.crediting").joinpath("data/policies.json").read_text("utf-8"))
+    rule = {
+        "id": "pds", "version": "1", "extends": "henan-2017-121@2017-08-17", "title_zh": "平顶山", "title_en": "p",
+        "source": "t", "example": True, "valid_from": "2025-01-01", "valid_to": None,
+        "region_path": "410000/410400/",
+        "other_kinds": {"lecture": {"title_zh": "专题讲座授课", "title_en": "lecture", "subject": "professional",
+                                    "hours": 8}},
+    }  # fmt: skip
+    policy_set = PolicySet(load_policies(_json.dumps({"policies": [*shipped["policies"], rule]})), lambda c: {
+        "410402": "410000/410400/410402/"}.get(c))  # fmt: skip
+    ok = evaluate_json(
+        {"type": "other", "kind": "lecture", "hours": 8, "approved_by": "410400", "date": "2026-01-05"},
+        region_code="410402",
+        policy_set=policy_set,
+    )
+    assert isinstance(ok, dict) and ok["hours"] == 8 and "专题讲座授课" in ok["explanation"]
+    with pytest.raises(_Error) as caught:
+        evaluate_json(
+            {"type": "other", "kind": "lecture", "hours": 9, "approved_by": "410400", "date": "2026-01-05"},
+            region_code="410402",
+            policy_set=policy_set,
+        )
+    assert [e["field"] for e in caught.value.errors] == ["hours"]

@@ -16,6 +16,7 @@ import pytest
 import cecert.crediting
 from cecert.crediting.errors import CreditingInputError
 from cecert.crediting.service import compliance_json, evaluate_json
+from tests.crediting.examples import XUCHANG_KEY, example_policy_set
 
 CONFERENCE = {"type": "conference", "level": "provincial", "days": 2, "presented": True}
 PAPER = {"type": "paper", "journal": "provincial_core", "author_rank": 2}
@@ -97,7 +98,7 @@ def test_policy_dependent_errors_are_prefixed() -> None:
     with pytest.raises(CreditingInputError) as caught:
         evaluate_json([CONFERENCE, other], today=date(2026, 1, 1))
     assert fields(caught.value) == ["[1].kind"]
-    health = evaluate_json([other], industry="卫生健康", today=date(2026, 1, 1))
+    health = evaluate_json([other], industry="卫生健康", today=date(2026, 1, 1), policy_set=example_policy_set())
     assert isinstance(health, list)
     assert health[0]["credits"] == 1
 
@@ -113,11 +114,12 @@ def test_date_before_any_policy_is_an_error_naming_date() -> None:
 
 def test_the_date_picks_the_policy_version() -> None:
     other = {"type": "other", "hours": 3, "approved_by": "4110"}
-    before = evaluate_json({**other, "date": "2023-12-31"}, region_code="411000")
-    after = evaluate_json({**other, "date": "2024-01-01"}, region_code="411000")
+    examples = example_policy_set()
+    before = evaluate_json({**other, "date": "2023-12-31"}, region_code="411000", policy_set=examples)
+    after = evaluate_json({**other, "date": "2024-01-01"}, region_code="411000", policy_set=examples)
     assert isinstance(before, dict) and isinstance(after, dict)
     assert before["policy_id"] == "henan-2017-121@2017-08-17"
-    assert after["policy_id"] == "henan-xuchang-example@2024-01-01"
+    assert after["policy_id"] == XUCHANG_KEY
 
 
 def test_compliance_contract_example() -> None:

@@ -11,12 +11,13 @@ from django.test.utils import CaptureQueriesContext
 from cecert.accounts.domain.registration import request_transfer, transition_transfer
 from cecert.accounts.models import Person, TransferState
 from cecert.crediting.compliance import assess_compliance
+from cecert.policies.domain.registry import filed_policy_set
 from cecert.records.domain.crediting import compliance_request
 from cecert.records.domain.leave import decide_leave, record_leave
 from cecert.records.domain.sums import certified_sum_mismatches
 from cecert.records.domain.years import ensure_person_years, person_compliance, refresh_person_year, year_status
 from cecert.records.models import PersonYear
-from tests.factories import World, employer, employer_admin_of, industry_authority
+from tests.factories import World, employer, employer_admin_of, filed_examples, industry_authority
 from tests.records.factories import PDF, advanced, declared
 
 YEAR = 2025
@@ -26,6 +27,7 @@ def test_sql_year_status_equals_the_engine_for_thousands_of_people(world: World)
     from tests.records.generated import generate
 
     o = world.orgs
+    filed_examples()  # test fixtures: a 许昌 rule (30 public) and a health credit scheme, filed
     engineering = industry_authority("410000", "engineering")
     employers = [
         o["emp_jinshui"],
@@ -53,7 +55,8 @@ def test_sql_year_status_equals_the_engine_for_thousands_of_people(world: World)
     checked = {"met": 0, "deemed": 0, "leave": 0, "credit": 0}
     for pk, row in rows.items():
         expected = assess_compliance(
-            compliance_request(row, YEAR, activities=generated.certified[pk], leaves=generated.leaves[pk])
+            compliance_request(row, YEAR, activities=generated.certified[pk], leaves=generated.leaves[pk]),
+            policy_set=filed_policy_set(),
         )
         got = {
             "required": {
@@ -113,6 +116,7 @@ def test_confirmed_leave_pro_rates_the_year(world: World) -> None:
 
 
 def test_transfer_to_another_policy_recomputes_the_row(world: World) -> None:
+    filed_examples()
     person = world.people["emp_zhongyuan"]
     year_status(Person.objects.filter(pk=person.pk), YEAR).get()
     xuchang = employer("411002", world.orgs["education"], name="许昌学校")
@@ -125,6 +129,7 @@ def test_transfer_to_another_policy_recomputes_the_row(world: World) -> None:
 
 
 def test_a_row_changed_behind_the_workflow_is_repaired_by_the_recheck(world: World) -> None:
+    filed_examples()
     person = world.people["emp_zhongyuan"]
     year_status(Person.objects.filter(pk=person.pk), YEAR).get()
     xuchang = employer("411002", world.orgs["education"], name="许昌学校")

@@ -20,6 +20,7 @@ from cecert.core.ratelimit import over_limit
 from cecert.crediting.errors import CreditingInputError
 from cecert.crediting.schemas import Activity, ComplianceRequest
 from cecert.crediting.service import compliance_json, evaluate_json
+from cecert.policies.domain.registry import filed_policy_set
 
 router = Router(tags=["hours"])
 
@@ -58,7 +59,7 @@ def _run(request: HttpRequest, compute: Any) -> HttpResponse:
     except (ValueError, UnicodeDecodeError) as exc:
         return _error(400, "$", f"请求体不是有效的 JSON：{exc}", f"the body is not valid JSON: {exc}")
     try:
-        result = compute(value)
+        result = compute(value, policy_set=filed_policy_set())
     except CreditingInputError as exc:
         return JsonResponse(exc.to_json(), status=400, json_dumps_params={"ensure_ascii": False})
     return JsonResponse(result, safe=False, json_dumps_params={"ensure_ascii": False})

@@ -13,7 +13,7 @@ from typing import Any
 from cecert.crediting.decimals import decimal_to_json, round_half_up
 from cecert.crediting.errors import CreditingInputError
 from cecert.crediting.evaluation import ActivityResult, Part, evaluate
-from cecert.crediting.policies import NoPolicyError, Policy, select_policy
+from cecert.crediting.policies import NoPolicyError, Policy, PolicySet, shipped_policy_set
 from cecert.crediting.schemas import ComplianceRequest, LeaveSchema
 
 PARTS: tuple[Part, ...] = ("public", "professional")
@@ -167,10 +167,14 @@ class ComplianceResult:
         }
 
 
-def policy_for_year(request: ComplianceRequest) -> Policy:
+def policy_for_year(request: ComplianceRequest, policy_set: PolicySet | None = None) -> Policy:
     """The policy a year is assessed by: the one in force on its last day."""
+    from cecert.crediting.evaluation import region_path_or_error
+
+    policy_set = policy_set or shipped_policy_set()
+    region_path = region_path_or_error(policy_set, request.region_code)
     try:
-        return select_policy(date(request.year, 12, 31), request.region_code, request.industry)
+        return policy_set.select(date(request.year, 12, 31), region_path=region_path, industry=request.industry)
     except NoPolicyError:
         raise CreditingInputError.single(
             "year",
@@ -179,7 +183,9 @@ def policy_for_year(request: ComplianceRequest) -> Policy:
         ) from None
 
 
-def assess_compliance(request: ComplianceRequest, *, today: date | None = None) -> ComplianceResult:
+def assess_compliance(
+    request: ComplianceRequest, *, today: date | None = None, policy_set: PolicySet | None = None
+) -> ComplianceResult:
     """Judge one year: pro-rated requirement, earned hours, deemed parts, shortfall.
 
     An undated activity is dated today, as the contract says for every activity;
@@ -189,7 +195,7 @@ def assess_compliance(request: ComplianceRequest, *, today: date | None = None) 
     from cecert.crediting.evaluation import today_in_henan
 
     today = today or today_in_henan()
-    policy = policy_for_year(request)
+    policy = policy_for_year(request, policy_set)
     required = required_for_year(policy, request.year, request.leaves)
 
     results: list[tuple[int, ActivityResult]] = []

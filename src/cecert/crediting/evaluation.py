@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from cecert.crediting.decimals import decimal_to_json, format_decimal, round_half_up
 from cecert.crediting.errors import CreditingInputError
-from cecert.crediting.policies import NoPolicyError, Policy, select_policy
+from cecert.crediting.policies import NoPolicyError, Policy, PolicySet, shipped_policy_set
 from cecert.crediting.schemas import (
     ActivityModel,
     AidAssignment,
@@ -280,8 +280,31 @@ def _qualification_exam(a: QualificationExam, policy: Policy) -> _Outcome:
     return _Outcome(policy.rates.qualification_exam[a.exam], "professional", f"通过{_EXAM_ZH[a.exam]}")
 
 
+ENDORSER_LEVEL_ZH = {
+    "provincial_leader": "省委、省政府领导",
+    "local_principal": "当地党委、政府主要领导",
+    "local_in_charge": "当地党委、政府主管领导",
+    "other": "其他领导",
+}
+
+
 def _endorsed_report(a: EndorsedReport, policy: Policy) -> _Outcome:
-    return _Outcome(policy.rates.endorsed_report, "professional", "专题调研报告获领导批示")
+    who = f"（{a.endorser}）" if a.endorser else ""
+    if a.endorser_level == "other":
+        return _Outcome(
+            Decimal(0),
+            "professional",
+            f"专题调研报告由{ENDORSER_LEVEL_ZH['other']}{who}批示，第七条第（十）项只认省委、省政府领导或当地党委、"
+            "政府主要领导、主管领导的批示，计 0 学时",
+            show_result=False,
+        )
+    if a.endorser_level is None:
+        return _Outcome(policy.rates.endorsed_report, "professional", "专题调研报告获领导批示（未填写批示领导）")
+    return _Outcome(
+        policy.rates.endorsed_report,
+        "professional",
+        f"专题调研报告被{ENDORSER_LEVEL_ZH[a.endorser_level]}{who}批示",
+    )
 
 
 def _aid_assignment(a: AidAssignment, policy: Policy) -> _Outcome:
@@ -327,6 +350,12 @@ def _other(a: OtherActivity, policy: Policy) -> _Outcome:
                 f"类别“{a.kind}”按政策属于{_SUBJECT_ZH[kind.subject]}，与填写的科目不符",
                 f"kind {a.kind!r} is {kind.subject} under the policy; subject contradicts it",
             )
+        if kind.hours is not None and a.hours != kind.hours:
+            raise CreditingInputError.single(
+                "hours",
+                f"按已备案规则，“{kind.title_zh}”每项计 {_n(kind.hours)} 学时，与填写的 {_n(a.hours)} 学时不符",
+                f"the filed rule fixes {kind.hours} hours for kind {a.kind!r}, not {a.hours}",
+            )
         subject = kind.subject
         hours_per_credit = kind.hours_per_credit or hours_per_credit
         described = kind.title_zh
@@ -365,16 +394,32 @@ def clause_of(activity: ActivityModel) -> str:
     return str(clause["clause"])
 
 
+def region_path_or_error(policy_set: PolicySet, region_code: str | None) -> str | None:
+    """The jurisdiction path of ``region_code`` in ``policy_set``; an input error naming ``region_code`` if unknown."""
+    try:
+        return policy_set.path_of(region_code)
+    except LookupError:
+        raise CreditingInputError.single(
+            "region_code",
+            f"地区代码“{region_code}”不是河南省的行政区划代码",
+            f"{region_code!r} is not a Henan region code",
+        ) from None
+
+
 def policy_for(
     activity: ActivityModel,
     region_code: str | None = None,
     industry: str | None = None,
     today: date | None = None,
+    *,
+    policy_set: PolicySet | None = None,
 ) -> Policy:
     """The policy in force on the activity's date (default today) for this person."""
+    policy_set = policy_set or shipped_policy_set()
     on = activity.date or today or today_in_henan()
+    region_path = region_path_or_error(policy_set, region_code)
     try:
-        return select_policy(on, region_code, industry)
+        return policy_set.select(on, region_path=region_path, industry=industry)
     except NoPolicyError:
         raise CreditingInputError.single(
             "date",
@@ -390,14 +435,15 @@ def evaluate(
     region_code: str | None = None,
     industry: str | None = None,
     today: date | None = None,
+    policy_set: PolicySet | None = None,
 ) -> ActivityResult:
-    """Credit one validated activity under ``policy`` (default: the one in force on its date).
+    """Credit one validated activity under ``policy`` (default: the one of ``policy_set`` in force on its date).
 
     Raises ``CreditingInputError`` (field paths relative to the activity) when the
     activity does not fit the policy, e.g. an ``other.kind`` the policy lacks.
     """
     if policy is None:
-        policy = policy_for(activity, region_code, industry, today)
+        policy = policy_for(activity, region_code, industry, today, policy_set=policy_set)
     outcome: _Outcome = _HANDLERS[type(activity)](activity, policy)
     clause = clause_of(activity)
     hours = round_half_up(outcome.hours, 1)

@@ -264,6 +264,20 @@ class EndorsedReport(_Activity):
     model_config = ConfigDict(title="专题调研报告获领导批示", json_schema_extra={"clause": "7(10)"})
 
     type: Literal["endorsed_report"] = _f("活动类型", "活动类型 / activity type")
+    endorser_level: Literal["provincial_leader", "local_principal", "local_in_charge", "other"] | None = _f(
+        "批示领导",
+        "批示领导级别：provincial_leader 省委、省政府领导 / local_principal 当地党委、政府主要领导 / "
+        "local_in_charge 当地党委、政府主管领导 / other 其他（不符合第七条第（十）项） (who endorsed the report)",
+        default=None,
+    )
+    endorser: StrictStr | None = _f(
+        "批示领导姓名、职务",
+        "批示领导的姓名和职务 / name and office of the endorsing leader",
+        default=None,
+        min_length=1,
+        max_length=100,
+        pattern=r"^\S(.*\S)?$",
+    )
 
 
 class AidAssignment(_Activity):
@@ -287,8 +301,9 @@ class OtherActivity(_Activity):
     hours: Annotated[Hours, _f("学时", "确认的学时 / hours confirmed by the approving authority")]
     approved_by: StrictStr = _f(
         "确认部门",
-        "确认学时的省辖市、省直管县（市）人社部门或省业务主管部门代码 / code of the city/county HR "
-        "department or provincial industry authority that confirmed the hours",
+        "确认学时的部门代码：省辖市、省直管县（市）人社部门填其行政区划代码（如 410400），省业务主管部门填"
+        "其行业代码（如 health） / the confirming department: a city or province-administered county HR "
+        "department by its region code, a provincial industry authority by its industry code",
         min_length=1,
         max_length=64,
         pattern=r"^\S(.*\S)?$",
@@ -298,8 +313,7 @@ class OtherActivity(_Activity):
     )
     kind: StrictStr | None = _f(
         "类别",
-        "适用政策定义的其他类别代码（如卫生健康行业的 cme_class_1） / a kind defined by the "
-        "applicable policy (e.g. cme_class_1 in the health-sector example)",
+        "已备案规则定义的其他形式代码 / a form defined by the applicable filed rule",
         default=None,
         pattern=r"^[a-z][a-z0-9_]{0,39}$",
     )

@@ -20,6 +20,7 @@ from cecert.crediting.decimals import decimal_to_json
 from cecert.crediting.errors import CreditingInputError
 from cecert.crediting.forms import activity_form, activity_type_choices
 from cecert.crediting.service import compliance_json, evaluate_json
+from cecert.policies.domain.registry import filed_policy_set
 
 BASKET_KEY = "cecert_hours_basket"
 LEAVE_ROWS = 3
@@ -58,7 +59,7 @@ def calculator(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         activity_json = _as_json(form.cleaned_data["activity"].model_dump(exclude_none=True))
         try:
-            evaluated = evaluate_json(activity_json)
+            evaluated = evaluate_json(activity_json, policy_set=filed_policy_set())
             assert isinstance(evaluated, dict)  # one activity in, one result out
             result = evaluated
         except CreditingInputError as exc:
@@ -114,7 +115,7 @@ def compliance(request: HttpRequest) -> HttpResponse:
             "leaves": [leave for leave in leaves if leave["kind"] or leave["start"] or leave["end"]],
         }
         try:
-            result = compliance_json(payload)
+            result = compliance_json(payload, policy_set=filed_policy_set())
         except CreditingInputError as exc:
             errors = exc.errors
     return render(

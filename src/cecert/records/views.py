@@ -25,6 +25,7 @@ from cecert.core.redirects import safe_next
 from cecert.core.views import role_required
 from cecert.crediting.errors import CreditingInputError
 from cecert.crediting.forms import activity_form, activity_type_choices
+from cecert.policies.domain.registry import policy_title
 from cecert.records.access import get_in_scope_or_404
 from cecert.records.domain.closing import set_year_deadline
 from cecert.records.domain.declaring import add_proof, declare_record, discard_draft, update_record
@@ -334,6 +335,8 @@ def progress(request: HttpRequest, person_pk: int | None = None) -> HttpResponse
         year = int(request.GET.get("year") or years[0])
     except ValueError:
         year = years[0]
+    progress = person_progress(person, year)
+    required = progress.compliance.required
     return render(
         request,
         "records/progress.html",
@@ -341,7 +344,10 @@ def progress(request: HttpRequest, person_pk: int | None = None) -> HttpResponse
             "person": person,
             "years": years,
             "year": year,
-            "progress": person_progress(person, year),
+            "progress": progress,
+            # One unit per person: every amount on the page is in the unit of the policy that judged the year.
+            "unit_zh": "学分" if required.unit == "credit" else "学时",
+            "policy_title": policy_title(required.policy_id),
         },
     )
 

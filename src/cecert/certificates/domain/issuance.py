@@ -180,6 +180,8 @@ def _content(person: Person, kind: str, years: list[sources.YearStatus], issuer:
                 "met": y.met,
                 "record_ids": y.record_ids,
                 "required": _hours(y.required_total),
+                # Only credit years carry a unit, so hour-only certificates keep their content digest.
+                **({"unit": y.unit} if y.unit != "hour" else {}),
             }
             for y in years
         ]

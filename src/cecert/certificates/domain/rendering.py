@@ -27,6 +27,8 @@ from cecert.certificates.pdf import (
 )
 from cecert.certificates.pdf.renderers import PDF_CONTENT_TYPE, _filename
 
+_UNIT_ZH = {"hour": "学时", "credit": "学分"}
+
 
 def to_render_snapshot(certificate: Certificate) -> CertificateSnapshot:
     s: dict[str, Any] = certificate.snapshot
@@ -58,13 +60,18 @@ def to_render_snapshot(certificate: Certificate) -> CertificateSnapshot:
         ),
         years=tuple(
             YearSummary(
-                y["year"], Decimal(y["public"]), Decimal(y["professional"]), Decimal(y["total"]), bool(y["met"])
+                y["year"],
+                Decimal(y["public"]),
+                Decimal(y["professional"]),
+                Decimal(y["total"]),
+                bool(y["met"]),
+                unit=_UNIT_ZH.get(y.get("unit", "hour"), "学时"),
             )
             for y in s.get("years", [])
         ),
         required_hours=Decimal(required.get("total", 90)),
         required_public_hours=Decimal(required.get("public", 24)),
-        required_unit="学分" if required.get("unit") == "credit" else "学时",
+        required_unit=_UNIT_ZH.get(required.get("unit", "hour"), "学时"),
         version=s["version"],
         replaces_serial=s.get("replaces_serial"),
         status_at_issue=s.get("status_at_issue", "issued"),

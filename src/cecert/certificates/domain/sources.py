@@ -30,7 +30,7 @@ class SourceRecord:
     title: str
     record_type: str
     subject: str  # "public" / "professional"
-    hours: Decimal
+    hours: Decimal  # the amount that counts, in the unit of the policy that judged the year (学时 or 学分)
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,8 @@ ACTIVITY_LABELS = {
     "grassroots_service": "服务基层",
     "other": "其他",
 }
-_COLUMNS = ("id", "person_id", "title", "activity_type", "form", "subject", "hours")
+# ``amount`` is what counts in the policy's unit (学分 under a credit scheme), so a certificate never mixes units.
+_COLUMNS = ("id", "person_id", "title", "activity_type", "form", "subject", "amount")
 
 
 def _source(row: dict[str, Any]) -> SourceRecord:
@@ -85,7 +86,7 @@ def _source(row: dict[str, Any]) -> SourceRecord:
         title=row["title"],
         record_type=_label(row["activity_type"], row["form"]),
         subject=row["subject"],
-        hours=Decimal(row["hours"]),
+        hours=Decimal(row["amount"]),
     )
 
 

@@ -53,6 +53,7 @@ class YearSummary:
     professional_hours: Decimal
     total_hours: Decimal
     met: bool
+    unit: str = "学时"  # the unit of the policy that judged the year ("学分" under a credit scheme)
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ class CertificateSnapshot:
     years: tuple[YearSummary, ...] = ()
     required_hours: Decimal = Decimal(90)  # Article 5: at least 90 hours a year
     required_public_hours: Decimal = Decimal(24)  # of which 24 public-subject hours
-    required_unit: str = "学时"  # "学分" when an industry counts credits (Article 5)
+    required_unit: str = "学时"  # "学分" when an industry counts credits (Article 5); every amount shown uses it
     version: int = 1
     replaces_serial: str | None = None
     status_at_issue: str = "issued"
@@ -148,23 +149,30 @@ class _Table:
 
 def _table_for(snapshot: CertificateSnapshot) -> _Table:
     if snapshot.kind == "completion_proof":
+        units = {y.unit for y in snapshot.years}
+        # One unit: in the headers. Years judged in different units: each amount carries its own.
+        head = f"（{units.pop()}）" if len(units) == 1 else ""
+
+        def amount(value: Decimal, unit: str) -> str:
+            return format_hours(value) if head else f"{format_hours(value)} {unit}"
+
         return _Table(
-            headers=("年度", "公需科目（学时）", "专业科目（学时）", "合计（学时）", "是否达标"),
+            headers=("年度", f"公需科目{head}", f"专业科目{head}", f"合计{head}", "是否达标"),
             widths=(0.16, 0.22, 0.22, 0.2, 0.2),
             aligns=("c", "r", "r", "r", "c"),
             rows=tuple(
                 (
                     str(y.year),
-                    format_hours(y.public_hours),
-                    format_hours(y.professional_hours),
-                    format_hours(y.total_hours),
+                    amount(y.public_hours, y.unit),
+                    amount(y.professional_hours, y.unit),
+                    amount(y.total_hours, y.unit),
                     "达标" if y.met else "未达标",
                 )
                 for y in snapshot.years
             ),
         )
     return _Table(
-        headers=("序号", "学习项目", "学习形式", "科目", "学时"),
+        headers=("序号", "学习项目", "学习形式", "科目", snapshot.required_unit),
         widths=(0.08, 0.5, 0.16, 0.14, 0.12),
         aligns=("c", "l", "c", "c", "r"),
         rows=tuple(
@@ -344,9 +352,30 @@ def _draw_header(c: Canvas, snapshot: CertificateSnapshot, font: str) -> float:
         y -= 6 * _MM
     c.setFillColorRGB(*_INK)
     c.setFont(font, 11.5)
-    heading = "年度学时记录" if snapshot.kind == "completion_proof" else "已认定的继续教育项目"
+    heading = "年度继续教育记录" if snapshot.kind == "completion_proof" else "已认定的继续教育项目"
     c.drawString(_MARGIN, y, heading)
     return y - 3 * _MM
+
+
+def _totals_line(snapshot: CertificateSnapshot) -> str:
+    """The totals in the unit that judged the person; per unit when a proof spans years judged differently."""
+    if snapshot.kind == "completion_proof" and len({y.unit for y in snapshot.years}) > 1:
+        parts = []
+        for unit in sorted({y.unit for y in snapshot.years}, key=lambda u: u != "学时"):
+            rows = [y for y in snapshot.years if y.unit == unit]
+            public = sum((y.public_hours for y in rows), Decimal(0))
+            professional = sum((y.professional_hours for y in rows), Decimal(0))
+            years = "、".join(str(y.year) for y in rows)
+            parts.append(
+                f"{years}年度 公需科目 {format_hours(public)} {unit}　专业科目 {format_hours(professional)} {unit}"
+            )
+        return "合计：" + "；".join(parts)
+    unit = snapshot.years[0].unit if snapshot.kind == "completion_proof" and snapshot.years else snapshot.required_unit
+    return (
+        f"{unit}合计：公需科目 {format_hours(snapshot.public_hours)} {unit}　"
+        f"专业科目 {format_hours(snapshot.professional_hours)} {unit}　"
+        f"合计 {format_hours(snapshot.total_hours)} {unit}"
+    )
 
 
 def _draw_footer(c: Canvas, snapshot: CertificateSnapshot, seal: Seal, qr_content: str, font: str) -> None:
@@ -354,22 +383,17 @@ def _draw_footer(c: Canvas, snapshot: CertificateSnapshot, seal: Seal, qr_conten
     y = top - 8 * _MM
     c.setFillColorRGB(*_INK)
     c.setFont(font, 11)
-    c.drawString(
-        _MARGIN,
-        y,
-        f"学时合计：公需科目 {format_hours(snapshot.public_hours)} 学时　"
-        f"专业科目 {format_hours(snapshot.professional_hours)} 学时　"
-        f"合计 {format_hours(snapshot.total_hours)} 学时",
-    )
+    c.drawString(_MARGIN, y, _totals_line(snapshot))
     y -= 7 * _MM
     per_year = "每年" if snapshot.kind == "completion_proof" else "年度"
     c.setFont(font, 10)
-    c.drawString(
-        _MARGIN,
-        y,
+    requirement = (
         f"{per_year}要求：累计不少于 {format_hours(snapshot.required_hours)} {snapshot.required_unit}，其中公需科目"
-        f"不少于 {format_hours(snapshot.required_public_hours)} {snapshot.required_unit}",
+        f"不少于 {format_hours(snapshot.required_public_hours)} {snapshot.required_unit}"
     )
+    if snapshot.kind == "completion_proof" and any(y.unit != snapshot.required_unit for y in snapshot.years):
+        requirement = "各年度要求按评定该年度的政策计（学时或学分），是否达标见上表"
+    c.drawString(_MARGIN, y, requirement)
     y -= 8 * _MM
     c.setFont(font, 13)
     c.setFillColorRGB(*((0.05, 0.45, 0.2) if snapshot.met else _ACCENT))

@@ -1,9 +1,10 @@
 """The bridge to the pure crediting engine: which policy a person's year uses, and credit one activity.
 
-A record is credited under the policy its year is assessed by (the one in
-force on 31 December of the record's year, for the person's employer's region
-and industry), exactly as ``cecert.crediting.compliance.assess_compliance``
-credits activities, so stored amounts add up to the engine's ``earned``.
+A record is credited under the policy its year is assessed by (the filed
+policy in force on 31 December of the record's year, for the person's
+employer's jurisdiction and industry: ``cecert.policies.domain.registry``),
+exactly as ``cecert.crediting.compliance.assess_compliance`` credits
+activities, so stored amounts add up to the engine's ``earned``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from cecert.accounts.models import Person
 from cecert.core.errors import DomainError
 from cecert.crediting.errors import CreditingInputError
 from cecert.crediting.evaluation import ActivityResult, evaluate
-from cecert.crediting.policies import NoPolicyError, Policy, select_policy
+from cecert.crediting.policies import NoPolicyError, Policy
 from cecert.crediting.schemas import ActivityAdapter, ActivityModel, ComplianceRequest, LeaveSchema
 from cecert.organisations.models import Organisation
 from cecert.regions.models import PROVINCE_CODE
@@ -30,9 +31,10 @@ def policy_inputs(employer: Organisation) -> tuple[str, str | None]:
 
 
 def year_policy(employer: Organisation, year: int) -> Policy:
-    region_code, industry = policy_inputs(employer)
+    from cecert.policies.domain.registry import policy_for_employer
+
     try:
-        return select_policy(dt.date(year, 12, 31), region_code, industry)
+        return policy_for_employer(employer, dt.date(year, 12, 31))
     except NoPolicyError:
         raise DomainError("end_date", f"{year} 年无适用的学时认定政策", f"no crediting policy for {year}") from None
 

@@ -23,6 +23,7 @@ from cecert.accounts.models import Person, RegistrationState, Role, User
 from cecert.audit.domain import record as audit
 from cecert.core.errors import DomainError
 from cecert.crediting.schemas import ActivityModel
+from cecert.policies.domain.confirmations import check_platform_activity
 from cecert.records.domain.closing import year_is_closed
 from cecert.records.domain.crediting import activity_to_json, credit, result_fields
 from cecert.records.enums import EDITABLE_STATES, Channel, RecordState
@@ -67,6 +68,8 @@ def _fields(person: Person, activity: ActivityModel, declaration: Declaration) -
     """Record fields: the activity dated at its end date, credited by the engine."""
     activity = activity.model_copy(update={"date": declaration.end_date})
     year = declaration.end_date.year
+    # 7(13) names a registered department entitled to confirm; 7(10) says who endorsed the report.
+    check_platform_activity(activity, person.employer)
     result = credit(activity, person.employer, year)
     data = activity_to_json(activity)
     return {

@@ -47,6 +47,7 @@ from cecert.accounts.models import Person
 from cecert.crediting.compliance import ComplianceResult, assess_compliance, required_for_year
 from cecert.crediting.policies import select_policy
 from cecert.crediting.schemas import LeaveSchema
+from cecert.policies.domain.registry import filed_policy_set
 from cecert.records.domain.crediting import compliance_request, policy_inputs, year_policy
 from cecert.records.enums import PENDING_STATES, LeaveState, RecordState
 from cecert.records.models import Leave, PersonYear, Record
@@ -151,14 +152,24 @@ def ensure_person_years(people: QuerySet[Person], year: int, *, recheck_inputs: 
             created += 1
         groups = (
             missing.exclude(Exists(on_leave))
-            .values("employer__region__code", "employer__provincial_direct", "employer__industry__name")
+            .values(
+                "employer__region__code",
+                "employer__provincial_direct",
+                "employer__industry__name",
+                "employer__jurisdiction_path",
+            )
             .distinct()
         )
         by_requirement: dict[tuple[Any, ...], list[Q]] = defaultdict(list)
         for group in groups:
             region_code = "410000" if group["employer__provincial_direct"] else group["employer__region__code"]
             industry = group["employer__industry__name"]
-            policy = select_policy(dt.date(year, 12, 31), region_code, industry)
+            policy = select_policy(
+                dt.date(year, 12, 31),
+                region_path=group["employer__jurisdiction_path"],
+                industry=industry,
+                policies=filed_policy_set().policies,
+            )
             req = required_for_year(policy, year)
             key = (
                 req.total,
@@ -359,7 +370,7 @@ def person_compliance(person: Person, year: int) -> ComplianceResult:
     """The crediting engine's verdict on the person's certified records and confirmed leave."""
     activities = [r.activity for r in certified_records(person, year)]
     request = compliance_request(person, year, activities=activities, leaves=confirmed_leaves(person, year))
-    return assess_compliance(request)
+    return assess_compliance(request, policy_set=filed_policy_set())
 
 
 def person_progress(person: Person, year: int) -> YearProgress:

@@ -16,3 +16,11 @@ def hours(value: Any) -> str:
     if value is None or value == "":
         return ""
     return format_decimal(Decimal(str(value)))
+
+
+@register.filter
+def policy_title(key: str) -> str:
+    """The Chinese title of a stored policy version (pages never show the internal ``id@version``)."""
+    from cecert.policies.domain.registry import policy_title as title
+
+    return title(key)

@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from cecert.crediting.errors import CreditingInputError
 from cecert.crediting.service import compliance_json, evaluate_json
+from cecert.policies.domain.registry import filed_policy_set
 
 INVALID_INPUT = 2
 
@@ -40,7 +41,7 @@ class Command(BaseCommand):
             ) from None
         compute = evaluate_json if options["action"] == "evaluate" else compliance_json
         try:
-            result = compute(value)
+            result = compute(value, policy_set=filed_policy_set())
         except CreditingInputError as exc:
             self.stderr.write(json.dumps(exc.to_json(), ensure_ascii=False, indent=2))
             lines = "; ".join(f"{e['field']}: {e['message_zh']} / {e['message_en']}" for e in exc.errors)
