@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "cecert.certificates",
     "cecert.reports",
     "cecert.catalogs",
+    "cecert.violations",
 ]
 
 MIDDLEWARE = [

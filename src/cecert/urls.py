@@ -18,5 +18,6 @@ urlpatterns = [
     path("review/", include("cecert.review.urls")),
     path("reports/", include("cecert.reports.urls")),
     path("catalogs/", include("cecert.catalogs.urls")),
+    path("violations/", include("cecert.violations.urls")),
     path("api/v1/", api.urls),
 ]

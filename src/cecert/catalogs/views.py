@@ -303,8 +303,6 @@ def base_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             request.POST.get("decision", ""),
             by=request.user,
             reason=request.POST.get("reason", ""),
-            skips_first_review=request.POST.get("skips_first_review") == "on",
-            skips_certification=request.POST.get("skips_certification") == "on",
             request=request,
         )
         messages.success(request, "已处理")

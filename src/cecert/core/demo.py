@@ -187,12 +187,17 @@ def build_demo_world(people: int = 300, seed: int = 2017) -> DemoWorld:
 
 
 def _demo_records(rng: random.Random, base: Organisation, people: Any) -> None:
-    """Records at every stage of the review chain, registered by the demo base (Article 9)."""
+    """Records at every stage of the review chain, registered by the demo base (Article 9) and walked
+    through the whole Article 11 chain: the employer's first review, then HR (public) or the industry
+    authority (professional)."""
     from cecert.crediting.schemas import ActivityAdapter
     from cecert.records.domain.declaring import Declaration, register_completion
     from cecert.records.enums import RecordState
+    from cecert.review.domain.notifications import certifiers, employer_admins
+    from cecert.review.domain.workflow import transition_record
 
     base_admin = User.objects.get(username="base1")
+    order = [RecordState.SUBMITTED, RecordState.EMPLOYER_APPROVED, RecordState.CERTIFIED]
     stages = [RecordState.CERTIFIED] * 3 + [RecordState.SUBMITTED, RecordState.EMPLOYER_APPROVED]
     for index, person in enumerate(people):
         for year in (2025, 2026):
@@ -205,14 +210,16 @@ def _demo_records(rng: random.Random, base: Organisation, people: Any) -> None:
                     {"type": "training_base", "subject": subject, "hours": hours, "date": end.isoformat()}
                 )
                 stage = RecordState.CERTIFIED if (year == 2025 or index == 0) else rng.choice(stages)
-                register_completion(
+                record = register_completion(
                     person,
                     activity,
                     Declaration(title=title, start_date=end - dt.timedelta(days=3), end_date=end),
                     base=base,
                     by=base_admin,
-                    skip_to=stage,
                 )
+                for step in order[1 : order.index(stage) + 1]:
+                    actors = employer_admins(person.employer_id) if step == order[1] else certifiers(record)
+                    record = transition_record(record, step, by=User.objects.get(pk=min(actors)))
 
 
 def _demo_certificate(world: DemoWorld) -> None:

@@ -29,7 +29,7 @@ from cecert.records.domain.closing import set_year_deadline
 from cecert.records.domain.declaring import add_proof, declare_record, discard_draft, update_record
 from cecert.records.domain.leave import add_leave_proof, decide_leave, record_leave
 from cecert.records.domain.years import person_progress, year_status, years_of
-from cecert.records.enums import EDITABLE_STATES, LeaveState, RecordState
+from cecert.records.enums import EDITABLE_STATES, LeaveKind, LeaveState, RecordState
 from cecert.records.forms import (
     DeadlineForm,
     DeclarationForm,
@@ -458,7 +458,10 @@ def leave_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "proofs": leave.proofs.order_by("pk"),
             "proof_label": LEAVE_PROOF.label,
             "can_upload": leave.state == LeaveState.PENDING and user.has_perm("records.record_leave", leave.person),
-            "can_decide": leave.state == LeaveState.PENDING and user.has_perm("records.confirm_leave", leave),
+            "can_decide": (leave.state == LeaveState.PENDING and user.has_perm("records.confirm_leave", leave))
+            or (leave.state == LeaveState.SUBMITTED and user.has_perm("records.approve_leave", leave)),
+            "submits": leave.state == LeaveState.PENDING and leave.kind == LeaveKind.OTHER_APPROVED,
+            "approves": leave.state == LeaveState.SUBMITTED,
         },
     )
 
