@@ -48,7 +48,7 @@ class BaseWorld:
 
 
 def make_base(
-    name: str, region_code: str, username: str, hr: User, *, certify: bool = False
+    name: str, region_code: str, username: str, hr: User
 ) -> tuple[Organisation, User]:
     base = apply_for_recognition(
         BaseApplication(
@@ -61,7 +61,7 @@ def make_base(
             admin_password=PASSWORD,
         )
     )
-    transition_base(base, RecognitionState.RECOGNISED, by=hr, skips_first_review=True, skips_certification=certify)
+    transition_base(base, RecognitionState.RECOGNISED, by=hr)
     admin = Membership.objects.get(organisation=base, role=Role.BASE_ADMIN).user
     admin.refresh_from_db()
     return base, admin

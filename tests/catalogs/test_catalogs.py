@@ -9,7 +9,7 @@ import pytest
 from django.template import Context, Template
 
 from cecert.audit.models import AuditEntry
-from cecert.catalogs.domain.bases import complete_enrolment, enrol, program_activity, skip_target
+from cecert.catalogs.domain.bases import complete_enrolment, enrol, program_activity
 from cecert.catalogs.domain.bulk import BulkRecord, PersonRef, PolicyCache, bulk_register, record_fields
 from cecert.catalogs.domain.catalogs import (
     add_catalog_item,
@@ -25,6 +25,7 @@ from cecert.catalogs.models import BaseRecognition
 from cecert.core.errors import DomainError
 from cecert.crediting.evaluation import today_in_henan
 from cecert.records.domain.declaring import Declaration
+from cecert.records.enums import RecordState
 from cecert.records.models import Record
 from tests.catalogs.conftest import BaseWorld
 from tests.factories import World, logged_in, registered_person
@@ -99,7 +100,6 @@ def test_someone_short_of_public_hours_is_shown_the_guide(world: World) -> None:
 
 def test_bulk_records_equal_register_completion_field_for_field(bw: BaseWorld) -> None:
     """The set-based import path writes what the records app's own function writes."""
-    recognition = BaseRecognition.objects.get(base=bw.base)
     one = complete_enrolment(bw.enrolment, by=bw.admin)
     other_person = registered_person(bw.world.orgs["emp_jinshui"], name="李四")  # same employer: same policy
     enrol(bw.classroom, other_person.certificate_number, by=bw.admin)
@@ -123,7 +123,7 @@ def test_bulk_records_equal_register_completion_field_for_field(bw: BaseWorld) -
         channel="base",
         by=bw.admin,
         source=bw.base,
-        to_state=skip_target(recognition),
+        to_state=RecordState.SUBMITTED,
         audit_obj=bw.base,
     )
     two = Record.objects.get(pk=registered.pk)
