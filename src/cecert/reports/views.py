@@ -12,13 +12,14 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from cecert.accounts.models import User
+from cecert.accounts.models import Role, User
 from cecert.audit.domain import record as audit
 from cecert.reports.domain import queries
 from cecert.reports.domain.checks import (
@@ -185,8 +186,26 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             ],
         ),
         "trend_query": node_query(scope.node, year),
+        "violations": _violation_counts(scope, year),
     }
     return render(request, "reports/dashboard.html", context)
+
+
+def _violation_counts(scope: ReportScope, year: int) -> dict[str, Any] | None:
+    """Article 15 cases opened in ``year`` under the node, for HR officers (the departments that handle them)."""
+    from cecert.violations.domain.cases import case_counts
+    from cecert.violations.models import Case
+
+    if not scope.user.organisations_for(Role.HR_OFFICER):
+        return None
+    cases = Case.objects.restrict(scope.user).filter(opened_at__year=year)
+    node = scope.node
+    if node.kind == "employer" and node.employer is not None:
+        cases = cases.filter(Q(organisation=node.employer) | Q(person__employer=node.employer))
+    elif node.region is not None:
+        path = node.region.path
+        cases = cases.filter(region_path=path) if node.kind == "direct" else cases.filter(region_path__startswith=path)
+    return case_counts(cases)
 
 
 @officer_only
