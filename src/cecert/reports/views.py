@@ -29,6 +29,8 @@ from cecert.reports.domain.checks import (
     identifiers_from_text,
     run_check,
 )
+from cecert.reports.domain.check_types import DEFAULT as DEFAULT_CHECK
+from cecert.reports.domain.check_types import types_for
 from cecert.reports.domain.scope import REPORT_ROLES, Node, OutOfScope, ReportScope, person_in_scope, report_scope
 from cecert.reports.exports import export_response
 from cecert.reports.tables import (
@@ -433,19 +435,29 @@ def person_history_export(request: HttpRequest, pk: int) -> HttpResponseBase:
 def check(request: HttpRequest) -> HttpResponseBase:
     user = _user(request)
     this_year = current_year()
+    allowed = {t.code: t for t in types_for(user)}
+    data = request.POST if request.method == "POST" else request.GET
+    check_type = allowed.get(data.get("type", "") or DEFAULT_CHECK)
     context: dict[str, Any] = {
         "max_lines": MAX_LINES,
-        "year_from": this_year - 3,
+        "types": list(allowed.values()),
+        "check_type": check_type or allowed[DEFAULT_CHECK],
+        "year_from": this_year - (check_type.years if check_type else 3),
         "year_to": this_year - 1,
         "text": "",
         "error": "",
     }
     if request.method != "POST":
+        if check_type is None:
+            context["error"] = "请选择核查类型"
+            return render(request, "reports/check.html", context, status=400)
         return render(request, "reports/check.html", context)
     text = request.POST.get("numbers", "")
     year_from, year_to = request.POST.get("year_from", ""), request.POST.get("year_to", "")
     context.update(text=text, year_from=year_from, year_to=year_to)
     try:
+        if check_type is None:
+            raise CheckInputError("请选择核查类型")
         if not (year_from.isdigit() and year_to.isdigit()):
             raise CheckInputError("请填写起止年度")
         identifiers = identifiers_from_text(text)
@@ -453,13 +465,14 @@ def check(request: HttpRequest) -> HttpResponseBase:
         if upload is not None:
             identifiers += identifiers_from_file(upload.name or "", upload.read())
         scope = report_scope(user)
-        rows = run_check(scope.base_people, identifiers, int(year_from), int(year_to))
+        rows = run_check(scope.base_people, identifiers, int(year_from), int(year_to), check_type)
     except CheckInputError as error:
         context["error"] = str(error)
         return render(request, "reports/check.html", context, status=400)
     years = list(range(int(year_from), int(year_to) + 1))
-    table = check_table(rows, years)
+    table = check_table(rows, years, check_type)
     details = {
+        "type": check_type.code,
         "year_from": years[0],
         "year_to": years[-1],
         "lines": len(rows),
