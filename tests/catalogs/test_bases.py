@@ -152,3 +152,19 @@ def test_an_unrecognised_base_cannot_publish(world: World) -> None:
     transition_base(base, RecognitionState.SUSPENDED, by=world.users["hr_jinshui"], reason="整改")
     with pytest.raises(DomainError):
         program(base, admin, start=dt.date(2026, 5, 1), end=dt.date(2026, 5, 2))
+
+
+def test_a_completion_carries_the_programs_guide_course(bw: BaseWorld) -> None:
+    """Article 4: a program that follows the published guide passes that reference to its completions."""
+    from cecert.catalogs.domain.catalogs import add_guide_course, guide_for_year, publish_guide, set_guide_co_authors
+    from cecert.catalogs.models import Program
+
+    hr = bw.world.users["hr_province"]
+    guide = guide_for_year(END.year, by=hr)
+    course = add_guide_course(guide, code="G1", title="公需课", hours="12", provider="省人社厅", by=hr)
+    set_guide_co_authors(guide, [bw.world.orgs["health"]], by=hr)
+    publish_guide(guide, by=hr)
+    Program.objects.filter(pk=bw.enrolment.program_id).update(guide_course=course)
+    bw.enrolment.refresh_from_db()
+    record = complete_enrolment(bw.enrolment, by=bw.admin)
+    assert record.guide_course == course and not record.outside_guide_and_catalogs

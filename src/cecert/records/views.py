@@ -111,7 +111,7 @@ def declare(request: HttpRequest) -> HttpResponse:
             {"types": types, "person": person, "staff": staff, "chosen_type": activity_type},
         )
     schema_form_class = activity_form(activity_type)
-    form = DeclarationForm(request.POST or None)
+    form = DeclarationForm(request.POST or None, activity_type=activity_type)
     activity = schema_form_class(request.POST or None, prefix="a")
     if request.method == "POST" and form.is_valid():
         activity.extra = {"date": form.cleaned_data["end_date"]}
@@ -194,8 +194,10 @@ def record_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "start_date": record.start_date,
         "end_date": record.end_date,
         "assessment": record.assessment,
+        "guide_course": record.guide_course_id,
+        "catalog_item": record.catalog_item_id,
     }
-    form = DeclarationForm(request.POST or None, initial=initial)
+    form = DeclarationForm(request.POST or None, initial=initial, activity_type=record.activity_type)
     activity_initial = {k: v for k, v in record.activity.items() if k not in ("type", "date")}
     activity = activity_form(record.activity_type)(request.POST or None, prefix="a", initial=activity_initial)
     if request.method == "POST" and form.is_valid():
