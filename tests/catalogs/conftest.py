@@ -47,9 +47,7 @@ class BaseWorld:
     other_admin: User
 
 
-def make_base(
-    name: str, region_code: str, username: str, hr: User
-) -> tuple[Organisation, User]:
+def make_base(name: str, region_code: str, username: str, hr: User) -> tuple[Organisation, User]:
     base = apply_for_recognition(
         BaseApplication(
             name=name,

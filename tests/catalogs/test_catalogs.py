@@ -22,7 +22,6 @@ from cecert.catalogs.domain.catalogs import (
     set_guide_co_authors,
     transition_catalog,
 )
-from cecert.catalogs.models import BaseRecognition
 from cecert.core.errors import DomainError
 from cecert.crediting.evaluation import today_in_henan
 from cecert.records.domain.declaring import Declaration

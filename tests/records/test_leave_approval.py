@@ -49,9 +49,11 @@ def test_other_circumstances_need_the_industry_authority(world: World) -> None:
     leave = decide_leave(leave, confirm=True, by=authority)
     assert (leave.state, leave.decided_by) == (L.CONFIRMED, authority)
     assert _required(world) == 0  # a whole approved year pro-rates the requirement to 0
-    actions = list(AuditEntry.objects.filter(object_id=str(leave.pk), action__startswith="leave.").values_list(
-        "action", "actor_role"
-    ))
+    actions = list(
+        AuditEntry.objects.filter(object_id=str(leave.pk), action__startswith="leave.").values_list(
+            "action", "actor_role"
+        )
+    )
     assert ("leave.submitted", Role.EMPLOYER_ADMIN) in actions and ("leave.confirmed", Role.INDUSTRY_OFFICER) in actions
 
 
@@ -92,3 +94,9 @@ def test_the_leave_page_offers_submit_then_approve(world: World) -> None:
     assert Leave.objects.get(pk=leave.pk).state == L.CONFIRMED
     # Outside the authority's scope the leave answers 404.
     assert logged_in(world.users["health"]).get(f"/records/leave/{leave.pk}/").status_code == 404
+
+
+def test_decisions_follow_the_stored_state_not_a_stale_copy(world: World) -> None:
+    leave = _leave(world, "other_approved")
+    decide_leave(leave, confirm=True, by=world.users["admin_emp_zhongyuan"])  # ``leave`` still says pending
+    assert decide_leave(leave, confirm=True, by=world.users["education"]).state == L.CONFIRMED

@@ -42,7 +42,9 @@ def _guide(world: World, year: int = YEAR) -> GuideCourse:
 
 def _catalog_item(world: World, authority: str = "health", year: int = YEAR) -> CatalogItem:
     officer = world.users[authority]
-    catalog = create_catalog(authority=world.orgs[authority], kind="catalog", year=year, title="专业科目目录", by=officer)
+    catalog = create_catalog(
+        authority=world.orgs[authority], kind="catalog", year=year, title="专业科目目录", by=officer
+    )
     item = add_catalog_item(catalog, code="Z1", title="临床新进展", hours="20", by=officer)
     transition_catalog(catalog, "filed", by=officer)
     transition_catalog(catalog, "accepted", by=world.users["hr_province"])

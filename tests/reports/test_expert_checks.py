@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
+from cecert.accounts.models import Person, Role
 from cecert.certificates.domain import issuance
 from cecert.reports.domain.check_types import check_types, may_run
 from cecert.reports.domain.checks import run_check
-from cecert.accounts.models import Person, Role
 from tests.certificates.factories import full_year
 from tests.factories import World, industry_authority, logged_in, user_with_role
 from tests.reports.conftest import read_xlsx
@@ -45,7 +45,13 @@ def people(world: World) -> dict[str, Person]:
 
 def test_every_named_application_is_a_check_type() -> None:
     labels = {t.label for t in check_types().values()}
-    assert {"享受政府特殊津贴人员", "百千万人才工程国家级人选", "省级学术技术带头人", "省职业教育教学专家", "市（厅）级专家"} <= labels
+    assert {
+        "享受政府特殊津贴人员",
+        "百千万人才工程国家级人选",
+        "省级学术技术带头人",
+        "省职业教育教学专家",
+        "市（厅）级专家",
+    } <= labels
     for code in EXPERTS:
         t = check_types()[code]
         assert t.certificate_each_year and t.years >= 1 and t.clause.startswith("第十四条")

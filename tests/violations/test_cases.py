@@ -91,7 +91,12 @@ def test_only_the_hr_department_of_the_region_handles_it(world: World, outsider:
 def test_a_false_record_needs_the_record_and_links_its_person(world: World) -> None:
     with pytest.raises(DomainError) as error:
         open_case(
-            CaseInput(kind=CaseKind.FALSE_RECORD, source=CaseSource.REPORT, evidence="举报", person=world.people["emp_jinshui"]),
+            CaseInput(
+                kind=CaseKind.FALSE_RECORD,
+                source=CaseSource.REPORT,
+                evidence="举报",
+                person=world.people["emp_jinshui"],
+            ),
             by=world.users["hr_jinshui"],
         )
     assert error.value.field == "record"
@@ -178,7 +183,7 @@ def test_the_dashboard_counts_cases_of_the_jurisdiction(world: World) -> None:
     page = logged_in(world.users["hr_zhengzhou"]).get(f"/reports/?year={year}").content.decode()
     assert "违反证书管理行为案件" in page and "伪造证书" in page
     section = page[page.index('id="violations"') :]
-    assert "<td>伪造证书</td><td class=\"num\">1</td>" in section
+    assert '<td>伪造证书</td><td class="num">1</td>' in section
     luoyang = logged_in(world.users["hr_luoyang"]).get(f"/reports/?year={year}").content.decode()
     section = luoyang[luoyang.index('id="violations"') :]
-    assert "<td>伪造证书</td><td class=\"num\">0</td>" in section
+    assert '<td>伪造证书</td><td class="num">0</td>' in section

@@ -20,13 +20,13 @@ class DeclarationForm(forms.Form):
     end_date = forms.DateField(label="结束日期", widget=DATE, help_text="学时计入结束日期所在年度")
     assessment = forms.CharField(label="考核结果", max_length=64, required=False, help_text="如：合格")
     # Article 4 (optional, training only): the guide course or filed catalog entry followed.
-    guide_course = forms.ModelChoiceField(
+    guide_course: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         label="公需科目指南课程",
         queryset=None,
         required=False,
         help_text="所学内容列入当年已发布的公需科目指南的，请选择（可不选）",
     )
-    catalog_item = forms.ModelChoiceField(
+    catalog_item: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         label="专业科目目录条目",
         queryset=None,
         required=False,

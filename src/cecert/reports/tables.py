@@ -22,8 +22,8 @@ from cecert.reports.domain.queries import AGE_BUCKETS, BacklogRow, Figures, Grou
 
 if TYPE_CHECKING:
     from cecert.accounts.models import User
-    from cecert.reports.domain.checks import CheckRow
     from cecert.reports.domain.check_types import CheckType
+    from cecert.reports.domain.checks import CheckRow
 
 Cell = str | int | Decimal | dt.datetime | dt.date | None
 UNIT_LABELS = {"hour": "学时", "credit": "学分"}

@@ -22,6 +22,8 @@ from django.views.decorators.http import require_http_methods
 from cecert.accounts.models import Role, User
 from cecert.audit.domain import record as audit
 from cecert.reports.domain import queries
+from cecert.reports.domain.check_types import DEFAULT as DEFAULT_CHECK
+from cecert.reports.domain.check_types import types_for
 from cecert.reports.domain.checks import (
     MAX_LINES,
     CheckInputError,
@@ -29,8 +31,6 @@ from cecert.reports.domain.checks import (
     identifiers_from_text,
     run_check,
 )
-from cecert.reports.domain.check_types import DEFAULT as DEFAULT_CHECK
-from cecert.reports.domain.check_types import types_for
 from cecert.reports.domain.scope import REPORT_ROLES, Node, OutOfScope, ReportScope, person_in_scope, report_scope
 from cecert.reports.exports import export_response
 from cecert.reports.tables import (

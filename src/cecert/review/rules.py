@@ -42,25 +42,28 @@ def professional_certifier_covers(body: Organisation, employer: Organisation) ->
     """Article 11(3): 各级行业主管部门或行业组织 — the authority in charge of the employer, or an industry
     organisation that authority authorises (``body.authority``), inside the organisation's own region."""
     if body.kind == OrganisationKind.INDUSTRY_ORGANISATION:
-        if body.state != OrganisationState.APPROVED or body.authority_id is None:
+        authority = body.authority if body.authority_id is not None else None
+        if body.state != OrganisationState.APPROVED or authority is None:
             return False
-        return employer.jurisdiction_path.startswith(body.region.path) and _authority_in_charge(
-            body.authority, employer
-        )
+        return employer.jurisdiction_path.startswith(body.region.path) and _authority_in_charge(authority, employer)
     return _authority_in_charge(body, employer)
 
 
 def professional_employers_q(body: Organisation, via: str = "person__employer__") -> Q:
     """``professional_certifier_covers`` as a filter on employers (reached through ``via``)."""
     nothing = Q(pk__in=[])
-    authority = body
+    authority: Organisation | None = body
     inside = Q()
     if body.kind == OrganisationKind.INDUSTRY_ORGANISATION:
-        if body.state != OrganisationState.APPROVED or body.authority_id is None:
+        authority = body.authority if body.authority_id is not None else None
+        if body.state != OrganisationState.APPROVED:
             return nothing
-        authority = body.authority
         inside = Q(**{f"{via}jurisdiction_path__startswith": body.region.path})
-    if authority.kind != OrganisationKind.INDUSTRY_AUTHORITY or authority.state != OrganisationState.APPROVED:
+    if (
+        authority is None
+        or authority.kind != OrganisationKind.INDUSTRY_AUTHORITY
+        or authority.state != OrganisationState.APPROVED
+    ):
         return nothing
     in_charge = Q(**{f"{via}authority_id": authority.pk})
     if authority.industry_id is not None:

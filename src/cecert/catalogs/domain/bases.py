@@ -37,7 +37,7 @@ from cecert.core.errors import DomainError
 from cecert.crediting.schemas import ActivityAdapter, ActivityModel
 from cecert.organisations.domain import check_admin_login, create_pending_admin
 from cecert.organisations.models import Organisation, OrganisationKind, OrganisationState
-from cecert.records.enums import Channel, RecordState
+from cecert.records.enums import Channel
 from cecert.records.models import Record
 from cecert.regions.models import Region
 
@@ -143,7 +143,8 @@ def transition_base(
     application: BaseApplication | None = None,
     request: HttpRequest | None = None,
 ) -> BaseRecognition:
-    """HR recognises, returns, suspends, reinstates or withdraws a base; the base's admin resubmits a returned application, corrected (``application``).
+    """HR recognises, returns, suspends, reinstates or withdraws a base; the base's admin resubmits a
+    returned application, corrected (``application``).
 
     The admins' logins follow the state: open once the base is recognised, and while its application is
     returned (so that the admin can read the reason, correct it and resubmit); a resubmitted application
@@ -481,7 +482,7 @@ def complete_enrolment(
     program = enrolment.program
     base = program.base
     _require_admin(base, by)
-    recognition = require_recognised(base)
+    require_recognised(base)
     with transaction.atomic():
         enrolment = (
             Enrolment.objects.select_for_update(of=("self",))
@@ -502,7 +503,13 @@ def complete_enrolment(
             end_date=program.end_date,
             form=str(ProgramForm(program.form).label),
             assessment=assessment,
-            **dict(zip(("guide_course", "catalog_item"), program_references(program, enrolment.person.employer))),
+            **dict(
+                zip(
+                    ("guide_course", "catalog_item"),
+                    program_references(program, enrolment.person.employer),
+                    strict=True,
+                )
+            ),
         )
         record = register_completion(
             enrolment.person,

@@ -39,7 +39,6 @@ from cecert.accounts.models import Person, RegistrationState, Role, User
 from cecert.audit.domain import record as audit
 from cecert.catalogs import sheets
 from cecert.catalogs.domain.bases import id_digest, identifier_kind, program_activity
-from cecert.records.domain.references import program_references
 from cecert.catalogs.domain.bulk import BulkRecord, PersonRef, PolicyCache, bulk_register, record_fields
 from cecert.catalogs.enums import EnrolmentState, ImportKind, ImportState, ProgramForm, RecognitionState, Via
 from cecert.catalogs.models import BaseRecognition, Enrolment, ImportIssue, ImportRow, ImportRun, Program
@@ -49,6 +48,7 @@ from cecert.crediting.errors import CreditingInputError, from_validation_error
 from cecert.crediting.schemas import ACTIVITY_MODELS, ActivityAdapter
 from cecert.organisations.models import Organisation, OrganisationKind
 from cecert.records.domain.declaring import Declaration
+from cecert.records.domain.references import program_references
 from cecert.records.enums import LIVE_STATES, Channel, RecordState
 from cecert.records.models import Record
 

@@ -4,28 +4,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalogs', '0001_initial'),
-        ('organisations', '0003_industry_organisations'),
+        ("catalogs", "0001_initial"),
+        ("organisations", "0003_industry_organisations"),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='baserecognition',
-            name='skip_certification_implies_first_review',
+            model_name="baserecognition",
+            name="skip_certification_implies_first_review",
         ),
         migrations.RemoveField(
-            model_name='baserecognition',
-            name='skips_certification',
+            model_name="baserecognition",
+            name="skips_certification",
         ),
         migrations.RemoveField(
-            model_name='baserecognition',
-            name='skips_first_review',
+            model_name="baserecognition",
+            name="skips_first_review",
         ),
         migrations.AddField(
-            model_name='publicguide',
-            name='co_authors',
-            field=models.ManyToManyField(blank=True, limit_choices_to={'kind': 'industry'}, related_name='co_authored_guides', to='organisations.organisation', verbose_name='会同确定的行业主管部门'),
+            model_name="publicguide",
+            name="co_authors",
+            field=models.ManyToManyField(
+                blank=True,
+                limit_choices_to={"kind": "industry"},
+                related_name="co_authored_guides",
+                to="organisations.organisation",
+                verbose_name="会同确定的行业主管部门",
+            ),
         ),
     ]

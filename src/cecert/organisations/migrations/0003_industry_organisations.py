@@ -4,15 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('organisations', '0002_industries'),
+        ("organisations", "0002_industries"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='organisation',
-            name='kind',
-            field=models.CharField(choices=[('hr', '人力资源社会保障部门'), ('industry', '行业主管部门'), ('industry_org', '行业组织'), ('employer', '用人单位'), ('base', '继续教育基地')], max_length=16, verbose_name='类型'),
+            model_name="organisation",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("hr", "人力资源社会保障部门"),
+                    ("industry", "行业主管部门"),
+                    ("industry_org", "行业组织"),
+                    ("employer", "用人单位"),
+                    ("base", "继续教育基地"),
+                ],
+                max_length=16,
+                verbose_name="类型",
+            ),
         ),
     ]

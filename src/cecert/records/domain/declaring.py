@@ -84,9 +84,7 @@ def _fields(person: Person, activity: ActivityModel, declaration: Declaration) -
         "assessment": declaration.assessment.strip(),
         "dedupe_key": dedupe_key(person.pk, data, declaration.start_date, declaration.end_date),
         **result_fields(result),
-        **check_references(
-            person.employer, year, result.subject, declaration.guide_course, declaration.catalog_item
-        ),
+        **check_references(person.employer, year, result.subject, declaration.guide_course, declaration.catalog_item),
     }
 
 

@@ -112,9 +112,7 @@ def transition_leave(
     """veto → write → audit → notify, in one transaction; only a confirmed leave pro-rates (refreshes years)."""
     with transaction.atomic():
         leave = (
-            Leave.objects.select_for_update(of=("self",))
-            .select_related("person__employer__authority")
-            .get(pk=leave.pk)
+            Leave.objects.select_for_update(of=("self",)).select_related("person__employer__authority").get(pk=leave.pk)
         )
         permission = LEAVE_TRANSITIONS.get((leave.state, to_state))
         other = leave.kind == LeaveKind.OTHER_APPROVED
@@ -188,6 +186,7 @@ def decide_leave(
     the employer's 业务主管部门 approves or returns a submitted 8(4) request."""
     if not confirm:
         return transition_leave(leave, LeaveState.RETURNED, by=by, reason=reason, request=request)
-    if leave.state == LeaveState.PENDING and leave.kind == LeaveKind.OTHER_APPROVED:
+    state, kind = Leave.objects.filter(pk=leave.pk).values_list("state", "kind").get()  # not a stale copy
+    if state == LeaveState.PENDING and kind == LeaveKind.OTHER_APPROVED:
         return transition_leave(leave, LeaveState.SUBMITTED, by=by, reason=reason, request=request)
     return transition_leave(leave, LeaveState.CONFIRMED, by=by, reason=reason, request=request)

@@ -28,9 +28,7 @@ OUTSIDE_LABEL = "未列入公需科目指南/专业科目目录"
 
 
 def is_outside_guide_and_catalogs(record: Any) -> bool:
-    return (
-        record.activity_type in TRAINING_TYPES and record.guide_course_id is None and record.catalog_item_id is None
-    )
+    return record.activity_type in TRAINING_TYPES and record.guide_course_id is None and record.catalog_item_id is None
 
 
 def guide_courses_for(year: int) -> QuerySet[GuideCourse]:
@@ -45,6 +43,8 @@ def catalog_items_for(employer: Organisation, year: int) -> QuerySet[CatalogItem
     """Entries of the accepted (filed) catalogs of the employer's industry for ``year``."""
     from cecert.catalogs.models import CatalogItem
 
+    if employer.industry_id is None:
+        return CatalogItem.objects.none()
     return (
         CatalogItem.objects.counting()
         .filter(catalog__industry_id=employer.industry_id, catalog__year=year)

@@ -18,58 +18,101 @@ def certified_parts(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalogs', '0002_no_review_skips_guide_co_authors'),
-        ('records', '0003_certified_sums_table'),
+        ("catalogs", "0002_no_review_skips_guide_co_authors"),
+        ("records", "0003_certified_sums_table"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='leave',
-            name='submitted_at',
+            model_name="leave",
+            name="submitted_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='leave',
-            name='submitted_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="leave",
+            name="submitted_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='record',
-            name='catalog_item',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='records', to='catalogs.catalogitem', verbose_name='专业科目目录条目'),
+            model_name="record",
+            name="catalog_item",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="records",
+                to="catalogs.catalogitem",
+                verbose_name="专业科目目录条目",
+            ),
         ),
         migrations.AddField(
-            model_name='record',
-            name='guide_course',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='records', to='catalogs.guidecourse', verbose_name='公需科目指南课程'),
+            model_name="record",
+            name="guide_course",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="records",
+                to="catalogs.guidecourse",
+                verbose_name="公需科目指南课程",
+            ),
         ),
         migrations.AddField(
-            model_name='record',
-            name='professional_certified_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='专业科目认定时间'),
+            model_name="record",
+            name="professional_certified_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="专业科目认定时间"),
         ),
         migrations.AddField(
-            model_name='record',
-            name='professional_certified_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='专业科目认定人'),
+            model_name="record",
+            name="professional_certified_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="专业科目认定人",
+            ),
         ),
         migrations.AddField(
-            model_name='record',
-            name='public_certified_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='公需科目认定时间'),
+            model_name="record",
+            name="public_certified_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="公需科目认定时间"),
         ),
         migrations.AddField(
-            model_name='record',
-            name='public_certified_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='公需科目认定人'),
+            model_name="record",
+            name="public_certified_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="公需科目认定人",
+            ),
         ),
         migrations.AlterField(
-            model_name='leave',
-            name='state',
-            field=models.CharField(choices=[('pending', '待单位确认'), ('submitted', '待业务主管部门批准'), ('confirmed', '已确认'), ('returned', '已退回')], default='pending', max_length=16, verbose_name='状态'),
+            model_name="leave",
+            name="state",
+            field=models.CharField(
+                choices=[
+                    ("pending", "待单位确认"),
+                    ("submitted", "待业务主管部门批准"),
+                    ("confirmed", "已确认"),
+                    ("returned", "已退回"),
+                ],
+                default="pending",
+                max_length=16,
+                verbose_name="状态",
+            ),
         ),
         migrations.RunPython(certified_parts, migrations.RunPython.noop),
     ]

@@ -65,7 +65,11 @@ def may_run(check_type: CheckType, user: User) -> bool:
             continue
         if membership.role == Role.HR_OFFICER and org.region.level in (RegionLevel.CITY, RegionLevel.DIRECT_COUNTY):
             return True
-        if membership.role == Role.INDUSTRY_OFFICER and org.kind == "industry" and org.region.level == RegionLevel.PROVINCE:
+        if (
+            membership.role == Role.INDUSTRY_OFFICER
+            and org.kind == "industry"
+            and org.region.level == RegionLevel.PROVINCE
+        ):
             return True
     return False
 

@@ -175,7 +175,5 @@ def run_check(
         for pk, person_rows in matched.items():
             for row in person_rows:
                 row.proofs = proofs.get(pk, [])
-                row.certificates = {
-                    y: annual[(pk, y)] for y in range(year_from, year_to + 1) if (pk, y) in annual
-                }
+                row.certificates = {y: annual[(pk, y)] for y in range(year_from, year_to + 1) if (pk, y) in annual}
     return rows

@@ -59,7 +59,11 @@ def certifiers(record: Record) -> list[int]:
         candidates = Membership.objects.filter(
             role=Role.INDUSTRY_OFFICER, active=True, organisation__isnull=False
         ).select_related("organisation__region", "organisation__authority__region")
-        users.update(m.user_id for m in candidates if professional_certifier_covers(m.organisation, employer))
+        users.update(
+            m.user_id
+            for m in candidates
+            if m.organisation is not None and professional_certifier_covers(m.organisation, employer)
+        )
     return sorted(users)
 
 

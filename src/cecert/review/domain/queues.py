@@ -34,9 +34,7 @@ def actionable(user: User) -> Q:
             q |= Q(
                 state=RecordState.EMPLOYER_APPROVED,
                 person__employer__jurisdiction_path__startswith=org.region.path,
-            ) & (
-                Q(subject=RecordSubject.PUBLIC) | Q(subject=RecordSubject.BOTH, public_certified_at__isnull=True)
-            )
+            ) & (Q(subject=RecordSubject.PUBLIC) | Q(subject=RecordSubject.BOTH, public_certified_at__isnull=True))
         elif membership.role == Role.INDUSTRY_OFFICER:
             q |= (
                 Q(state=RecordState.EMPLOYER_APPROVED)

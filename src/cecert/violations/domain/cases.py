@@ -37,7 +37,9 @@ if TYPE_CHECKING:
 C = CaseState
 CASE_TRANSITIONS = {(C.OPEN, C.DECIDED), (C.OPEN, C.CLOSED), (C.DECIDED, C.CLOSED)}
 # "第二十五条", "第二十五条第二款", "第25条第一款第（三）项": the article of the 条例 the decision rests on.
-BASIS = re.compile(r"^第[一二三四五六七八九十百零〇\d]+条(第[一二三四五六七八九十\d]+款)?(第[（(]?[一二三四五六七八九十\d]+[)）]?项)?$")
+BASIS = re.compile(
+    r"^第[一二三四五六七八九十百零〇\d]+条(第[一二三四五六七八九十\d]+款)?(第[（(]?[一二三四五六七八九十\d]+[)）]?项)?$"
+)
 SERIAL_MAX = 32
 
 
@@ -72,7 +74,9 @@ def _check(data: CaseInput, by: User) -> tuple[Person | None, Organisation | Non
         raise DomainError("certificate_serial", "证书序列号过长", "the certificate serial is too long")
     if data.kind in (CaseKind.FORGED, CaseKind.REPRINTED) and not data.certificate_serial.strip():
         raise DomainError(
-            "certificate_serial", "伪造、翻印证书须填写证书上的序列号", "a forged or reprinted certificate needs its serial"
+            "certificate_serial",
+            "伪造、翻印证书须填写证书上的序列号",
+            "a forged or reprinted certificate needs its serial",
         )
     if data.kind == CaseKind.FALSE_RECORD and data.record is None:
         raise DomainError("record", "虚假登记须指明继续教育记录", "a false record needs the record")
@@ -152,9 +156,7 @@ def open_case_from_spot_check(item: SpotCheckItem, *, by: User, request: HttpReq
             f"“{item.record.title}”：{item.reason}"
         )
         return open_case(
-            CaseInput(
-                kind=CaseKind.FALSE_RECORD, source=CaseSource.SPOT_CHECK, evidence=evidence, record=item.record
-            ),
+            CaseInput(kind=CaseKind.FALSE_RECORD, source=CaseSource.SPOT_CHECK, evidence=evidence, record=item.record),
             by=by,
             spot_check_item=item,
             request=request,
@@ -197,7 +199,9 @@ def transition_case(
             case.decision, case.basis, case.decided_by, case.decided_at = decision, basis, by, now
         else:
             if case.state == C.OPEN and not reason.strip():
-                raise DomainError("reason", "未作处理决定而结案，须填写结案说明", "closing without a decision needs a reason")
+                raise DomainError(
+                    "reason", "未作处理决定而结案，须填写结案说明", "closing without a decision needs a reason"
+                )
             case.state_reason, case.closed_by, case.closed_at = reason.strip(), by, now
         case.state = to_state
         case.save()

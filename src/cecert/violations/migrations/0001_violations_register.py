@@ -6,49 +6,155 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('organisations', '0003_industry_organisations'),
-        ('records', '0004_review_chain_leave_approval_references'),
-        ('review', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("organisations", "0003_industry_organisations"),
+        ("records", "0004_review_chain_leave_approval_references"),
+        ("review", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Case',
+            name="Case",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('forged', '伪造证书'), ('reprinted', '翻印证书'), ('false_record', '虚假登记')], max_length=16, verbose_name='违规类型')),
-                ('source', models.CharField(choices=[('verification', '证书查验发现'), ('report', '举报'), ('spot_check', '抽查审验发现')], max_length=16, verbose_name='发现途径')),
-                ('region_path', models.CharField(db_index=True, editable=False, max_length=64)),
-                ('evidence', models.TextField(verbose_name='证据说明')),
-                ('certificate_serial', models.CharField(blank=True, max_length=32, verbose_name='证书序列号')),
-                ('suspicious_verification', models.CharField(blank=True, max_length=64, verbose_name='可疑查验编号')),
-                ('state', models.CharField(choices=[('open', '待处理'), ('decided', '已作出处理决定'), ('closed', '已结案')], default='open', max_length=16, verbose_name='状态')),
-                ('decision', models.TextField(blank=True, verbose_name='处理决定')),
-                ('basis', models.CharField(blank=True, max_length=100, verbose_name='处理依据（条例条款）')),
-                ('state_reason', models.TextField(blank=True, verbose_name='结案说明')),
-                ('opened_at', models.DateTimeField(auto_now_add=True, verbose_name='立案时间')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='决定时间')),
-                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='结案时间')),
-                ('closed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='violation_cases', to='organisations.organisation', verbose_name='处理部门')),
-                ('opened_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organisations.organisation', verbose_name='涉及单位')),
-                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.person', verbose_name='涉及人员')),
-                ('record', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='records.record', verbose_name='继续教育记录')),
-                ('spot_check_item', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='violation_case', to='review.spotcheckitem', verbose_name='抽查审验')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("forged", "伪造证书"), ("reprinted", "翻印证书"), ("false_record", "虚假登记")],
+                        max_length=16,
+                        verbose_name="违规类型",
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("verification", "证书查验发现"), ("report", "举报"), ("spot_check", "抽查审验发现")],
+                        max_length=16,
+                        verbose_name="发现途径",
+                    ),
+                ),
+                ("region_path", models.CharField(db_index=True, editable=False, max_length=64)),
+                ("evidence", models.TextField(verbose_name="证据说明")),
+                ("certificate_serial", models.CharField(blank=True, max_length=32, verbose_name="证书序列号")),
+                ("suspicious_verification", models.CharField(blank=True, max_length=64, verbose_name="可疑查验编号")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("open", "待处理"), ("decided", "已作出处理决定"), ("closed", "已结案")],
+                        default="open",
+                        max_length=16,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("decision", models.TextField(blank=True, verbose_name="处理决定")),
+                ("basis", models.CharField(blank=True, max_length=100, verbose_name="处理依据（条例条款）")),
+                ("state_reason", models.TextField(blank=True, verbose_name="结案说明")),
+                ("opened_at", models.DateTimeField(auto_now_add=True, verbose_name="立案时间")),
+                ("decided_at", models.DateTimeField(blank=True, null=True, verbose_name="决定时间")),
+                ("closed_at", models.DateTimeField(blank=True, null=True, verbose_name="结案时间")),
+                (
+                    "closed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "department",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="violation_cases",
+                        to="organisations.organisation",
+                        verbose_name="处理部门",
+                    ),
+                ),
+                (
+                    "opened_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="organisations.organisation",
+                        verbose_name="涉及单位",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.person",
+                        verbose_name="涉及人员",
+                    ),
+                ),
+                (
+                    "record",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="records.record",
+                        verbose_name="继续教育记录",
+                    ),
+                ),
+                (
+                    "spot_check_item",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="violation_case",
+                        to="review.spotcheckitem",
+                        verbose_name="抽查审验",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '违规案件',
-                'verbose_name_plural': '违规案件',
-                'ordering': ['-opened_at', '-pk'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('person__isnull', False), ('organisation__isnull', False), _connector='OR'), name='case_names_a_person_or_organisation'), models.CheckConstraint(condition=models.Q(('state', 'open'), models.Q(models.Q(('decision', ''), _negated=True), models.Q(('basis', ''), _negated=True)), ('decided_at__isnull', True), _connector='OR'), name='case_decision_has_basis')],
+                "verbose_name": "违规案件",
+                "verbose_name_plural": "违规案件",
+                "ordering": ["-opened_at", "-pk"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("person__isnull", False), ("organisation__isnull", False), _connector="OR"),
+                        name="case_names_a_person_or_organisation",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("state", "open"),
+                            models.Q(models.Q(("decision", ""), _negated=True), models.Q(("basis", ""), _negated=True)),
+                            ("decided_at__isnull", True),
+                            _connector="OR",
+                        ),
+                        name="case_decision_has_basis",
+                    ),
+                ],
             },
         ),
     ]
