@@ -224,3 +224,17 @@ def test_an_unauthorised_or_suspended_industry_organisation_certifies_nothing(ch
     fresh = User.objects.get(pk=_actor(chain, "health_org").pk)
     with pytest.raises(DomainError):
         transition_record(record, S.CERTIFIED, by=fresh)
+
+
+def test_an_industry_body_without_an_industry_sees_nobody(world: World) -> None:
+    """``industry_id=None`` must not match every employer that has no industry."""
+    from cecert.accounts.models import Person
+    from tests.factories import employer, registered_person
+
+    loose = organisation(OrganisationKind.INDUSTRY_ORGANISATION, "无行业协会", "410100", authority=world.orgs["health"])
+    officer = user_with_role(Role.INDUSTRY_OFFICER, loose)
+    orphan = employer("410105", world.orgs["health"], name="无行业单位")
+    Organisation.objects.filter(pk=orphan.pk).update(industry=None)
+    registered_person(Organisation.objects.get(pk=orphan.pk))
+    assert not Person.objects.restrict(officer).exists()
+    assert list(Organisation.objects.restrict(officer)) == [loose]
