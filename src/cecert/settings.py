@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "cecert.reports",
     "cecert.catalogs",
     "cecert.policies",
+    "cecert.violations",
 ]
 
 MIDDLEWARE = [

@@ -37,12 +37,12 @@ def test_recognise_publish_import_and_progress(page: Any, transactional_db: None
         )
     )
 
-    # HR of the base's district recognises it; its completions skip the first review and certification.
+    # HR of the base's district recognises it; its completions still pass the whole Article 11 chain.
     hr = world.users["hr_jinshui"]
     login(page, hr.username, PASSWORD, enrolled_officer(hr))
     page.goto(f"/catalogs/bases/{base.pk}/")
     page.wait_for_selector("#recognition-state:has-text('待备案')")
-    page.check("input[name=skips_certification]")
+    assert page.locator("input[name=skips_certification]").count() == 0
     submit(page, "button[value=recognised]")
     page.wait_for_selector("#recognition-state:has-text('已备案认可')")
     logout(page)
@@ -90,6 +90,15 @@ def test_recognise_publish_import_and_progress(page: Any, transactional_db: None
     page.wait_for_selector("#import-state:has-text('已导入')")
     assert page.inner_text("#committed-rows") == "1"
     logout(page)
+
+    # Article 11: the employer's first review (batch approval), then HR certifies the public subject.
+    for key in ("admin_emp_zhongyuan", "hr_zhengzhou"):
+        reviewer = world.users[key]
+        login(page, reviewer.username, PASSWORD, enrolled_officer(reviewer))
+        page.goto("/review/queue/")
+        page.check("input[name=ids]")
+        submit(page, "#bulk-approve")
+        logout(page)
 
     # The professional's progress counts the 24 certified public-subject hours.
     login(page, person.id_number, PASSWORD)

@@ -47,9 +47,7 @@ class BaseWorld:
     other_admin: User
 
 
-def make_base(
-    name: str, region_code: str, username: str, hr: User, *, certify: bool = False
-) -> tuple[Organisation, User]:
+def make_base(name: str, region_code: str, username: str, hr: User) -> tuple[Organisation, User]:
     base = apply_for_recognition(
         BaseApplication(
             name=name,
@@ -61,7 +59,7 @@ def make_base(
             admin_password=PASSWORD,
         )
     )
-    transition_base(base, RecognitionState.RECOGNISED, by=hr, skips_first_review=True, skips_certification=certify)
+    transition_base(base, RecognitionState.RECOGNISED, by=hr)
     admin = Membership.objects.get(organisation=base, role=Role.BASE_ADMIN).user
     admin.refresh_from_db()
     return base, admin

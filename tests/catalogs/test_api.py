@@ -136,7 +136,7 @@ def test_completion_through_the_api_and_acting_outside_the_enrolments_is_404(bw:
     assert (record.channel, record.source_id, record.state, record.person_id) == (
         Channel.BASE,
         bw.base.pk,
-        RecordState.EMPLOYER_APPROVED,
+        RecordState.SUBMITTED,
         person.pk,
     )
     assert Record.objects.filter(person=outsider).count() == 0

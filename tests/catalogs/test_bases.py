@@ -1,4 +1,4 @@
-"""Training bases: recognition (transition, audit), programs, enrolments, completions that skip review steps."""
+"""Training bases: recognition (transition, audit), programs, enrolments, completions (which skip no review step)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from cecert.catalogs.domain.bases import (
     enrol,
     find_person,
     publish_program,
-    skip_target,
     transition_base,
 )
 from cecert.catalogs.domain.catalogs import add_catalog_item, create_catalog, transition_catalog
@@ -73,50 +72,32 @@ def test_suspend_and_withdraw_need_a_reason_and_stop_the_base(bw: BaseWorld) -> 
     assert BaseRecognition.objects.get(base=bw.base).state == "withdrawn"
 
 
-@pytest.mark.parametrize(
-    ("first", "certification", "expected"),
-    [
-        (False, False, RecordState.SUBMITTED),
-        (True, False, RecordState.EMPLOYER_APPROVED),
-        (True, True, RecordState.CERTIFIED),
-    ],
-)
-def test_completion_skips_what_the_base_guarantees(
-    bw: BaseWorld, first: bool, certification: bool, expected: str
-) -> None:
-    recognition = transition_base(
-        bw.base,
-        RecognitionState.RECOGNISED,
-        by=bw.world.users["hr_jinshui"],
-        skips_first_review=first,
-        skips_certification=certification,
-    )
-    assert skip_target(recognition) == expected
+def test_a_completion_waits_for_the_employers_first_review(bw: BaseWorld) -> None:
+    """Article 11(1): 用人单位必须……进行初审 — a recognised base's word replaces no review step."""
     record = complete_enrolment(bw.enrolment, by=bw.admin)
     bw.enrolment.refresh_from_db()
     assert (record.state, record.channel, record.source_id, record.hours, record.subject, record.activity_type) == (
-        expected,
+        RecordState.SUBMITTED,
         Channel.BASE,
         bw.base.pk,
         Decimal("12.0"),
         "public",
         "training_base",
     )
+    assert record.first_reviewed_by_id is None and record.certified_by_id is None
     assert (bw.enrolment.state, bw.enrolment.record_id) == (EnrolmentState.COMPLETED, record.pk)
     with pytest.raises(DomainError):
         complete_enrolment(bw.enrolment, by=bw.admin)
 
 
-def test_skipping_certification_implies_skipping_the_first_review(bw: BaseWorld) -> None:
-    with pytest.raises(DomainError) as excinfo:
-        transition_base(
-            bw.base,
-            RecognitionState.RECOGNISED,
-            by=bw.world.users["hr_jinshui"],
-            skips_first_review=False,
-            skips_certification=True,
+def test_recognition_sets_no_review_shortcut(bw: BaseWorld) -> None:
+    """The settings that let a base skip the first review or certification are gone, from model and workflow."""
+    fields = {f.name for f in BaseRecognition._meta.get_fields()}
+    assert not fields & {"skips_first_review", "skips_certification"}
+    with pytest.raises(TypeError):
+        transition_base(  # type: ignore[call-arg]
+            bw.base, RecognitionState.SUSPENDED, by=bw.world.users["hr_jinshui"], reason="x", skips_first_review=True
         )
-    assert excinfo.value.field == "skips_certification"
 
 
 def test_enrol_by_certificate_or_id_number_capacity_and_duplicates(bw: BaseWorld) -> None:
@@ -171,3 +152,19 @@ def test_an_unrecognised_base_cannot_publish(world: World) -> None:
     transition_base(base, RecognitionState.SUSPENDED, by=world.users["hr_jinshui"], reason="整改")
     with pytest.raises(DomainError):
         program(base, admin, start=dt.date(2026, 5, 1), end=dt.date(2026, 5, 2))
+
+
+def test_a_completion_carries_the_programs_guide_course(bw: BaseWorld) -> None:
+    """Article 4: a program that follows the published guide passes that reference to its completions."""
+    from cecert.catalogs.domain.catalogs import add_guide_course, guide_for_year, publish_guide, set_guide_co_authors
+    from cecert.catalogs.models import Program
+
+    hr = bw.world.users["hr_province"]
+    guide = guide_for_year(END.year, by=hr)
+    course = add_guide_course(guide, code="G1", title="公需课", hours="12", provider="省人社厅", by=hr)
+    set_guide_co_authors(guide, [bw.world.orgs["health"]], by=hr)
+    publish_guide(guide, by=hr)
+    Program.objects.filter(pk=bw.enrolment.program_id).update(guide_course=course)
+    bw.enrolment.refresh_from_db()
+    record = complete_enrolment(bw.enrolment, by=bw.admin)
+    assert record.guide_course == course and not record.outside_guide_and_catalogs

@@ -9,7 +9,7 @@ import pytest
 from django.template import Context, Template
 
 from cecert.audit.models import AuditEntry
-from cecert.catalogs.domain.bases import complete_enrolment, enrol, program_activity, skip_target
+from cecert.catalogs.domain.bases import complete_enrolment, enrol, program_activity
 from cecert.catalogs.domain.bulk import BulkRecord, PersonRef, PolicyCache, bulk_register, record_fields
 from cecert.catalogs.domain.catalogs import (
     add_catalog_item,
@@ -19,12 +19,13 @@ from cecert.catalogs.domain.catalogs import (
     guide_for_year,
     guide_suggestions,
     publish_guide,
+    set_guide_co_authors,
     transition_catalog,
 )
-from cecert.catalogs.models import BaseRecognition
 from cecert.core.errors import DomainError
 from cecert.crediting.evaluation import today_in_henan
 from cecert.records.domain.declaring import Declaration
+from cecert.records.enums import RecordState
 from cecert.records.models import Record
 from tests.catalogs.conftest import BaseWorld
 from tests.factories import World, logged_in, registered_person
@@ -44,12 +45,23 @@ def test_only_provincial_hr_publishes_the_guide_and_it_is_public(world: World) -
         provider="省人社厅",
         by=world.users["hr_province"],
     )
+    with pytest.raises(DomainError) as excinfo:
+        publish_guide(guide, by=world.users["hr_province"])  # Article 4: 会同行业主管部门 — none named yet
+    assert excinfo.value.field == "co_authors"
+    with pytest.raises(DomainError):  # a city's HR department is no industry authority
+        set_guide_co_authors(guide, [world.orgs["hr_zhengzhou"]], by=world.users["hr_province"])
+    with pytest.raises(DomainError):  # only provincial HR records them
+        set_guide_co_authors(guide, [world.orgs["health"]], by=world.users["health"])
+    set_guide_co_authors(guide, [world.orgs["health"], world.orgs["education"]], by=world.users["hr_province"])
     publish_guide(guide, by=world.users["hr_province"])
     with pytest.raises(DomainError):
         add_guide_course(guide, code="GX-02", title="x", hours="1", provider="y", by=world.users["hr_province"])
     assert AuditEntry.objects.filter(action="guide.published", object_id=str(guide.pk)).count() == 1
     page = logged_in(world.users["person_jinshui"]).get("/catalogs/guide/2026/").content.decode()
     assert "习近平新时代中国特色社会主义思想" in page
+    assert f"会同{world.orgs['health'].name}、{world.orgs['education'].name}确定" in page or (
+        f"会同{world.orgs['education'].name}、{world.orgs['health'].name}确定" in page
+    )
 
 
 def test_catalogs_count_only_once_accepted(world: World) -> None:
@@ -87,6 +99,7 @@ def test_someone_short_of_public_hours_is_shown_the_guide(world: World) -> None:
     add_guide_course(
         guide, code="G1", title="数字经济与创新驱动", hours="6", provider="河南专技在线", by=world.users["hr_province"]
     )
+    set_guide_co_authors(guide, [world.orgs["health"]], by=world.users["hr_province"])
     publish_guide(guide, by=world.users["hr_province"])
     person = world.people["emp_jinshui"]
     suggestions = guide_suggestions(person, year)
@@ -99,7 +112,6 @@ def test_someone_short_of_public_hours_is_shown_the_guide(world: World) -> None:
 
 def test_bulk_records_equal_register_completion_field_for_field(bw: BaseWorld) -> None:
     """The set-based import path writes what the records app's own function writes."""
-    recognition = BaseRecognition.objects.get(base=bw.base)
     one = complete_enrolment(bw.enrolment, by=bw.admin)
     other_person = registered_person(bw.world.orgs["emp_jinshui"], name="李四")  # same employer: same policy
     enrol(bw.classroom, other_person.certificate_number, by=bw.admin)
@@ -123,7 +135,7 @@ def test_bulk_records_equal_register_completion_field_for_field(bw: BaseWorld) -
         channel="base",
         by=bw.admin,
         source=bw.base,
-        to_state=skip_target(recognition),
+        to_state=RecordState.SUBMITTED,
         audit_obj=bw.base,
     )
     two = Record.objects.get(pk=registered.pk)

@@ -126,8 +126,8 @@ def test_each_base_error_kind_is_reported_with_row_column_and_reason_and_nothing
     assert (run.state, run.committed_rows, run.rejected_rows) == (ImportState.COMMITTED, 2, 7)
     records = Record.objects.filter(source=bw.base).order_by("pk")
     assert [(r.person_id, r.channel, r.state, r.assessment) for r in records] == [
-        (enrolled.pk, Channel.BASE, RecordState.EMPLOYER_APPROVED, "合格"),
-        (other.pk, Channel.BASE, RecordState.EMPLOYER_APPROVED, "优秀"),
+        (enrolled.pk, Channel.BASE, RecordState.SUBMITTED, "合格"),
+        (other.pk, Channel.BASE, RecordState.SUBMITTED, "优秀"),
     ]
     # A second file with the same completions: duplicates of existing records.
     again, _ = upload(bw.base, bw.admin, csv_bytes([COMPLETION_HEADER, [other.id_number, "", bw.classroom.pk, ""]]))

@@ -148,14 +148,17 @@ def test_notifications_reach_the_right_people(world: World) -> None:
     assert "待认定" in page.content.decode()
 
 
-def test_training_base_registration_can_skip_the_first_review(world: World) -> None:
+def test_a_training_base_registration_waits_for_the_first_review(world: World) -> None:
+    """Article 11(1): 必须 — a base's registration is submitted, never approved or certified on its word."""
     base = organisation("base", "继续教育基地", "410102")
     base_admin = user_with_role(Role.BASE_ADMIN, base)
     activity = ActivityAdapter.validate_python({"type": "training_base", "subject": "public", "hours": 12})
-    record = register_completion(
-        world.people["emp_jinshui"], activity, declaration(), base=base, by=base_admin, skip_to=S.EMPLOYER_APPROVED
-    )
-    assert (record.state, record.channel, record.hours) == (S.EMPLOYER_APPROVED, "base", Decimal(12))
+    record = register_completion(world.people["emp_jinshui"], activity, declaration(), base=base, by=base_admin)
+    assert (record.state, record.channel, record.hours) == (S.SUBMITTED, "base", Decimal(12))
+    assert record.first_reviewed_by_id is None and record.certified_by_id is None
+    for target in (S.EMPLOYER_APPROVED, S.CERTIFIED):
+        with pytest.raises(DomainError):
+            transition_record(record, target, by=base_admin)
     normal = register_completion(
         world.people["emp_jinshui"], activity, declaration(title="另一期"), base=base, by=base_admin
     )

@@ -29,7 +29,9 @@ def person_scope(user: User, via: str = "") -> Q:
         org = membership.organisation
         if membership.role == Role.HR_OFFICER and org is not None:
             scope |= Q(**{f"{via}employer__jurisdiction_path__startswith": org.region.path})
-        elif membership.role == Role.INDUSTRY_OFFICER and org is not None:
+        elif membership.role == Role.INDUSTRY_OFFICER and org is not None and org.industry_id is not None:
+            # (an industry body with no industry sees nobody: ``industry_id=None`` would match every
+            # employer without an industry)
             scope |= Q(
                 **{
                     f"{via}employer__jurisdiction_path__startswith": org.region.path,
@@ -55,12 +57,14 @@ def organisation_scope(user: User, via: str = "") -> Q:
         if membership.role == Role.HR_OFFICER and org is not None:
             scope |= Q(**{f"{via}jurisdiction_path__startswith": org.region.path})
         elif membership.role == Role.INDUSTRY_OFFICER and org is not None:
-            scope |= Q(
-                **{
-                    f"{via}jurisdiction_path__startswith": org.region.path,
-                    f"{via}industry_id": org.industry_id,
-                }
-            ) | Q(**{f"{via}pk": org.pk})
+            scope |= Q(**{f"{via}pk": org.pk})
+            if org.industry_id is not None:
+                scope |= Q(
+                    **{
+                        f"{via}jurisdiction_path__startswith": org.region.path,
+                        f"{via}industry_id": org.industry_id,
+                    }
+                )
         elif membership.role in (Role.EMPLOYER_ADMIN, Role.BASE_ADMIN) and org is not None:
             scope |= Q(**{f"{via}pk": org.pk})
     return scope

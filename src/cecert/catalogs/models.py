@@ -1,9 +1,8 @@
 """Public-subject guides, professional catalogs, training bases, programs, imports and base API credentials.
 
 Models are thin: the rules live in ``cecert.catalogs.domain``. Training bases
-are ``Organisation(kind="base")``; their recognition (备案, Article 6) and the
-review steps their word replaces (Article 11(3)) are kept in
-``BaseRecognition``.
+are ``Organisation(kind="base")``; their recognition (备案, Article 6) is kept in
+``BaseRecognition``. A base's word replaces no review step (Article 11(1): 必须).
 """
 
 from __future__ import annotations
@@ -60,6 +59,14 @@ class PublicGuide(models.Model):
     )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # Article 4: 由省人力资源社会保障厅会同行业主管部门确定 — the industry authorities that co-author it.
+    co_authors = models.ManyToManyField(
+        Organisation,
+        verbose_name=_("会同确定的行业主管部门"),
+        blank=True,
+        related_name="co_authored_guides",
+        limit_choices_to={"kind": "industry"},
+    )
 
     objects = PublicGuideQuerySet.as_manager()
 
@@ -157,7 +164,7 @@ class CatalogItem(models.Model):
 
 
 class BaseRecognition(models.Model):
-    """A training base's recognition (备案) and the review steps its word replaces (Article 11(3))."""
+    """A training base's recognition (备案). Its registrations pass the whole review chain (Article 11)."""
 
     base = models.OneToOneField(Organisation, on_delete=models.PROTECT, related_name="recognition")
     state = models.CharField(
@@ -165,8 +172,6 @@ class BaseRecognition(models.Model):
     )
     state_reason = models.TextField(_("原因"), blank=True)
     scope = models.CharField(_("培训范围"), max_length=200, blank=True)
-    skips_first_review = models.BooleanField(_("免单位初审"), default=True)
-    skips_certification = models.BooleanField(_("免认定"), default=False)
     applied_at = models.DateTimeField(_("申请时间"), default=timezone.now)
     decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
     decided_by = models.ForeignKey(
@@ -175,13 +180,6 @@ class BaseRecognition(models.Model):
 
     class Meta:
         verbose_name = _("基地备案")
-        constraints = [
-            # The review machine certifies only after the first review: skipping certification implies both.
-            models.CheckConstraint(
-                condition=Q(skips_certification=False) | Q(skips_first_review=True),
-                name="skip_certification_implies_first_review",
-            ),
-        ]
 
     def __str__(self) -> str:
         return f"{self.base} · {self.get_state_display()}"

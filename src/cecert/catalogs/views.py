@@ -37,6 +37,7 @@ from cecert.catalogs.domain.catalogs import (
     guide_for_year,
     guide_suggestions,
     publish_guide,
+    set_guide_co_authors,
     transition_catalog,
 )
 from cecert.catalogs.domain.imports import ACTIVITY_TYPES, create_import, error_sheet, import_report, template_bytes
@@ -59,7 +60,7 @@ from cecert.core.errors import DomainError
 from cecert.core.ratelimit import over_limit
 from cecert.core.views import AuthenticatedHttpRequest, role_required
 from cecert.crediting.evaluation import today_in_henan
-from cecert.organisations.models import Organisation, OrganisationKind
+from cecert.organisations.models import Organisation, OrganisationKind, OrganisationState
 from cecert.regions.models import Region
 
 HR, INDUSTRY, BASE, EMPLOYER = Role.HR_OFFICER, Role.INDUSTRY_OFFICER, Role.BASE_ADMIN, Role.EMPLOYER_ADMIN
@@ -115,13 +116,34 @@ def guide_manage(request: AuthenticatedHttpRequest, year: int) -> HttpResponse:
                 return redirect("catalogs:guide_year", year=year)
             except DomainError as exc:
                 _fail(request, exc)
+        elif request.POST.get("action") == "co_authors":
+            chosen = Organisation.objects.filter(pk__in=request.POST.getlist("co_authors"))
+            try:
+                set_guide_co_authors(draft, list(chosen), by=request.user, request=request)
+                messages.success(request, "已登记会同确定指南的行业主管部门")
+                return redirect("catalogs:guide_manage", year=year)
+            except DomainError as exc:
+                _fail(request, exc)
         elif form.is_valid():
             try:
                 add_guide_course(draft, by=request.user, **form.cleaned_data)
                 return redirect("catalogs:guide_manage", year=year)
             except DomainError as exc:
                 form.add_domain_error(exc)
-    return render(request, "catalogs/guide_manage.html", {"guide": draft, "form": form, "courses": draft.courses.all()})
+    authorities = Organisation.objects.filter(
+        kind=OrganisationKind.INDUSTRY_AUTHORITY, state=OrganisationState.APPROVED, region__level="province"
+    ).order_by("name")
+    return render(
+        request,
+        "catalogs/guide_manage.html",
+        {
+            "guide": draft,
+            "form": form,
+            "courses": draft.courses.all(),
+            "authorities": authorities,
+            "co_authors": set(draft.co_authors.values_list("pk", flat=True)),
+        },
+    )
 
 
 # --- catalogs -------------------------------------------------------------------------------------------
@@ -303,8 +325,6 @@ def base_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             request.POST.get("decision", ""),
             by=request.user,
             reason=request.POST.get("reason", ""),
-            skips_first_review=request.POST.get("skips_first_review") == "on",
-            skips_certification=request.POST.get("skips_certification") == "on",
             request=request,
         )
         messages.success(request, "已处理")

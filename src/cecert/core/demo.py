@@ -133,6 +133,11 @@ def build_demo_world(people: int = 300, seed: int = 2017) -> DemoWorld:
     for index, emp in enumerate(employers, start=1):
         _staff_user(world, f"employer{index}", f"{emp.name}管理员", Role.EMPLOYER_ADMIN, emp)
     _staff_user(world, "base1", "继续教育基地管理员", Role.BASE_ADMIN, base)
+    # Article 11(3): an industry organisation the provincial health authority authorises to certify.
+    medical = _org(
+        OrganisationKind.INDUSTRY_ORGANISATION, "河南省医学会", "410000", industry=health, authority=ind_health
+    )
+    _staff_user(world, "medical_assoc", "省医学会经办人", Role.INDUSTRY_OFFICER, medical)
 
     if Person.objects.exists():
         world.people = Person.objects.count()
@@ -182,16 +187,114 @@ def build_demo_world(people: int = 300, seed: int = 2017) -> DemoWorld:
     world.people = people
     _demo_records(rng, base, Person.objects.filter(state=RegistrationState.APPROVED).order_by("pk")[:60])
     _demo_certificate(world)
+    _demo_regulation_examples(ind_health, ind_edu)
     return world
 
 
+def _demo_regulation_examples(ind_health: Organisation, ind_edu: Organisation) -> None:
+    """One example of each: a guide co-authored with industry authorities and a record citing it (Article 4),
+    an 8(4) leave approved by the employer's 业务主管部门 (Article 8), and an Article 15 case from a spot-check."""
+    from decimal import Decimal
+
+    from cecert.catalogs.domain.catalogs import (
+        add_guide_course,
+        guide_for_year,
+        publish_guide,
+        set_guide_co_authors,
+    )
+    from cecert.crediting.evaluation import today_in_henan
+    from cecert.records.domain.declaring import Declaration, add_proof, declare_record
+    from cecert.records.domain.leave import add_leave_proof, decide_leave, record_leave
+    from cecert.records.enums import RecordState
+    from cecert.records.models import Record
+    from cecert.review.domain.spotchecks import decide_item, draw_spot_check
+    from cecert.violations.domain.cases import open_case_from_spot_check
+
+    pdf = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+    hr_henan = User.objects.get(username="hr_henan")
+    year = today_in_henan().year
+    guide = guide_for_year(year, by=hr_henan)
+    course = add_guide_course(
+        guide,
+        code=f"GX{year}-01",
+        title="法治政府建设与依法行政",
+        hours="12",
+        provider="河南省人力资源和社会保障厅",
+        by=hr_henan,
+    )
+    set_guide_co_authors(guide, [ind_health, ind_edu], by=hr_henan)
+    publish_guide(guide, by=hr_henan)
+
+    person = Person.objects.filter(state=RegistrationState.APPROVED).order_by("pk").first()
+    if person is None:
+        return
+    from cecert.crediting.schemas import ActivityAdapter
+
+    end = dt.date(year, 1, 20)
+    activity = ActivityAdapter.validate_python(
+        {"type": "training", "subject": "public", "organizer": "provincial", "hours": 12, "date": end.isoformat()}
+    )
+    draft = declare_record(
+        person,
+        activity,
+        Declaration(
+            title="法治政府建设与依法行政专题培训",
+            start_date=end - dt.timedelta(days=1),
+            end_date=end,
+            form="面授",
+            assessment="合格",
+            guide_course=course,
+        ),
+        by=person.user,
+    )
+    from cecert.records.proofs import required_proofs
+
+    for requirement in required_proofs(draft.activity_type, draft.activity):
+        add_proof(draft, kind=requirement.kind, name=f"{requirement.label}.pdf", content=pdf, by=person.user)
+
+    admin = User.objects.filter(
+        memberships__organisation=person.employer, memberships__role=Role.EMPLOYER_ADMIN
+    ).first()
+    officer = User.objects.filter(
+        memberships__organisation=person.employer.authority, memberships__role=Role.INDUSTRY_OFFICER
+    ).first()
+    if admin is not None and officer is not None:
+        leave = record_leave(
+            person,
+            kind="other_approved",
+            start=dt.date(year - 1, 3, 1),
+            end=dt.date(year - 1, 10, 31),
+            by=admin,
+            note="经批准脱产参加援建项目",
+        )
+        add_leave_proof(leave, name="批准文件.pdf", content=pdf, by=admin)
+        decide_leave(leave, confirm=True, by=admin)  # the employer submits (8(4))
+        decide_leave(leave, confirm=True, by=officer)  # the 业务主管部门 approves
+
+    hr_zz = Organisation.objects.get(name="郑州市人力资源和社会保障局")
+    hr_user = User.objects.get(username="hr_zhengzhou")
+    if Record.objects.filter(
+        year=2025, state=RecordState.CERTIFIED, person__employer__jurisdiction_path__startswith=hr_zz.region.path
+    ).exists():
+        check = draw_spot_check(hr=hr_zz, year=2025, rate=Decimal("0.05"), by=hr_user, seed="demo-2025")
+        item = check.items.order_by("position").first()
+        if item is not None:
+            decide_item(item, overturn=True, by=hr_user, reason="培训签到表与证书日期不符，经核实未参加培训")
+            open_case_from_spot_check(item, by=hr_user)
+
+
 def _demo_records(rng: random.Random, base: Organisation, people: Any) -> None:
-    """Records at every stage of the review chain, registered by the demo base (Article 9)."""
+    """Records at every stage of the review chain, registered by the demo base (Article 9) and walked
+    through the whole Article 11 chain: the employer's first review, then HR (public) or the industry
+    authority (professional)."""
     from cecert.crediting.schemas import ActivityAdapter
     from cecert.records.domain.declaring import Declaration, register_completion
     from cecert.records.enums import RecordState
+    from cecert.review.domain.notifications import certifiers, employer_admins
+    from cecert.review.domain.workflow import transition_record
 
     base_admin = User.objects.get(username="base1")
+    order = [RecordState.SUBMITTED, RecordState.EMPLOYER_APPROVED, RecordState.CERTIFIED]
     stages = [RecordState.CERTIFIED] * 3 + [RecordState.SUBMITTED, RecordState.EMPLOYER_APPROVED]
     for index, person in enumerate(people):
         for year in (2025, 2026):
@@ -204,14 +307,16 @@ def _demo_records(rng: random.Random, base: Organisation, people: Any) -> None:
                     {"type": "training_base", "subject": subject, "hours": hours, "date": end.isoformat()}
                 )
                 stage = RecordState.CERTIFIED if (year == 2025 or index == 0) else rng.choice(stages)
-                register_completion(
+                record = register_completion(
                     person,
                     activity,
                     Declaration(title=title, start_date=end - dt.timedelta(days=3), end_date=end),
                     base=base,
                     by=base_admin,
-                    skip_to=stage,
                 )
+                for step in order[1 : order.index(stage) + 1]:
+                    actors = employer_admins(person.employer_id) if step == order[1] else certifiers(record)
+                    record = transition_record(record, step, by=User.objects.get(pk=min(actors)))
 
 
 def _demo_certificate(world: DemoWorld) -> None:

@@ -29,6 +29,9 @@ class Industry(models.Model):
 class OrganisationKind(models.TextChoices):
     HR_DEPARTMENT = "hr", _("人力资源社会保障部门")
     INDUSTRY_AUTHORITY = "industry", _("行业主管部门")
+    # Article 11(3): an industry organisation certifies professional subjects when the industry
+    # authority named in ``authority`` authorises it.
+    INDUSTRY_ORGANISATION = "industry_org", _("行业组织")
     EMPLOYER = "employer", _("用人单位")
     TRAINING_BASE = "base", _("继续教育基地")
 

@@ -47,5 +47,7 @@ class LeaveKind(models.TextChoices):
 
 class LeaveState(models.TextChoices):
     PENDING = "pending", _("待单位确认")
+    # Article 8(4): 经业务主管部门批准的其他情况 — the employer has submitted it to its 业务主管部门.
+    SUBMITTED = "submitted", _("待业务主管部门批准")
     CONFIRMED = "confirmed", _("已确认")
     RETURNED = "returned", _("已退回")

@@ -19,6 +19,39 @@ class DeclarationForm(forms.Form):
     start_date = forms.DateField(label="开始日期", widget=DATE)
     end_date = forms.DateField(label="结束日期", widget=DATE, help_text="学时计入结束日期所在年度")
     assessment = forms.CharField(label="考核结果", max_length=64, required=False, help_text="如：合格")
+    # Article 4 (optional, training only): the guide course or filed catalog entry followed.
+    guide_course: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label="公需科目指南课程",
+        queryset=None,
+        required=False,
+        help_text="所学内容列入当年已发布的公需科目指南的，请选择（可不选）",
+    )
+    catalog_item: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label="专业科目目录条目",
+        queryset=None,
+        required=False,
+        help_text="所学内容列入本行业已备案的专业科目目录的，请选择（可不选）",
+    )
+
+    def __init__(self, *args: Any, activity_type: str = "", **kwargs: Any) -> None:
+        from cecert.catalogs.enums import GuideState
+        from cecert.catalogs.models import CatalogItem, GuideCourse
+        from cecert.records.domain.references import TRAINING_TYPES
+
+        super().__init__(*args, **kwargs)
+        if activity_type not in TRAINING_TYPES:
+            del self.fields["guide_course"], self.fields["catalog_item"]
+            return
+        guide = self.fields["guide_course"]
+        guide.queryset = (  # type: ignore[attr-defined]
+            GuideCourse.objects.filter(guide__state=GuideState.PUBLISHED)
+            .select_related("guide")
+            .order_by("-guide__year", "code")
+        )
+        guide.label_from_instance = lambda c: f"{c.guide.year}年 {c.code} {c.title}"  # type: ignore[attr-defined]
+        item = self.fields["catalog_item"]
+        item.queryset = CatalogItem.objects.counting().select_related("catalog").order_by("-catalog__year", "code")  # type: ignore[attr-defined]
+        item.label_from_instance = lambda i: f"{i.catalog.year}年 {i.catalog.title} {i.code} {i.title}"  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -35,6 +68,8 @@ class DeclarationForm(forms.Form):
             end_date=d["end_date"],
             form=d["form"],
             assessment=d["assessment"],
+            guide_course=d.get("guide_course"),
+            catalog_item=d.get("catalog_item"),
         )
 
 

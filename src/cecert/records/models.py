@@ -94,6 +94,44 @@ class Record(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     certified_at = models.DateTimeField(null=True, blank=True)
+    # Article 11(2)/(3): who certified each subject. A "both" record is certified twice, by HR for the
+    # public part and by the industry authority (or an industry organisation it authorises) for the
+    # professional part; it is certified when both parts are.
+    public_certified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("公需科目认定人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    public_certified_at = models.DateTimeField(_("公需科目认定时间"), null=True, blank=True)
+    professional_certified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("专业科目认定人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    professional_certified_at = models.DateTimeField(_("专业科目认定时间"), null=True, blank=True)
+    # Article 4: the guide topic or filed catalog entry the training follows, where one exists.
+    guide_course = models.ForeignKey(
+        "catalogs.GuideCourse",
+        verbose_name=_("公需科目指南课程"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="records",
+    )
+    catalog_item = models.ForeignKey(
+        "catalogs.CatalogItem",
+        verbose_name=_("专业科目目录条目"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="records",
+    )
 
     objects = RecordQuerySet.as_manager()
 
@@ -120,6 +158,13 @@ class Record(models.Model):
     @property
     def counts_for_public(self) -> bool:
         return self.subject in (RecordSubject.PUBLIC, RecordSubject.BOTH)
+
+    @property
+    def outside_guide_and_catalogs(self) -> bool:
+        """Article 4: declared training that names neither a guide course nor a filed catalog entry."""
+        from cecert.records.domain.references import is_outside_guide_and_catalogs
+
+        return is_outside_guide_and_catalogs(self)
 
 
 class ProofFile(models.Model):
@@ -151,7 +196,8 @@ class ProofFile(models.Model):
 
 
 class Leave(models.Model):
-    """Leave that may pro-rate a year's requirement (Article 8); counts once the employer confirms."""
+    """Leave that may pro-rate a year's requirement (Article 8); counts once confirmed — by the employer for
+    8(1)–(3), by the employer's 业务主管部门 for 8(4) (state ``submitted`` waits for it)."""
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="leaves")
     kind = models.CharField(_("类别"), max_length=16, choices=LeaveKind.choices)
@@ -166,6 +212,11 @@ class Leave(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+    # Article 8(4): the employer admin who submitted the request to the 业务主管部门.
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("请假、离岗")

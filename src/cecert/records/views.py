@@ -31,7 +31,7 @@ from cecert.records.domain.closing import set_year_deadline
 from cecert.records.domain.declaring import add_proof, declare_record, discard_draft, update_record
 from cecert.records.domain.leave import add_leave_proof, decide_leave, record_leave
 from cecert.records.domain.years import person_progress, year_status, years_of
-from cecert.records.enums import EDITABLE_STATES, LeaveState, RecordState
+from cecert.records.enums import EDITABLE_STATES, LeaveKind, LeaveState, RecordState
 from cecert.records.forms import (
     DeadlineForm,
     DeclarationForm,
@@ -113,7 +113,7 @@ def declare(request: HttpRequest) -> HttpResponse:
             {"types": types, "person": person, "staff": staff, "chosen_type": activity_type},
         )
     schema_form_class = activity_form(activity_type)
-    form = DeclarationForm(request.POST or None)
+    form = DeclarationForm(request.POST or None, activity_type=activity_type)
     activity = schema_form_class(request.POST or None, prefix="a")
     if request.method == "POST" and form.is_valid():
         activity.extra = {"date": form.cleaned_data["end_date"]}
@@ -196,8 +196,10 @@ def record_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "start_date": record.start_date,
         "end_date": record.end_date,
         "assessment": record.assessment,
+        "guide_course": record.guide_course_id,
+        "catalog_item": record.catalog_item_id,
     }
-    form = DeclarationForm(request.POST or None, initial=initial)
+    form = DeclarationForm(request.POST or None, initial=initial, activity_type=record.activity_type)
     activity_initial = {k: v for k, v in record.activity.items() if k not in ("type", "date")}
     activity = activity_form(record.activity_type)(request.POST or None, prefix="a", initial=activity_initial)
     if request.method == "POST" and form.is_valid():
@@ -440,7 +442,10 @@ def leave_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "proofs": leave.proofs.order_by("pk"),
             "proof_label": LEAVE_PROOF.label,
             "can_upload": leave.state == LeaveState.PENDING and user.has_perm("records.record_leave", leave.person),
-            "can_decide": leave.state == LeaveState.PENDING and user.has_perm("records.confirm_leave", leave),
+            "can_decide": (leave.state == LeaveState.PENDING and user.has_perm("records.confirm_leave", leave))
+            or (leave.state == LeaveState.SUBMITTED and user.has_perm("records.approve_leave", leave)),
+            "submits": leave.state == LeaveState.PENDING and leave.kind == LeaveKind.OTHER_APPROVED,
+            "approves": leave.state == LeaveState.SUBMITTED,
         },
     )
 

@@ -22,6 +22,7 @@ from cecert.reports.domain.queries import AGE_BUCKETS, BacklogRow, Figures, Grou
 
 if TYPE_CHECKING:
     from cecert.accounts.models import User
+    from cecert.reports.domain.check_types import CheckType
     from cecert.reports.domain.checks import CheckRow
 
 Cell = str | int | Decimal | dt.datetime | dt.date | None
@@ -352,7 +353,8 @@ def history_table(name: str, years: list[HistoryYear]) -> Table:
     return Table("history", f"{name} 继续教育历年情况", headers, [cells(h) for h in years], sheet="历年情况")
 
 
-def check_table(rows: list[CheckRow], years: list[int]) -> Table:
+def check_table(rows: list[CheckRow], years: list[int], check_type: CheckType | None = None) -> Table:
+    with_certificates = check_type is not None and check_type.certificate_each_year
     headers = [
         "序号",
         "证书管理号或身份证号码",
@@ -360,6 +362,7 @@ def check_table(rows: list[CheckRow], years: list[int]) -> Table:
         "工作单位",
         "证书管理号",
         *(f"{y}年度" for y in years),
+        *(["各年度《证书》"] if with_certificates else []),
         "核查结论",
         "完成情况证明",
     ]
@@ -367,8 +370,15 @@ def check_table(rows: list[CheckRow], years: list[int]) -> Table:
     def cells(r: CheckRow) -> list[Cell]:
         per_year = [("达标" if r.years.get(y) else "未达标") if r.found else "" for y in years]
         proofs = "；".join(p.serial for p in r.proofs)
-        return [r.line, r.shown, r.name, r.employer, r.certificate_number, *per_year, r.verdict, proofs]
+        certificates = "；".join(f"{y}：{r.certificates.get(y, '无')}" for y in years) if r.found else ""
+        extra: list[Cell] = [certificates] if with_certificates else []
+        return [r.line, r.shown, r.name, r.employer, r.certificate_number, *per_year, *extra, r.verdict, proofs]
 
+    label = f"{check_type.title}" if check_type is not None else "职称评审"
     return Table(
-        "check", f"{years[0]}—{years[-1]}年度继续教育核查", headers, [cells(r) for r in rows], sheet="核查结果"
+        "check",
+        f"{years[0]}—{years[-1]}年度继续教育核查（{label}）",
+        headers,
+        [cells(r) for r in rows],
+        sheet="核查结果",
     )

@@ -12,16 +12,19 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from cecert.accounts.models import User
+from cecert.accounts.models import Role, User
 from cecert.audit.domain import record as audit
 from cecert.certificates.domain.suspicious import summary as suspicious_summary
 from cecert.reports.domain import queries
+from cecert.reports.domain.check_types import DEFAULT as DEFAULT_CHECK
+from cecert.reports.domain.check_types import types_for
 from cecert.reports.domain.checks import (
     MAX_FILE_BYTES,
     MAX_LINES,
@@ -188,8 +191,26 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         ),
         "trend_query": node_query(scope.node, year),
         "suspicious": suspicious_summary(_user(request)),
+        "violations": _violation_counts(scope, year),
     }
     return render(request, "reports/dashboard.html", context)
+
+
+def _violation_counts(scope: ReportScope, year: int) -> dict[str, Any] | None:
+    """Article 15 cases opened in ``year`` under the node, for HR officers (the departments that handle them)."""
+    from cecert.violations.domain.cases import case_counts
+    from cecert.violations.models import Case
+
+    if not scope.user.organisations_for(Role.HR_OFFICER):
+        return None
+    cases = Case.objects.restrict(scope.user).filter(opened_at__year=year)
+    node = scope.node
+    if node.kind == "employer" and node.employer is not None:
+        cases = cases.filter(Q(organisation=node.employer) | Q(person__employer=node.employer))
+    elif node.region is not None:
+        path = node.region.path
+        cases = cases.filter(region_path=path) if node.kind == "direct" else cases.filter(region_path__startswith=path)
+    return case_counts(cases)
 
 
 @officer_only
@@ -417,19 +438,29 @@ def person_history_export(request: HttpRequest, pk: int) -> HttpResponseBase:
 def check(request: HttpRequest) -> HttpResponseBase:
     user = _user(request)
     this_year = current_year()
+    allowed = {t.code: t for t in types_for(user)}
+    data = request.POST if request.method == "POST" else request.GET
+    check_type = allowed.get(data.get("type", "") or DEFAULT_CHECK)
     context: dict[str, Any] = {
         "max_lines": MAX_LINES,
-        "year_from": this_year - 3,
+        "types": list(allowed.values()),
+        "check_type": check_type or allowed[DEFAULT_CHECK],
+        "year_from": this_year - (check_type.years if check_type else 3),
         "year_to": this_year - 1,
         "text": "",
         "error": "",
     }
     if request.method != "POST":
+        if check_type is None:
+            context["error"] = "请选择核查类型"
+            return render(request, "reports/check.html", context, status=400)
         return render(request, "reports/check.html", context)
     text = request.POST.get("numbers", "")
     year_from, year_to = request.POST.get("year_from", ""), request.POST.get("year_to", "")
     context.update(text=text, year_from=year_from, year_to=year_to)
     try:
+        if check_type is None:
+            raise CheckInputError("请选择核查类型")
         if not (year_from.isdigit() and year_to.isdigit()):
             raise CheckInputError("请填写起止年度")
         identifiers = identifiers_from_text(text)
@@ -439,13 +470,14 @@ def check(request: HttpRequest) -> HttpResponseBase:
                 raise CheckInputError(f"文件过大（上限 {MAX_FILE_BYTES >> 20} MB）")
             identifiers += identifiers_from_file(upload.name or "", upload.read(MAX_FILE_BYTES + 1))
         scope = report_scope(user)
-        rows = run_check(scope.base_people, identifiers, int(year_from), int(year_to))
+        rows = run_check(scope.base_people, identifiers, int(year_from), int(year_to), check_type)
     except CheckInputError as error:
         context["error"] = str(error)
         return render(request, "reports/check.html", context, status=400)
     years = list(range(int(year_from), int(year_to) + 1))
-    table = check_table(rows, years)
+    table = check_table(rows, years, check_type)
     details = {
+        "type": check_type.code,
         "year_from": years[0],
         "year_to": years[-1],
         "lines": len(rows),

@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Min
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -21,7 +22,7 @@ from cecert.records.forms import RecordFilterForm, default_year_choices, this_ye
 from cecert.records.models import Record
 from cecert.review.domain.queues import QueueFilters, overdue_since, review_deadline_days, review_queue
 from cecert.review.domain.spotchecks import decide_item, draw_spot_check
-from cecert.review.domain.workflow import bulk_transition
+from cecert.review.domain.workflow import batch_first_review, bulk_transition
 from cecert.review.models import Notification, SpotCheck, SpotCheckItem
 
 REVIEWER_ROLES = (Role.EMPLOYER_ADMIN, Role.HR_OFFICER, Role.INDUSTRY_OFFICER)
@@ -55,6 +56,14 @@ def queue(request: HttpRequest) -> HttpResponse:
             return redirect(request.get_full_path())
         chosen = list(qs.filter(pk__in=ids))
         done_count, refused_all = 0, []
+        if decision == "approve" and user.organisations_for(Role.EMPLOYER_ADMIN):
+            # Article 11(1) in bulk: the employer's first review of every chosen submitted record, set-based.
+            submitted = [r for r in chosen if r.state == RecordState.SUBMITTED]
+            approved, refused_ids = batch_first_review([r.pk for r in submitted], by=user, request=request)
+            done_count += len(approved)
+            for pk, why in sorted(refused_ids.items()):
+                messages.error(request, f"#{pk}：{why}")
+            chosen = [r for r in chosen if r.state != RecordState.SUBMITTED]
         for record in chosen:
             to = targets[decision] or (
                 RecordState.EMPLOYER_APPROVED if record.state == RecordState.SUBMITTED else RecordState.CERTIFIED
@@ -123,7 +132,9 @@ def spot_checks(request: HttpRequest) -> HttpResponse:
 def spot_check(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     check = get_in_scope_or_404(SpotCheck.objects.filter(organisation__in=_hr_orgs(user)), request, pk=pk)
-    items = check.items.select_related("record", "record__person", "record__person__employer")
+    items = check.items.select_related("record", "record__person", "record__person__employer").annotate(
+        case_id=Min("violation_case__pk")
+    )
     return render(request, "review/spot_check.html", {"check": check, "items": items})
 
 

@@ -3,7 +3,7 @@
 ``transition_base`` is the one transition function of a base's recognition.
 Completions become records through ``cecert.records.domain.declaring.register_completion``
 (one at a time) or ``cecert.catalogs.domain.bulk.bulk_register_completions`` (imports),
-and skip the review steps the base guarantees (``skip_target``).
+and wait for the employer's first review like every record (Article 11(1): 必须).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from cecert.core.errors import DomainError
 from cecert.crediting.schemas import ActivityAdapter, ActivityModel
 from cecert.organisations.domain import check_admin_login, create_pending_admin
 from cecert.organisations.models import Organisation, OrganisationKind, OrganisationState
-from cecert.records.enums import Channel, RecordState
+from cecert.records.enums import Channel
 from cecert.records.models import Record
 from cecert.regions.models import Region
 
@@ -118,8 +118,6 @@ BASE_TRANSITIONS: dict[tuple[str, str], str] = {
     (R.RECOGNISED, R.WITHDRAWN): HR,
     (R.SUSPENDED, R.RECOGNISED): HR,
     (R.SUSPENDED, R.WITHDRAWN): HR,
-    # Changing what a recognised base's word replaces (Article 11(3)) is a decision of its own.
-    (R.RECOGNISED, R.RECOGNISED): HR,
 }
 NEEDS_REASON = {R.RETURNED, R.SUSPENDED, R.WITHDRAWN}
 ORGANISATION_STATE = {
@@ -142,13 +140,11 @@ def transition_base(
     *,
     by: User,
     reason: str = "",
-    skips_first_review: bool | None = None,
-    skips_certification: bool | None = None,
     application: BaseApplication | None = None,
     request: HttpRequest | None = None,
 ) -> BaseRecognition:
-    """HR recognises, returns, suspends, reinstates or withdraws a base (and sets the review steps it skips);
-    the base's admin resubmits a returned application, corrected (``application``).
+    """HR recognises, returns, suspends, reinstates or withdraws a base; the base's admin resubmits a
+    returned application, corrected (``application``).
 
     The admins' logins follow the state: open once the base is recognised, and while its application is
     returned (so that the admin can read the reason, correct it and resubmit); a resubmitted application
@@ -166,17 +162,11 @@ def transition_base(
                 f"基地当前为“{recognition.get_state_display()}”，不能执行此操作",
                 f"a base in state {recognition.state} cannot move to {to_state}",
             )
-        before: dict[str, object] = {
-            "state": recognition.state,
-            "skips_first_review": recognition.skips_first_review,
-            "skips_certification": recognition.skips_certification,
-        }
+        before: dict[str, object] = {"state": recognition.state}
         if actor == APPLICANT:
             _require_admin(base, by)
             if application is None:
                 raise DomainError("application", "请填写修改后的备案申请", "the corrected application is required")
-            # The applicant never sets which review steps the base's word replaces.
-            first, certification = recognition.skips_first_review, recognition.skips_certification
             before |= _application_fields(base, recognition, by)
             _correct_application(base, recognition, application, by)
             recognition.applied_at = timezone.now()
@@ -185,24 +175,11 @@ def transition_base(
                 raise DomainError("base", "无权对该基地执行此操作", "not allowed to act on this base")
             if to_state in NEEDS_REASON and not reason.strip():
                 raise DomainError("reason", "必须填写原因", "a reason is required")
-            first = recognition.skips_first_review if skips_first_review is None else skips_first_review
-            certification = recognition.skips_certification if skips_certification is None else skips_certification
-            if certification and not first:
-                raise DomainError(
-                    "skips_certification",
-                    "免认定的基地须同时免单位初审",
-                    "a base that skips certification also skips the first review",
-                )
             recognition.decided_at, recognition.decided_by = timezone.now(), by
-        after: dict[str, object] = {
-            "state": to_state,
-            "skips_first_review": first,
-            "skips_certification": certification,
-        }
+        after: dict[str, object] = {"state": to_state}
         if actor == APPLICANT:
             after |= _application_fields(base, recognition, by)
         recognition.state, recognition.state_reason = to_state, reason.strip()
-        recognition.skips_first_review, recognition.skips_certification = first, certification
         recognition.save()
         base.state, base.state_reason = ORGANISATION_STATE[R(to_state)], reason.strip()
         base.save(update_fields=["name", "region", "state", "state_reason"])
@@ -309,15 +286,6 @@ def require_recognised(base: Organisation) -> BaseRecognition:
     if recognition is None or recognition.state != R.RECOGNISED:
         raise DomainError("base", ERR_NOT_RECOGNISED, "the base is not recognised (or is suspended or withdrawn)")
     return recognition
-
-
-def skip_target(recognition: BaseRecognition) -> str:
-    """How far a base's word carries a completion (Article 11(3)); spot-checks still apply."""
-    if recognition.skips_first_review and recognition.skips_certification:
-        return RecordState.CERTIFIED
-    if recognition.skips_first_review:
-        return RecordState.EMPLOYER_APPROVED
-    return RecordState.SUBMITTED
 
 
 def _require_admin(base: Organisation, by: User) -> None:
@@ -507,13 +475,14 @@ def complete_enrolment(
     channel: str = Channel.BASE,
     request: HttpRequest | None = None,
 ) -> Record:
-    """Register a completion: a record (channel base, or online) that skips what the base guarantees."""
+    """Register a completion: a record (channel base, or online) submitted for the employer's first review."""
     from cecert.records.domain.declaring import Declaration, register_completion
+    from cecert.records.domain.references import program_references
 
     program = enrolment.program
     base = program.base
     _require_admin(base, by)
-    recognition = require_recognised(base)
+    require_recognised(base)
     with transaction.atomic():
         enrolment = (
             Enrolment.objects.select_for_update(of=("self",))
@@ -534,6 +503,13 @@ def complete_enrolment(
             end_date=program.end_date,
             form=str(ProgramForm(program.form).label),
             assessment=assessment,
+            **dict(
+                zip(
+                    ("guide_course", "catalog_item"),
+                    program_references(program, enrolment.person.employer),
+                    strict=True,
+                )
+            ),
         )
         record = register_completion(
             enrolment.person,
@@ -542,7 +518,6 @@ def complete_enrolment(
             base=base,
             by=by,
             channel=channel,
-            skip_to=skip_target(recognition),
             request=request,
         )
         enrolment.state, enrolment.record, enrolment.completed_at = EnrolmentState.COMPLETED, record, timezone.now()
@@ -588,6 +563,5 @@ __all__ = [
     "publish_program",
     "recognition_of",
     "require_recognised",
-    "skip_target",
     "transition_base",
 ]

@@ -11,9 +11,9 @@ record with one made by ``register_completion``):
   policy inputs and year), with ``activity_to_json``, ``result_fields`` and
   ``dedupe_key`` from the records app;
 * the state is what the one transition function would reach: ``draft`` for
-  an employer's import (the employer then adds proofs and submits), or the
-  base's ``skip_target`` (``submitted`` / ``employer_approved`` /
-  ``certified``) with the same timestamps and reviewer fields;
+  an employer's import (the employer then adds proofs and submits), or
+  ``submitted`` for a base's import: it waits for the employer's first review
+  like every record (Article 11(1); no channel skips a step);
 * the audit trail gets one entry per chunk naming every record created and its
   state, and the people who must act are notified once per chunk.
 
@@ -105,6 +105,9 @@ def record_fields(
         "assessment": declaration.assessment.strip(),
         "dedupe_key": dedupe_key(person_id, data, declaration.start_date, declaration.end_date),
         **credited,
+        # Article 4 references, already checked by the caller (``program_references``)
+        "guide_course_id": getattr(declaration.guide_course, "pk", None),
+        "catalog_item_id": getattr(declaration.catalog_item, "pk", None),
     }
 
 
@@ -175,14 +178,16 @@ def record_rows(
     }
     if to_state != RecordState.DRAFT:
         common["submitted_at"] = now
-    if to_state == RecordState.CERTIFIED:
-        common["certified_by_id"], common["certified_at"] = by.pk, now
     columns = tuple(f.attname for f in fields)
     rows = []
     for item in items:
         values = {**common, **item.fields, "person_id": item.person.pk}
         rows.append(tuple(values[c] for c in columns))
     return columns, rows
+
+
+# Article 11: a bulk registration never certifies nor first-reviews anything on its own.
+BULK_STATES = (RecordState.DRAFT, RecordState.SUBMITTED)
 
 
 def bulk_register(
@@ -195,6 +200,8 @@ def bulk_register(
     audit_obj: Model,
 ) -> list[Registered]:
     """Insert one chunk of records, audit it once and notify who must act. Runs in the caller's transaction."""
+    if to_state not in BULK_STATES:
+        raise ValueError(f"bulk registration lands records as draft or submitted only, not {to_state}")
     if not items:
         return []
     columns, rows = record_rows(items, channel=channel, by=by, source=source, to_state=to_state)
@@ -219,27 +226,16 @@ def bulk_register(
 
 
 def _notify(items: list[BulkRecord], records: list[Registered], to_state: str, source: Organisation | None) -> None:
-    from cecert.review.domain.notifications import certifiers, employer_admins, notify
+    from cecert.review.domain.notifications import employer_admins, notify
 
     if source is None or not records:
         return  # an employer's own drafts wait for the employer itself
     name = source.name
-    if to_state == RecordState.CERTIFIED:
-        owners = {item.person.user_id for item in items}
-        notify(owners, f"继续教育基地“{name}”登记的培训记录已认定，计入学时")
-    elif to_state == RecordState.SUBMITTED:
+    if to_state == RecordState.SUBMITTED:
         employers = {item.person.employer_id for item in items}
         for employer_id in sorted(employers):
             count = sum(1 for item in items if item.person.employer_id == employer_id)
             notify(employer_admins(employer_id), f"继续教育基地“{name}”登记的 {count} 条记录待初审")
-    elif to_state == RecordState.EMPLOYER_APPROVED:
-        seen: dict[tuple[int, str], int] = {}
-        for item, r in zip(items, records, strict=True):
-            seen.setdefault((item.person.employer_id, r.subject), r.pk)
-        # one record per employer and subject stands for its group: who certifies depends on nothing else
-        representatives = Record.objects.select_related("person__employer").in_bulk(list(seen.values()))
-        for representative in representatives.values():
-            notify(certifiers(representative), f"继续教育基地“{name}”登记的记录待认定")
 
 
 __all__ = [

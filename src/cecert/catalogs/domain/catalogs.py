@@ -19,7 +19,7 @@ from cecert.audit.domain import record as audit
 from cecert.catalogs.enums import CatalogKind, CatalogState, GuideState, ProgramState, RecognitionState
 from cecert.catalogs.models import Catalog, CatalogItem, GuideCourse, Program, PublicGuide
 from cecert.core.errors import DomainError
-from cecert.organisations.models import Organisation, OrganisationKind
+from cecert.organisations.models import Organisation, OrganisationKind, OrganisationState
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -89,6 +89,42 @@ def add_guide_course(
         raise DomainError("code", "课程编号已存在", "this course code already exists") from None
 
 
+def set_guide_co_authors(
+    guide: PublicGuide, authorities: list[Organisation], *, by: User, request: HttpRequest | None = None
+) -> PublicGuide:
+    """Article 4: 由省人力资源社会保障厅会同行业主管部门确定 — record the provincial industry authorities
+    that determine the draft guide together with provincial HR (audited)."""
+    from cecert.regions.models import RegionLevel
+
+    with transaction.atomic():
+        guide = PublicGuide.objects.select_for_update().get(pk=guide.pk)
+        if not by.has_perm("catalogs.publish_guide"):
+            raise DomainError("guide", ERR_NOT_PROVINCIAL_HR, "only the provincial HR department edits the guide")
+        if guide.state != GuideState.DRAFT:
+            raise DomainError("guide", ERR_GUIDE_PUBLISHED, "a published guide cannot change")
+        for authority in authorities:
+            if (
+                authority.kind != OrganisationKind.INDUSTRY_AUTHORITY
+                or authority.state != OrganisationState.APPROVED
+                or authority.region.level != RegionLevel.PROVINCE
+            ):
+                raise DomainError(
+                    "co_authors", "会同确定指南的应为省级行业主管部门", "co-authors are provincial industry authorities"
+                )
+        before = sorted(guide.co_authors.values_list("pk", flat=True))
+        guide.co_authors.set(authorities)
+        audit(
+            "guide.co_authors",
+            actor=by,
+            role=Role.HR_OFFICER,
+            obj=guide,
+            before={"co_authors": before},
+            after={"co_authors": sorted(a.pk for a in authorities)},
+            request=request,
+        )
+    return guide
+
+
 def publish_guide(guide: PublicGuide, *, by: User, request: HttpRequest | None = None) -> PublicGuide:
     """Publish the year's guide (draft → published): from then on it is what professionals see."""
     with transaction.atomic():
@@ -99,6 +135,12 @@ def publish_guide(guide: PublicGuide, *, by: User, request: HttpRequest | None =
             raise DomainError("state", ERR_GUIDE_PUBLISHED, "the guide is already published")
         if not guide.courses.exists():
             raise DomainError("courses", "指南至少应包含一门课程", "a guide lists at least one course")
+        if not guide.co_authors.exists():
+            raise DomainError(
+                "co_authors",
+                "请先登记会同确定指南的行业主管部门（第四条）",
+                "name the industry authorities that determine the guide with provincial HR (Article 4)",
+            )
         guide.state, guide.published_at, guide.published_by = GuideState.PUBLISHED, timezone.now(), by
         guide.save(update_fields=["state", "published_at", "published_by"])
         audit(
@@ -107,7 +149,12 @@ def publish_guide(guide: PublicGuide, *, by: User, request: HttpRequest | None =
             role=Role.HR_OFFICER,
             obj=guide,
             before={"state": GuideState.DRAFT},
-            after={"state": guide.state, "year": guide.year, "courses": guide.courses.count()},
+            after={
+                "state": guide.state,
+                "year": guide.year,
+                "courses": guide.courses.count(),
+                "co_authors": sorted(guide.co_authors.values_list("pk", flat=True)),
+            },
             request=request,
         )
     return guide

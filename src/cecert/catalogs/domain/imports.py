@@ -38,7 +38,7 @@ from pydantic import ValidationError
 from cecert.accounts.models import Person, RegistrationState, Role, User
 from cecert.audit.domain import record as audit
 from cecert.catalogs import sheets
-from cecert.catalogs.domain.bases import id_digest, identifier_kind, program_activity, skip_target
+from cecert.catalogs.domain.bases import id_digest, identifier_kind, program_activity
 from cecert.catalogs.domain.bulk import BulkRecord, PersonRef, PolicyCache, bulk_register, record_fields
 from cecert.catalogs.enums import EnrolmentState, ImportKind, ImportState, ProgramForm, RecognitionState, Via
 from cecert.catalogs.models import BaseRecognition, Enrolment, ImportIssue, ImportRow, ImportRun, Program
@@ -48,6 +48,7 @@ from cecert.crediting.errors import CreditingInputError, from_validation_error
 from cecert.crediting.schemas import ACTIVITY_MODELS, ActivityAdapter
 from cecert.organisations.models import Organisation, OrganisationKind
 from cecert.records.domain.declaring import Declaration
+from cecert.records.domain.references import program_references
 from cecert.records.enums import LIVE_STATES, Channel, RecordState
 from cecert.records.models import Record
 
@@ -360,6 +361,7 @@ class RowChecker:
         self._activity_cache: dict[int, Any] = {}
         self._form_labels: dict[str, str] = {}
         self._employers: dict[int, Organisation] = {}
+        self._reference_cache: dict[tuple[int, int | None], dict[str, Any]] = {}
 
     # -- helpers
     def _cell(self, cells: list[Any], name: str) -> Any:
@@ -401,6 +403,15 @@ class RowChecker:
         if employer_id not in self._employers:
             self._employers[employer_id] = Organisation.objects.select_related("region", "industry").get(pk=employer_id)
         return self._employers[employer_id]
+
+    def _references(self, program: Program, employer_id: int) -> dict[str, Any]:
+        """Article 4: the program's guide course / catalog entry where it fits (once per program and industry)."""
+        employer = self._employer(employer_id)
+        key = (program.pk, employer.industry_id)
+        if key not in self._reference_cache:
+            guide, item = program_references(program, employer)
+            self._reference_cache[key] = {"guide_course": guide, "catalog_item": item}
+        return self._reference_cache[key]
 
     def _find(self, raw: str, by_number: dict[str, PersonRef], by_digest: dict[str, PersonRef]) -> PersonRef | None:
         text = raw.upper()
@@ -622,6 +633,7 @@ class RowChecker:
             end_date=program.end_date,
             form=self._form_labels.setdefault(program.form, str(ProgramForm(program.form).label)),
             assessment=str(assessment) if assessment is not None else DEFAULT_ASSESSMENT,
+            **self._references(program, person.employer_id),
         )
         if program.pk not in self._activity_cache:
             self._activity_cache[program.pk] = program_activity(program)
@@ -922,7 +934,7 @@ def _write(run: ImportRun, accepted: list[Accepted], *, by: User, recognition: B
         channel=Channel.BASE,
         by=by,
         source=run.organisation,
-        to_state=skip_target(recognition),
+        to_state=RecordState.SUBMITTED,  # Article 11(1): the employer's first review, whatever the channel
         audit_obj=run,
     )
     ledger = [(a.row, r.pk, a.enrolment.pk if a.enrolment else None) for a, r in zip(accepted, records, strict=True)]

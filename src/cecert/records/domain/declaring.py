@@ -26,6 +26,7 @@ from cecert.crediting.schemas import ActivityModel
 from cecert.policies.domain.confirmations import check_platform_activity
 from cecert.records.domain.closing import year_is_closed
 from cecert.records.domain.crediting import activity_to_json, credit, result_fields
+from cecert.records.domain.references import check_references
 from cecert.records.enums import EDITABLE_STATES, Channel, RecordState
 from cecert.records.models import ProofFile, Record
 from cecert.records.storage import check_upload, get_proof_storage
@@ -46,6 +47,9 @@ class Declaration:
     end_date: dt.date
     form: str = ""
     assessment: str = ""
+    # Article 4 (optional): the published guide course or filed catalog entry the training follows.
+    guide_course: Any = None
+    catalog_item: Any = None
 
 
 def dedupe_key(person_id: int, activity: dict[str, Any], start: dt.date, end: dt.date) -> str:
@@ -83,6 +87,7 @@ def _fields(person: Person, activity: ActivityModel, declaration: Declaration) -
         "assessment": declaration.assessment.strip(),
         "dedupe_key": dedupe_key(person.pk, data, declaration.start_date, declaration.end_date),
         **result_fields(result),
+        **check_references(person.employer, year, result.subject, declaration.guide_course, declaration.catalog_item),
     }
 
 
@@ -225,14 +230,14 @@ def register_completion(
     base: Any,
     by: User,
     channel: str = Channel.BASE,
-    skip_to: str = RecordState.SUBMITTED,
     request: HttpRequest | None = None,
 ) -> Record:
     """A recognised base (or the platform, ``channel="online"``) registers a completion (Article 9).
 
-    ``skip_to`` is how far the base's word carries it (Article 11(3), per base):
-    ``submitted`` (normal review), ``employer_approved`` (skips the first
-    review) or ``certified``. The record stays subject to spot-checks.
+    The record is submitted for the employer's first review and then certified by the body
+    Article 11 names for its subject, like every other record: no channel skips a step
+    (11(1): 用人单位必须……进行初审). ``declaration.guide_course``/``catalog_item`` carry the
+    program's Article 4 reference.
     """
     from cecert.review.domain.workflow import transition_record
 
@@ -256,5 +261,5 @@ def register_completion(
             after={"type": record.activity_type, "hours": str(record.hours), "source": base.pk},
             request=request,
         )
-        record = transition_record(record, skip_to, by=by, request=request)
+        record = transition_record(record, RecordState.SUBMITTED, by=by, request=request)
     return record

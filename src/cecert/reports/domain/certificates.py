@@ -87,3 +87,23 @@ def completion_proofs(person_ids: Iterable[int], year_from: int, year_to: int) -
     for cert in qs:
         out[cert.person_id].append(_info(cert))
     return dict(out)
+
+
+def annual_met_certificates(person_ids: Iterable[int], year_from: int, year_to: int) -> dict[tuple[int, int], str]:
+    """``{(person id, year): serial}`` of valid annual certificates that show the year's requirement met."""
+    if not available():
+        return {}
+    from cecert.certificates.models import Certificate, CertificateKind, CertificateStatus
+
+    out: dict[tuple[int, int], str] = {}
+    qs = Certificate.objects.filter(
+        person_id__in=list(person_ids),
+        kind=CertificateKind.ANNUAL,
+        status=CertificateStatus.VALID,
+        year_from__gte=year_from,
+        year_from__lte=year_to,
+        snapshot__met=True,
+    ).values_list("person_id", "year_from", "serial")
+    for person_id, year, serial in qs:
+        out[(person_id, year)] = serial
+    return out

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 
 from cecert.accounts.idnumbers import id_number_digest, mask_id_number, normalise
-from cecert.reports.domain.certificates import CertificateInfo, completion_proofs
+from cecert.reports.domain.certificates import CertificateInfo, annual_met_certificates, completion_proofs
+from cecert.reports.domain.check_types import DEFAULT, CheckType, check_types
 from cecert.reports.domain.queries import status_by_year
 
 if TYPE_CHECKING:
@@ -48,6 +49,9 @@ class CheckRow:
     certificate_number: str = ""
     years: dict[int, bool] = field(default_factory=dict)
     proofs: list[CertificateInfo] = field(default_factory=list)
+    # Article 14: the annual certificate (showing the year met) of each year, when the check type needs it.
+    certificates: dict[int, str] = field(default_factory=dict)
+    check_type: CheckType = field(default_factory=lambda: check_types()[DEFAULT])
 
     @property
     def found(self) -> bool:
@@ -55,7 +59,16 @@ class CheckRow:
 
     @property
     def all_met(self) -> bool:
-        return self.found and bool(self.years) and all(self.years.values())
+        met = self.found and bool(self.years) and all(self.years.values())
+        if met and self.check_type.certificate_each_year:
+            return all(year in self.certificates for year in self.years)
+        return met
+
+    @property
+    def missing_certificates(self) -> list[int]:
+        if not self.check_type.certificate_each_year:
+            return []
+        return [year for year in self.years if year not in self.certificates]
 
     @property
     def verdict(self) -> str:
@@ -63,7 +76,14 @@ class CheckRow:
             return "号码格式不正确"
         if not self.found:
             return "未找到"
-        return "各年度均已达标" if self.all_met else "有未达标年度"
+        if not (bool(self.years) and all(self.years.values())):
+            return "有未达标年度"
+        if self.missing_certificates:
+            years = "、".join(str(y) for y in self.missing_certificates)
+            return f"{years}年度无显示达标的有效《证书》"
+        if self.check_type.certificate_each_year:
+            return f"符合{self.check_type.label}申报的继续教育条件"
+        return "各年度均已达标"
 
 
 def identifiers_from_text(text: str) -> list[str]:
@@ -108,8 +128,15 @@ def identifiers_from_file(name: str, content: bytes) -> list[str]:
     return out
 
 
-def run_check(people: QuerySet[Person], identifiers: list[str], year_from: int, year_to: int) -> list[CheckRow]:
-    """Each identifier's verdict over ``year_from``–``year_to`` within ``people`` (the officer's scope).
+def run_check(
+    people: QuerySet[Person],
+    identifiers: list[str],
+    year_from: int,
+    year_to: int,
+    check_type: CheckType | None = None,
+) -> list[CheckRow]:
+    """Each identifier's verdict over ``year_from``–``year_to`` within ``people`` (the officer's scope),
+    under ``check_type`` (Article 14's expert applications also need each year's certificate).
 
     Set-based: one lookup query for all identifiers, one grouped year-status
     query per year, one certificates query.
@@ -122,6 +149,7 @@ def run_check(people: QuerySet[Person], identifiers: list[str], year_from: int, 
         raise CheckInputError("请填写或上传证书管理号、身份证号码")
     if len(identifiers) > MAX_LINES:
         raise CheckInputError(f"一次最多核查 {MAX_LINES} 人")
+    kind = check_type or check_types()[DEFAULT]
     key = settings.CECERT_ID_HASH_KEY
     rows: list[CheckRow] = []
     digests: dict[str, list[CheckRow]] = {}
@@ -129,13 +157,13 @@ def run_check(people: QuerySet[Person], identifiers: list[str], year_from: int, 
     for i, raw in enumerate(identifiers, start=1):
         value = normalise(raw)
         if CERT_NUMBER.match(value):
-            row = CheckRow(i, value, "certificate_number")
+            row = CheckRow(i, value, "certificate_number", check_type=kind)
             numbers.setdefault(value, []).append(row)
         elif ID_NUMBER.match(value):
-            row = CheckRow(i, mask_id_number(value), "id_number")
+            row = CheckRow(i, mask_id_number(value), "id_number", check_type=kind)
             digests.setdefault(id_number_digest(value, key), []).append(row)
         else:
-            row = CheckRow(i, raw[:3] + "…" if len(raw) > 6 else raw, "invalid")
+            row = CheckRow(i, raw[:3] + "…" if len(raw) > 6 else raw, "invalid", check_type=kind)
         rows.append(row)
     found = people.filter(pk__in=people.filter(certificate_number__in=list(numbers)).values("pk")) | people.filter(
         id_number_digest__in=list(digests)
@@ -155,7 +183,9 @@ def run_check(people: QuerySet[Person], identifiers: list[str], year_from: int, 
                 for row in person_rows:
                     row.years[year] = bool(met.get(pk, False))
         proofs = completion_proofs(ids, year_from, year_to)
+        annual = annual_met_certificates(ids, year_from, year_to) if kind.certificate_each_year else {}
         for pk, person_rows in matched.items():
             for row in person_rows:
                 row.proofs = proofs.get(pk, [])
+                row.certificates = {y: annual[(pk, y)] for y in range(year_from, year_to + 1) if (pk, y) in annual}
     return rows

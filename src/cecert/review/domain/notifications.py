@@ -38,21 +38,33 @@ def employer_admins(employer_id: int) -> list[int]:
 
 
 def certifiers(record: Record) -> list[int]:
-    """Officers who may certify ``record``: HR of the jurisdiction (public) or the authority in charge."""
+    """Officers who may certify what is left of ``record``: HR of the jurisdiction (public, 11(2)), the
+    industry authority in charge or an industry organisation it authorises (professional, 11(3))."""
+    from cecert.review.rules import professional_certifier_covers
+
     employer: Organisation = record.person.employer
     path = Value(employer.jurisdiction_path)
     inside = Q(emp_path__startswith=F("organisation__region__path"))
-    if record.subject == RecordSubject.PROFESSIONAL:
-        members = (
-            Membership.objects.filter(role=Role.INDUSTRY_OFFICER, active=True)
-            .alias(emp_path=path)
-            .filter(
-                Q(organisation_id=employer.authority_id) | (Q(organisation__industry_id=employer.industry_id) & inside)
-            )
-        )
-    else:
+    users: set[int] = set()
+    public = record.subject == RecordSubject.PUBLIC or (
+        record.subject == RecordSubject.BOTH and record.public_certified_at is None
+    )
+    professional = record.subject == RecordSubject.PROFESSIONAL or (
+        record.subject == RecordSubject.BOTH and record.professional_certified_at is None
+    )
+    if public:
         members = Membership.objects.filter(role=Role.HR_OFFICER, active=True).alias(emp_path=path).filter(inside)
-    return list(members.values_list("user_id", flat=True).distinct())
+        users.update(members.values_list("user_id", flat=True))
+    if professional:
+        candidates = Membership.objects.filter(
+            role=Role.INDUSTRY_OFFICER, active=True, organisation__isnull=False
+        ).select_related("organisation__region", "organisation__authority__region")
+        users.update(
+            m.user_id
+            for m in candidates
+            if m.organisation is not None and professional_certifier_covers(m.organisation, employer)
+        )
+    return sorted(users)
 
 
 def unread_count(user: User) -> int:

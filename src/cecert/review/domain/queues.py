@@ -12,6 +12,7 @@ from django.utils import timezone
 from cecert.accounts.models import Role, User
 from cecert.records.enums import RecordState, RecordSubject
 from cecert.records.models import Record
+from cecert.review.rules import professional_employers_q
 
 NOTHING = Q(pk__in=[])
 
@@ -33,15 +34,15 @@ def actionable(user: User) -> Q:
             q |= Q(
                 state=RecordState.EMPLOYER_APPROVED,
                 person__employer__jurisdiction_path__startswith=org.region.path,
-                subject__in=[RecordSubject.PUBLIC, RecordSubject.BOTH],
-            )
+            ) & (Q(subject=RecordSubject.PUBLIC) | Q(subject=RecordSubject.BOTH, public_certified_at__isnull=True))
         elif membership.role == Role.INDUSTRY_OFFICER:
-            q |= Q(state=RecordState.EMPLOYER_APPROVED, subject=RecordSubject.PROFESSIONAL) & (
-                Q(person__employer__authority_id=org.pk)
-                | Q(
-                    person__employer__industry_id=org.industry_id,
-                    person__employer__jurisdiction_path__startswith=org.region.path,
+            q |= (
+                Q(state=RecordState.EMPLOYER_APPROVED)
+                & (
+                    Q(subject=RecordSubject.PROFESSIONAL)
+                    | Q(subject=RecordSubject.BOTH, professional_certified_at__isnull=True)
                 )
+                & professional_employers_q(org)
             )
     return q
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from cecert.accounts.models import Role, User
 from cecert.audit.domain import record as audit
 from cecert.core.errors import DomainError
-from cecert.records.enums import EDITABLE_STATES, LIVE_STATES, Channel, RecordState
+from cecert.records.enums import EDITABLE_STATES, LIVE_STATES, Channel, RecordState, RecordSubject
 from cecert.records.models import Record
 from cecert.records.proofs import required_proofs
 from cecert.review.domain.notifications import certifiers, employer_admins, notify
@@ -35,10 +36,10 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     (S.CERTIFIED, S.OVERTURNED): "records.spot_check",
     (S.SUBMITTED, S.MERGED): "records.merge",
     (S.RETURNED, S.MERGED): "records.merge",
-    # Article 11(3): a recognised base's registrations skip what the base guarantees.
-    (S.DRAFT, S.EMPLOYER_APPROVED): "records.register_as_source",
-    (S.DRAFT, S.CERTIFIED): "records.register_as_source",
 }
+# Article 11 has no shortcut: every record, whatever its channel, goes draft → submitted → first review
+# (用人单位必须……进行初审) → certification by the body named for its subject. A "both" record is certified
+# in two parts (public by HR, professional by the industry side) and becomes certified with the second.
 NEEDS_REASON = {S.RETURNED, S.OVERTURNED}
 ROLE_OF_PERMISSION = {
     "records.submit": "",
@@ -46,7 +47,6 @@ ROLE_OF_PERMISSION = {
     "records.certify": "",
     "records.spot_check": Role.HR_OFFICER,
     "records.merge": "",
-    "records.register_as_source": Role.BASE_ADMIN,
 }
 
 ERR_ILLEGAL = "记录当前为“{state}”，不能执行此操作"
@@ -78,8 +78,38 @@ def _role_for(user: User, permission: str, record: Record) -> str:
     if record.person.user_id == user.pk:
         return Role.PROFESSIONAL
     if permission == "records.certify":
-        return Role.HR_OFFICER if record.subject != "professional" else Role.INDUSTRY_OFFICER
+        from cecert.review.rules import is_public_certifier
+
+        return Role.HR_OFFICER if is_public_certifier(user, record) else Role.INDUSTRY_OFFICER
+    if permission == "records.submit" and record.channel in (Channel.BASE, Channel.ONLINE):
+        from cecert.review.rules import is_source_base_admin
+
+        if is_source_base_admin(user, record):
+            return Role.BASE_ADMIN
     return Role.EMPLOYER_ADMIN
+
+
+def certifiable_parts(record: Record, user: User) -> list[str]:
+    """The subjects of ``record`` that ``user`` may certify now (Article 11(2) public, 11(3) professional)."""
+    from cecert.review.rules import is_professional_certifier, is_public_certifier
+
+    parts = []
+    if is_public_certifier(user, record):
+        parts.append(RecordSubject.PUBLIC.value)
+    if is_professional_certifier(user, record):
+        parts.append(RecordSubject.PROFESSIONAL.value)
+    return parts
+
+
+def _certify_parts(record: Record, by: User, now: Any) -> tuple[list[str], bool]:
+    """Write the parts ``by`` certifies; whether the record is now wholly certified."""
+    parts = certifiable_parts(record, by)
+    for part in parts:
+        setattr(record, f"{part}_certified_by", by)
+        setattr(record, f"{part}_certified_at", now)
+    if record.subject == RecordSubject.BOTH:
+        return parts, record.public_certified_at is not None and record.professional_certified_at is not None
+    return parts, True
 
 
 def _veto(record: Record, to_state: str, by: User, reason: str) -> str:
@@ -147,18 +177,22 @@ def transition_record(
         # write
         now = timezone.now()
         before: dict[str, Any] = {"state": record.state, "hours": str(record.hours)}
+        parts: list[str] = []
+        if to_state == S.CERTIFIED:
+            parts, whole = _certify_parts(record, by, now)
+            if not whole:
+                return _certify_part(record, parts, by=by, before=before, request=request)
         record.state, record.state_reason, record.state_changed_at = to_state, reason.strip(), now
         if to_state == S.SUBMITTED:
             record.submitted_at = now
             record.duplicate_of = _find_duplicate(record)
-        elif to_state == S.EMPLOYER_APPROVED and permission == "records.first_review":
+            _clear_parts(record)
+        elif to_state == S.EMPLOYER_APPROVED:
             record.first_reviewed_by, record.first_reviewed_at = by, now
         elif to_state == S.CERTIFIED:
             record.certified_by, record.certified_at = by, now
-            if permission == "records.register_as_source":
-                record.submitted_at = record.submitted_at or now
-        elif to_state == S.EMPLOYER_APPROVED:
-            record.submitted_at = record.submitted_at or now
+        elif to_state == S.RETURNED:
+            _clear_parts(record)
         if kept is not None:
             record.merged_into = kept
             kept.provenance = [*kept.provenance, *record.provenance]
@@ -175,6 +209,8 @@ def transition_record(
         }
         if record.duplicate_of_id:
             after["duplicate_of"] = record.duplicate_of_id
+        if parts:
+            after["certified_parts"] = parts
         if kept is not None:
             after["merged_into"] = kept.pk
         audit(
@@ -195,6 +231,38 @@ def transition_record(
             record_overturned.send(
                 sender=Record, record=record, person=record.person, year=record.year, reason=reason.strip(), by=by
             )
+    return record
+
+
+def _clear_parts(record: Record) -> None:
+    """A returned (or resubmitted) record is certified afresh: earlier part certifications lapse."""
+    record.public_certified_by = record.professional_certified_by = None
+    record.public_certified_at = record.professional_certified_at = None
+
+
+def _certify_part(
+    record: Record, parts: list[str], *, by: User, before: dict[str, Any], request: HttpRequest | None
+) -> Record:
+    """One part of a "both" record is certified; the record waits for the other part's certifier."""
+    record.save(
+        update_fields=[
+            "public_certified_by",
+            "public_certified_at",
+            "professional_certified_by",
+            "professional_certified_at",
+            "updated_at",
+        ]
+    )
+    audit(
+        "record.certified_part",
+        actor=by,
+        role=Role.HR_OFFICER if RecordSubject.PUBLIC in parts else Role.INDUSTRY_OFFICER,
+        obj=record,
+        before=before,
+        after={"state": record.state, "certified_parts": parts, "subject": record.subject, "year": record.year},
+        request=request,
+    )
+    notify(certifiers(record), f"{record.person.name} 的记录“{record.title}”待认定另一科目", record=record)
     return record
 
 
@@ -246,3 +314,87 @@ def bulk_transition(
 
 def is_editable(record: Record) -> bool:
     return record.state in EDITABLE_STATES
+
+
+# --- Article 11(1) in bulk: the employer's first review of many records at once -------------------
+
+BATCH_CHUNK = 2000
+
+
+def batch_first_review(
+    ids: list[int], *, by: User, request: HttpRequest | None = None
+) -> tuple[list[int], dict[int, str]]:
+    """An employer admin approves many submitted records at once (初审), set-based.
+
+    Exactly what ``transition_record(record, "employer_approved")`` does for each record, but as one
+    ``UPDATE`` per chunk, one audit entry per chunk naming every record, and one notification per
+    certifier group. Returns (approved ids, {refused id: why}); a record that is not submitted, not of
+    the admin's employer (or invisible to them) or in a closed year is refused and left unchanged.
+    """
+    employers = [o.pk for o in by.organisations_for(Role.EMPLOYER_ADMIN)] if by.is_active else []
+    wanted = sorted(set(ids))
+    refused: dict[int, str] = {}
+    approved: list[int] = []
+    if not employers:
+        return [], dict.fromkeys(wanted, ERR_NOT_ALLOWED)
+    for start in range(0, len(wanted), BATCH_CHUNK):
+        chunk = wanted[start : start + BATCH_CHUNK]
+        with transaction.atomic():
+            rows = list(
+                Record.objects.select_for_update(of=("self",))
+                .filter(pk__in=chunk, person__employer_id__in=employers)
+                .values_list("pk", "state", "year")
+            )
+            seen = {pk for pk, _, _ in rows}
+            refused.update(dict.fromkeys([pk for pk in chunk if pk not in seen], ERR_NOT_ALLOWED))
+            closed = {year for year in {y for _, _, y in rows} if is_year_closed(year)}
+            ok: list[int] = []
+            for pk, state, year in rows:
+                if state != S.SUBMITTED:
+                    refused[pk] = ERR_ILLEGAL.format(state=RecordState(state).label)
+                elif year in closed:
+                    refused[pk] = ERR_CLOSED.format(year=year)
+                else:
+                    ok.append(pk)
+            if not ok:
+                continue
+            now = timezone.now()
+            Record.objects.filter(pk__in=ok, state=S.SUBMITTED).update(
+                state=S.EMPLOYER_APPROVED,
+                state_reason="",
+                state_changed_at=now,
+                first_reviewed_by=by,
+                first_reviewed_at=now,
+                updated_at=now,
+            )
+            audit(
+                "record.bulk_employer_approved",
+                actor=by,
+                role=Role.EMPLOYER_ADMIN,
+                obj=by.organisations_for(Role.EMPLOYER_ADMIN)[0],
+                before={"state": S.SUBMITTED},
+                after={"state": S.EMPLOYER_APPROVED, "count": len(ok), "records": ok},
+                request=request,
+            )
+            _notify_certifier_groups(ok)
+            approved.extend(ok)
+    return approved, refused
+
+
+def _notify_certifier_groups(ids: list[int]) -> None:
+    """One notification per (employer, subject): who certifies depends on nothing else."""
+    representatives: dict[tuple[int, str], int] = {}
+    counts: dict[tuple[int, str], int] = {}
+    for pk, employer_id, subject in Record.objects.filter(pk__in=ids).values_list(
+        "pk", "person__employer_id", "subject"
+    ):
+        representatives.setdefault((employer_id, subject), pk)
+        counts[(employer_id, subject)] = counts.get((employer_id, subject), 0) + 1
+    records = Record.objects.select_related("person__employer").in_bulk(list(representatives.values()))
+    for key, pk in representatives.items():
+        record = records[pk]
+        notify(
+            certifiers(record),
+            f"{record.person.employer.name} 初审通过的 {counts[key]} 条{RecordSubject(record.subject).label}记录待认定",
+            url=reverse("review:queue"),
+        )
