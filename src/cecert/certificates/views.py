@@ -318,7 +318,7 @@ def _verify_serial_cached(
         if found is None:
             return _result(verification.Verification("not_found"), "number")
         holder_name, result = found
-        verdict = result.status
+        verdict: str = result.status
         body = result_page(result.status, result.public_views(), result.detail, language=language).encode()
         entry = verification.normalise_name(holder_name).encode() + b"\n" + body
         if keep:
