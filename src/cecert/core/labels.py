@@ -137,6 +137,19 @@ def action_label(code: Any) -> str:
     return f"{noun}操作" if noun else "系统操作"
 
 
+def object_label(code: Any) -> str:
+    """``"records.record"`` (an audit entry's object type) → the model's name, ``"学习记录"``."""
+    from django.apps import apps
+
+    code = str(code or "")
+    if not code:
+        return ""
+    try:
+        return str(apps.get_model(code)._meta.verbose_name)
+    except (LookupError, ValueError):
+        return _OBJECTS.get(code.split(".", 1)[0], "对象")
+
+
 def activity_label(code: Any) -> str:
     """``"conference"`` → ``"学术会议"`` (the title of its crediting schema)."""
     from cecert.crediting.forms import activity_type_choices
@@ -151,11 +164,15 @@ def _fallback_activity(code: str) -> str:
     return ACTIVITY_LABELS.get(code, "其他" if code else "")
 
 
-def proof_label(code: Any) -> str:
-    """``"notice"`` → the proof's name on the upload form."""
-    from cecert.records.proofs import PROOF_KIND_LABELS
+def proof_label(code: Any, activity_type: Any = "") -> str:
+    """``"notice"`` → the proof's name on the upload form (``"会议通知"`` for a conference: one kind
+    may be named differently by each activity type, so pass the record's type when known)."""
+    from cecert.records.proofs import PROOF_KIND_LABELS, PROOF_REQUIREMENTS
 
     code = str(code or "")
+    for requirement in PROOF_REQUIREMENTS.get(str(activity_type or ""), ()):
+        if requirement.kind == code:
+            return requirement.label
     return PROOF_KIND_LABELS.get(code, "其他材料" if code else "")
 
 
