@@ -323,7 +323,7 @@ def review_registration(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
                 reason=form.cleaned_data["reason"],
                 request=request,
             )
-            messages.success(request, f"已{person.get_state_display()}")
+            messages.success(request, f"注册状态：{person.get_state_display()}")
         except DomainError as exc:
             messages.error(request, exc.message_zh)
     return redirect("people:detail", pk=person.pk)

@@ -57,6 +57,7 @@ from cecert.catalogs.models import (
 )
 from cecert.catalogs.tasks import enqueue_import
 from cecert.core.errors import DomainError
+from cecert.core.labels import activity_label
 from cecert.core.ratelimit import over_limit
 from cecert.core.views import AuthenticatedHttpRequest, role_required
 from cecert.crediting.evaluation import today_in_henan
@@ -472,7 +473,9 @@ def flags(request: AuthenticatedHttpRequest) -> HttpResponse:
 class UploadForm(forms.Form):
     kind = forms.ChoiceField(label="导入类别", choices=ImportKind.choices)
     activity_type = forms.ChoiceField(
-        label="活动类型（单位导入）", required=False, choices=[("", "—"), *[(t, t) for t in sorted(ACTIVITY_TYPES)]]
+        label="活动类型（单位导入）",
+        required=False,
+        choices=[("", "—"), *[(t, activity_label(t)) for t in sorted(ACTIVITY_TYPES)]],
     )
     file = forms.FileField(label="文件（.xlsx 或 CSV）")
 

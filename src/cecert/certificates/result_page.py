@@ -8,6 +8,7 @@ the facts are escaped into it. The labels are translated once per language.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import html
 from typing import Any
@@ -17,6 +18,8 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, gettext_noop
+
+from cecert.core.labels import local_time
 
 _CERTIFICATES = "@@cecert:certificates@@"
 _DETAIL = "@@cecert:detail@@"
@@ -69,6 +72,12 @@ def _frame(language: str, status: str) -> str:
 _cached_frame = functools.lru_cache(maxsize=32)(_frame)
 
 
+def _local(value: str | None) -> str:
+    """An ISO timestamp of the register as local time (users read local times only)."""
+    moment = local_time(value) if value else None
+    return moment.strftime("%Y-%m-%d %H:%M") if isinstance(moment, dt.datetime) else ""
+
+
 def _e(value: Any) -> str:
     return html.escape(str(value))
 
@@ -84,7 +93,7 @@ def facts_html(v: dict[str, Any], labels: dict[str, str]) -> str:
     ]
     if v["status"] == "revoked":
         rows += [
-            ("", labels["revoked_at"], _e((v["revoked_at"] or "")[:16])),
+            ("", labels["revoked_at"], _e(_local(v["revoked_at"]))),
             ("", labels["revocation_reason"], _e(v["revocation_reason"])),
             ("replaced-by", labels["replaced_by"], _e(v["replaced_by"] or "—")),
         ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -30,6 +31,7 @@ from cecert.certificates.result_page import result_page
 from cecert.certificates.tasks import enqueue_batch
 from cecert.core import cache as shared_cache
 from cecert.core.errors import DomainError
+from cecert.core.labels import chinese_part
 from cecert.core.metrics import count_verdict
 from cecert.core.network import client_address
 from cecert.core.ratelimit import over_limit, over_limit_and_look
@@ -158,7 +160,7 @@ def certificate_revoke(request: HttpRequest, verification_id: uuid.UUID) -> Http
             issuance.revoke_certificate(certificate, reason, by=user)
             messages.success(request, "证书已撤销")
     except DomainError as exc:
-        messages.error(request, str(exc))
+        messages.error(request, exc.message_zh)
     return redirect("certificates:detail", certificate.verification_id)
 
 
@@ -184,7 +186,7 @@ def certificate_issue(request: HttpRequest) -> HttpResponse:
     try:
         certificate = issuance.issue_annual_certificate(person, year, by=user)
     except DomainError as exc:
-        messages.error(request, str(exc))
+        messages.error(request, exc.message_zh)
         return redirect("certificates:list")
     return redirect("certificates:detail", certificate.verification_id)
 
@@ -203,7 +205,7 @@ def proof_request(request: HttpRequest) -> HttpResponse:
             raise DomainError("years", issuance.ERR_YEARS, "invalid years")
         proof = issuance.issue_completion_proof(person, year_from, year_to, by=user)
     except DomainError as exc:
-        messages.error(request, str(exc))
+        messages.error(request, exc.message_zh)
         return redirect("certificates:list")
     return redirect("certificates:detail", proof.verification_id)
 
@@ -267,7 +269,11 @@ def _too_many(request: HttpRequest) -> HttpResponse:
 def _result(result: verification.Verification, route: str) -> HttpResponse:
     """The answer's page (``result_page``: the same page for every way of verifying)."""
     count_verdict(route, result.status)
-    return HttpResponse(result_page(result.status, result.public_views(), result.detail))
+    # Pages read Chinese only: the reason's words, never a validator's English detail.
+    detail = verification.REASONS.get(result.reason) or chinese_part(result.detail)
+    if not re.search(r"[\u4e00-\u9fff]", detail):
+        detail = ""
+    return HttpResponse(result_page(result.status, result.public_views(), detail))
 
 
 @_not_stored

@@ -116,7 +116,8 @@ def _field_for(model: type[BaseModel], name: str, raw: dict[str, Any], required_
     help_text = spec.get("description", "")
     required = name in required_names and not nullable
     kind = spec.get("type")
-    common: dict[str, Any] = {"label": label, "help_text": help_text, "required": required}
+    # A choice's words are in its options; its description (codes and English) is for the API.
+    common: dict[str, Any] = {"label": label, "help_text": "" if "enum" in spec else help_text, "required": required}
     if "enum" in spec:
         choices = choice_labels([str(v) for v in spec["enum"]], help_text, name)
         if not required:

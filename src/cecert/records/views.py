@@ -262,7 +262,7 @@ def record_transition(request: HttpRequest, pk: int) -> HttpResponse:
         )
         messages.success(
             request,
-            f"记录已{record.get_state_display()}" if to_state != RecordState.SUBMITTED else "已提交，等待单位初审",
+            f"记录状态：{record.get_state_display()}" if to_state != RecordState.SUBMITTED else "已提交，等待单位初审",
         )
     except DomainError as exc:
         messages.error(request, exc.message_zh)

@@ -119,7 +119,9 @@ def policy_title(key: str) -> str:
     try:
         return policy_by_key(key).title_zh
     except (KeyError, CreditingPolicy.DoesNotExist):
-        return key
+        from cecert.core.labels import policy_label
+
+        return policy_label(key)  # words, never the internal key
 
 
 def employer_region_path(employer: Any) -> str:
