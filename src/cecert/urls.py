@@ -20,3 +20,5 @@ urlpatterns = [
     path("catalogs/", include("cecert.catalogs.urls")),
     path("api/v1/", api.urls),
 ]
+
+handler500 = "cecert.core.views.server_error"
