@@ -192,7 +192,6 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
-SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # HTTPS is the proxy's; the application trusts its X-Forwarded-Proto only when the request comes from
 # one of CECERT_TRUSTED_PROXIES (cecert.core.network.TrustedProxyMiddleware drops it from anyone else).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
