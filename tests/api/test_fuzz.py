@@ -15,10 +15,14 @@ unsigned only (401), their own tests sign.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 import schemathesis
 from django.conf import settings as django_settings
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 
 from cecert.accounts.models import Role
@@ -37,7 +41,18 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_applica
 
 
 @pytest.fixture
-def officer_cookies(db: None) -> dict[str, str]:
+def keep_test_connection() -> Iterator[None]:
+    """The requests go through the real WSGI handler, whose signals would close the test's database
+    connection (and its transaction) after each request: detach them, as Django's test client does."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def officer_cookies(db: None, keep_test_connection: None) -> dict[str, str]:
     """A provincial HR officer's session (sees every person) and one registered person to be seen."""
     health = industry_authority("410000", "health")
     registered_person(employer("410105", health, name="金水医院"))
