@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 
 from cecert.core.secrets import load_secrets
 
@@ -50,6 +51,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "ninja",  # the API docs page from the platform's own static files, not a CDN (CSP: ADR 0015)
+    "csp",
     "rules.apps.AutodiscoverRulesConfig",
     "axes",
     "django_otp",
@@ -72,9 +75,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "cecert.core.network.TrustedProxyMiddleware",
     "cecert.core.requestid.RequestIdMiddleware",
     "cecert.core.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -159,7 +164,14 @@ AXES_CLIENT_IP_CALLABLE = "cecert.core.network.client_address"
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]  # see AXES_LOCKOUT_PARAMETERS
+SILENCED_SYSTEM_CHECKS = [
+    "axes.W006",  # see AXES_LOCKOUT_PARAMETERS
+    # HSTS preload: the platform is served from a subdomain of the department's domain
+    # (jxjy.hrss.henan.gov.cn); preload lists take registrable domains only, and preloading binds every
+    # subdomain of that domain, which is its owner's decision, not the application's (ADR 0015).
+    # CECERT_HSTS_PRELOAD=1 sends the directive where the owner has decided so.
+    "security.W021",
+]
 
 # The second factor (django-otp, ADR 0016): after n consecutive wrong codes the next attempt waits
 # factor × 2^(n-1) seconds (1, 2, 4 … s: about ten guesses in 30 minutes); a code is accepted once,
@@ -231,6 +243,35 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
+# HTTPS is the proxy's; the application trusts its X-Forwarded-Proto only when the request comes from
+# one of CECERT_TRUSTED_PROXIES (cecert.core.network.TrustedProxyMiddleware drops it from anyone else).
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = os.environ.get("CECERT_SSL_REDIRECT", "1" if PRODUCTION else "0") == "1"
+# The load balancer and Prometheus talk to each instance directly over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+# HSTS only in production (a development server on http://127.0.0.1 must not pin itself to HTTPS).
+# One year, subdomains included; preload is a decision for the domain's owner (CECERT_HSTS_PRELOAD=1).
+SECURE_HSTS_SECONDS = int(os.environ.get("CECERT_HSTS_SECONDS", str(365 * 24 * 3600) if PRODUCTION else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
+SECURE_HSTS_PRELOAD = os.environ.get("CECERT_HSTS_PRELOAD", "0") == "1"
+
+# Content-Security-Policy (django-csp; ADR 0015): scripts, styles and everything else from the
+# platform's own origin only; no inline script, no inline style element, no eval, no framing.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "media-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # Logs: one JSON object a line (production default) or plain text, each with the request id.
 CECERT_LOG_FORMAT = os.environ.get("CECERT_LOG_FORMAT", "json" if PRODUCTION else "text")

@@ -27,3 +27,5 @@ urlpatterns = [
     path("readyz", readyz, name="readyz"),
     path("metrics", metrics_view, name="metrics"),
 ]
+
+handler500 = "cecert.core.views.server_error"

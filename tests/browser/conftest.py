@@ -72,13 +72,22 @@ def browser(playwright: Any) -> Iterator[Any]:
     browser.close()
 
 
+def csp_violations(page: Any) -> list[str]:
+    """Collects what the browser reports as refused by the Content-Security-Policy (ADR 0015)."""
+    refused: list[str] = []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+    return refused
+
+
 @pytest.fixture
 def page(browser: Any, live_server: Any) -> Iterator[Any]:
     context = browser.new_context(base_url=live_server.url, locale="zh-CN")
     context.set_default_timeout(15_000)
     page = context.new_page()
+    refused = csp_violations(page)
     yield page
     context.close()
+    assert not refused, f"the page broke the Content-Security-Policy: {refused}"
 
 
 def login(page: Any, username: str, password: str, totp_secret: str | None = None) -> None:

@@ -17,7 +17,7 @@ from PIL import Image
 
 from cecert.certificates.domain import issuance
 from cecert.certificates.domain.rendering import qr_payload
-from tests.browser.conftest import launch
+from tests.browser.conftest import csp_violations, launch
 from tests.certificates.factories import YEAR, full_year
 from tests.factories import World, build_world
 
@@ -68,6 +68,7 @@ def test_verifier_scans_the_qr_code_with_the_camera(certificate_and_camera: tupl
     context.grant_permissions(["camera"])
     context.set_default_timeout(20_000)
     page = context.new_page()
+    refused = csp_violations(page)
     page.goto("/verify/")
     scanner = page.locator("#qr-scan")
     assert scanner.is_visible()  # shown only where the browser offers a camera API
@@ -76,3 +77,4 @@ def test_verifier_scans_the_qr_code_with_the_camera(certificate_and_camera: tupl
     assert page.get_attribute("#verify-result", "data-status") == "genuine"
     assert page.get_attribute("#verify-result .certificate", "data-serial") == certificate.serial
     context.close()
+    assert not refused, refused  # jsQR and the scanner run under the CSP

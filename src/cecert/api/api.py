@@ -10,6 +10,7 @@ from ninja.errors import AuthenticationError, ValidationError
 
 from cecert.api.hours import component_schemas
 from cecert.api.hours import router as hours_router
+from cecert.api.params import FIELD_LABELS
 from cecert.api.people import router as people_router
 from cecert.api.regions import router as regions_router
 from cecert.catalogs.api import rate_limited as bases_rate_limited
@@ -48,6 +49,9 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
     for error in exc.errors:
         location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path", "payload")]
         message_zh, message_en = bilingual_messages({"type": "", "msg": "", **error})  # type: ignore[typeddict-item]
+        label = FIELD_LABELS.get(location[-1]) if location else None
+        if label:
+            message_zh, message_en = f"{label}：{message_zh}", f"{location[-1]}: {message_en}"
         errors.append({"field": ".".join(location), "message_zh": message_zh, "message_en": message_en})
     return api.create_response(request, {"errors": errors}, status=422)
 

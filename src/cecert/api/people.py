@@ -9,6 +9,7 @@ from ninja import Router, Schema
 from ninja.security import django_auth
 
 from cecert.accounts.models import Person
+from cecert.api.params import Limit, Offset
 from cecert.core.views import AuthenticatedHttpRequest
 
 router = Router(tags=["people"], auth=django_auth)
@@ -40,8 +41,7 @@ def _out(person: Person, viewer_id: int | None) -> dict[str, object]:
 
 
 @router.get("", response=list[PersonOut], summary="辖区内人员 / people in jurisdiction")
-def list_people(request: AuthenticatedHttpRequest, limit: int = 100, offset: int = 0) -> list[dict[str, object]]:
-    limit = max(1, min(limit, 500))
+def list_people(request: AuthenticatedHttpRequest, limit: Limit = 100, offset: Offset = 0) -> list[dict[str, object]]:
     qs = Person.objects.restrict(request.user).select_related("employer").order_by("pk")
     return [_out(p, request.user.pk) for p in qs[offset : offset + limit]]
 

@@ -15,6 +15,7 @@ from ninja import File, Router, Schema
 from ninja.files import UploadedFile
 from ninja.security import django_auth
 
+from cecert.api.params import Limit, Offset
 from cecert.certificates.domain import suspicious, verification
 from cecert.certificates.domain.rendering import certificate_pdf
 from cecert.certificates.domain.signing_keys import published_keys
@@ -37,8 +38,7 @@ def _restricted(request: HttpRequest) -> Any:
 
 
 @router.get("", auth=django_auth, summary="辖区内证书 / certificates in jurisdiction")
-def list_certificates(request: HttpRequest, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
-    limit = max(1, min(limit, 500))
+def list_certificates(request: HttpRequest, limit: Limit = 100, offset: Offset = 0) -> list[dict[str, Any]]:
     qs = _restricted(request).order_by("pk")[offset : offset + limit]
     return [verification.public_view(c) | {"person_id": c.person_id} for c in qs]
 

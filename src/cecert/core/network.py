@@ -6,19 +6,24 @@ share one rate-limit bucket. The proxies listed in ``CECERT_TRUSTED_PROXIES`` (a
 networks) append the address they saw to ``X-Forwarded-For``; reading that header from the right,
 the first address that is not one of ours is the client. Anything further left was written by the
 client and is ignored. Without trusted proxies the header is never read (it could be forged).
+
+The same holds for the scheme: Django believes ``X-Forwarded-Proto: https`` (``SECURE_PROXY_SSL_HEADER``)
+only because ``TrustedProxyMiddleware`` has removed that header from every request whose peer is not
+one of the trusted proxies.
 """
 
 from __future__ import annotations
 
 import functools
 import ipaddress
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.conf import settings
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -75,3 +80,28 @@ def client_address(request: HttpRequest) -> str:
             return address
         peer = address
     return peer
+
+
+def from_trusted_proxy(request: HttpRequest) -> bool:
+    """Whether the peer of this connection is one of ``CECERT_TRUSTED_PROXIES``."""
+    proxies = settings.CECERT_TRUSTED_PROXIES
+    if not proxies:
+        return False
+    return _trusted(str(request.META.get("REMOTE_ADDR", "")), _networks(tuple(proxies)))
+
+
+class TrustedProxyMiddleware:
+    """Drop the proxy's scheme header unless a trusted proxy sent the request (first in the stack).
+
+    ``request.is_secure()`` reads ``SECURE_PROXY_SSL_HEADER`` from any request; anyone who reaches the
+    application server directly could otherwise claim HTTPS (and, e.g., be spared the redirect).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        header = settings.SECURE_PROXY_SSL_HEADER
+        if header and header[0] in request.META and not from_trusted_proxy(request):
+            del request.META[header[0]]
+        return self.get_response(request)

@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.security import django_auth
 
+from cecert.api.params import Limit, Offset, Year
 from cecert.records.access import get_in_scope_or_404
 from cecert.records.models import Record
 
@@ -61,14 +62,17 @@ def _out(record: Record) -> dict[str, Any]:
 
 @router.get("", response=list[RecordOut], summary="辖区内记录 / records in jurisdiction")
 def list_records(
-    request: HttpRequest, year: int | None = None, state: str | None = None, limit: int = 100, offset: int = 0
+    request: HttpRequest,
+    year: Year | None = None,
+    state: str | None = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> list[dict[str, Any]]:
     qs = Record.objects.restrict(request.user).prefetch_related("proofs").order_by("pk")  # type: ignore[arg-type]
-    if year:
+    if year is not None:
         qs = qs.filter(year=year)
     if state:
         qs = qs.filter(state=state)
-    limit = max(1, min(limit, 500))
     return [_out(r) for r in qs[offset : offset + limit]]
 
 

@@ -9,6 +9,7 @@ from django.http import Http404
 from ninja import Router, Schema
 from ninja.security import django_auth
 
+from cecert.api.params import Year
 from cecert.core.views import AuthenticatedHttpRequest
 from cecert.reports.domain import queries
 from cecert.reports.domain.scope import OutOfScope, person_in_scope, report_scope
@@ -90,7 +91,7 @@ def _group(row: queries.GroupRow) -> dict[str, Any]:
 
 @router.get("/summary", response=SummaryOut, summary="辖区统计 / completion figures of the caller's jurisdiction")
 def summary(
-    request: AuthenticatedHttpRequest, year: int, region: str = "", direct: bool = False, employer: str = ""
+    request: AuthenticatedHttpRequest, year: Year, region: str = "", direct: bool = False, employer: str = ""
 ) -> dict[str, Any]:
     try:
         scope = report_scope(request.user, region=region, direct=direct, employer=employer)
