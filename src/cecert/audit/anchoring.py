@@ -47,6 +47,7 @@ from django.utils import timezone
 
 from cecert.audit.domain import record
 from cecert.audit.models import AuditEntry, AuditKey
+from cecert.core.crypto import SIGNATURE_KEY_USAGE, key_id
 from cecert.core.errors import DomainError
 
 FORMAT = "cecert-audit-checkpoint/1"
@@ -98,8 +99,7 @@ def checkpoint_name(number: int) -> str:
 
 
 def _key_id(cert: x509.Certificate) -> str:
-    spki = cert.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    return _sha256(spki)[:16]
+    return key_id(cert)
 
 
 def _new_key_and_certificate(valid_years: int = 10) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
@@ -118,20 +118,7 @@ def _new_key_and_certificate(valid_years: int = 10) -> tuple[ec.EllipticCurvePri
         .not_valid_before(now - dt.timedelta(minutes=5))
         .not_valid_after(now.replace(year=now.year + valid_years, day=min(now.day, 28)))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=True,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
+        .add_extension(SIGNATURE_KEY_USAGE, critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(key, hashes.SHA256())
     )

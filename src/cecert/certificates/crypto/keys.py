@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+
+from cecert.core.crypto import SIGNATURE_KEY_USAGE, key_id, public_key_id
 
 __all__ = [
     "KeyDecryptionError",
@@ -129,17 +130,7 @@ def create_department_certificate(
         .not_valid_after(not_after)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=True,  # a.k.a. non-repudiation
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
+            SIGNATURE_KEY_USAGE,
             critical=True,
         )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
@@ -150,17 +141,6 @@ def create_department_certificate(
         .sign(root_key, hashes.SHA256())
     )
     return key, cert
-
-
-def public_key_id(spki_der: bytes) -> str:
-    """Short stable id of a public key: first 16 hex chars of SHA-256 over its SPKI DER."""
-    return hashlib.sha256(spki_der).hexdigest()[:16]
-
-
-def key_id(cert: x509.Certificate) -> str:
-    """Short stable id of the certificate's public key (survives re-issuing the certificate)."""
-    spki = cert.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    return public_key_id(spki)
 
 
 def encrypt_private_key(key: Any, passphrase: bytes) -> bytes:
