@@ -8,7 +8,9 @@ disk by ``FileResponse`` and removed when closed.
 from __future__ import annotations
 
 import tempfile
+from itertools import chain, islice
 from typing import IO, TYPE_CHECKING, Any
+from unicodedata import east_asian_width
 from urllib.parse import quote
 
 from django.http import FileResponse
@@ -29,9 +31,19 @@ def write_xlsx(table: Table, out: IO[bytes]) -> int:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_sheet_name(table.sheet or table.title))
+    # Column widths from the header and the first rows (a write-only sheet takes them before any
+    # row), a wide character counted twice, capped; the title and header rows stay frozen on top.
+    rows = iter(table.rows)
+    first = list(islice(rows, 200))
+    for index, header_text in enumerate(table.headers, start=1):
+        texts = [header_text, *(row[index - 1] for row in first if len(row) >= index)]
+        width = max(sum(2 if east_asian_width(c) in "WF" else 1 for c in str(t)) for t in texts if t is not None)
+        sheet.column_dimensions[get_column_letter(index)].width = min(max(width + 2, 8), 50)
+    sheet.freeze_panes = "A3"
     bold = Font(bold=True)
     title = WriteOnlyCell(sheet, value=table.title)
     title.font = bold
@@ -43,7 +55,7 @@ def write_xlsx(table: Table, out: IO[bytes]) -> int:
         header.append(cell)
     sheet.append(header)
     count = 0
-    for row in table.rows:
+    for row in chain(first, rows):
         sheet.append(row)
         count += 1
     workbook.save(out)
