@@ -86,3 +86,14 @@ def test_the_province_sees_no_drafts_and_the_city_not_other_cities(world: World)
     assert logged_in(world.users["hr_province"]).get(f"/policies/{gongyi.pk}/").status_code == 200
     # Only the drafter edits; the province cannot.
     assert logged_in(world.users["hr_province"]).get(f"/policies/{gongyi.pk}/edit/").status_code == 404
+
+
+def test_the_navigation_offers_the_rules_pages_only_to_those_who_draft_or_file(world: World) -> None:
+    for key, offered in (
+        ("hr_province", True),
+        ("hr_zhengzhou", True),
+        ("hr_jinshui", False),
+        ("admin_emp_zhongyuan", False),
+    ):
+        page = logged_in(world.users[key]).get("/accounts/dashboard/").content.decode()
+        assert ('href="/policies/"' in page) is offered, key

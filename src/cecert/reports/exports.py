@@ -12,7 +12,9 @@ from __future__ import annotations
 import csv
 import tempfile
 from collections.abc import Iterator
+from itertools import chain, islice
 from typing import IO, TYPE_CHECKING, Any
+from unicodedata import east_asian_width
 from urllib.parse import quote
 
 from django.http import FileResponse, StreamingHttpResponse
@@ -33,9 +35,19 @@ def write_xlsx(table: Table, out: IO[bytes]) -> int:
     """Write ``table`` (title row, header row, data rows) to ``out``; returns the number of data rows."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_sheet_name(table.sheet or table.title))
+    # Column widths from the header and the first rows (a write-only sheet takes them before any
+    # row), a wide character counted twice, capped; the title and header rows stay frozen on top.
+    rows = iter(table.rows)
+    first = list(islice(rows, 200))
+    for index, header_text in enumerate(table.headers, start=1):
+        texts = [header_text, *(row[index - 1] for row in first if len(row) >= index)]
+        width = max(sum(2 if east_asian_width(c) in "WF" else 1 for c in str(t)) for t in texts if t is not None)
+        sheet.column_dimensions[get_column_letter(index)].width = min(max(width + 2, 8), 50)
+    sheet.freeze_panes = "A3"
     bold = Font(bold=True)
     title = xlsx_cell(sheet, table.title)
     title.font = bold
@@ -47,7 +59,7 @@ def write_xlsx(table: Table, out: IO[bytes]) -> int:
         header.append(cell)
     sheet.append(header)
     count = 0
-    for row in table.rows:
+    for row in chain(first, rows):
         sheet.append([xlsx_cell(sheet, value) for value in row])
         count += 1
     workbook.save(out)
