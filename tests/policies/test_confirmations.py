@@ -111,3 +111,19 @@ def test_an_endorsed_report_says_who_endorsed_it(world: World) -> None:
         person, {"type": "endorsed_report", "endorser_level": "other", "endorser": "李某 局长"}, title="调研报告二"
     )
     assert outside.hours == 0
+
+
+def test_other_hours_are_certified_only_after_the_department_confirmed_them(world: World) -> None:
+    from cecert.records.enums import RecordState
+    from cecert.review.domain.workflow import transition_record
+    from tests.records.factories import certifier_for
+
+    record = advanced(
+        world, declared(world.people["emp_zhongyuan"], other("410100"), title="其他形式"), "employer_approved"
+    )
+    certifier = certifier_for(world, record)
+    with pytest.raises(DomainError) as caught:
+        transition_record(record, RecordState.CERTIFIED, by=certifier)
+    assert caught.value.field == "approved_by" and "第七条第（十三）项" in caught.value.message_zh
+    decide_other_hours(record, True, by=world.users["hr_zhengzhou"])
+    assert transition_record(record, RecordState.CERTIFIED, by=certifier).state == RecordState.CERTIFIED

@@ -127,6 +127,17 @@ def _veto(record: Record, to_state: str, by: User, reason: str) -> str:
     # After the year's deadline only spot-checks change a record (and nothing new enters).
     if to_state != S.OVERTURNED and is_year_closed(record.year):
         raise DomainError("year", ERR_CLOSED.format(year=record.year), f"year {record.year} is closed")
+    if to_state == S.CERTIFIED and record.activity_type == "other":
+        # Article 7(13): hours of another form count once the named city / 省直管县 HR department or
+        # provincial industry authority has confirmed them in the platform, whatever the channel.
+        from cecert.policies.domain.confirmations import other_hours_confirmed
+
+        if not other_hours_confirmed(record):
+            raise DomainError(
+                "approved_by",
+                "其他继续教育形式的学时须经指定的确认部门在平台确认后方可认定（第七条第（十三）项）",
+                "hours of another form are certified only after the named department confirmed them (Art. 7(13))",
+            )
     if to_state == S.SUBMITTED and record.channel in (Channel.PERSON, Channel.EMPLOYER):
         have = set(record.proofs.values_list("kind", flat=True))
         missing = [r.label for r in required_proofs(record.activity_type, record.activity) if r.kind not in have]
