@@ -199,3 +199,31 @@ def test_foreign_sm2_key_and_other_departments_key_are_recorded(issued: dict[str
         Client().get("/verify/qr", {"p": text})
     assert [r.reason for r in SuspiciousVerification.objects.order_by("pk")] == ["qr_unknown_key", "qr_mismatch"]
     assert {r.certificate_id for r in SuspiciousVerification.objects.all()} == {cert.pk}
+
+
+def test_a_forged_verification_opens_one_case_for_the_issuing_department(
+    world: World, issued: dict[str, Certificate]
+) -> None:
+    from cecert.violations.enums import CaseKind, CaseSource
+    from cecert.violations.models import Case
+
+    claimed = issued["emp_zhongyuan"]
+    _upload(Client(REMOTE_ADDR="203.0.113.7"), _relabelled(issued))
+    row = SuspiciousVerification.objects.get()
+    url = f"/violations/from-suspicious/{row.public_id}/"
+    assert logged_in(world.users["hr_luoyang"]).post(url).status_code == 404  # another department
+    zhengzhou = logged_in(world.users["hr_zhengzhou"])
+    assert 'id="open-case"' in zhengzhou.get(f"/certificates/suspicious/{row.public_id}/").content.decode()
+    first = zhengzhou.post(url)
+    case = Case.objects.get()
+    assert first.status_code == 302 and first["Location"] == f"/violations/{case.pk}/"
+    assert (case.kind, case.source, case.certificate_serial, case.person, case.suspicious_verification) == (
+        CaseKind.FORGED,
+        CaseSource.VERIFICATION,
+        claimed.serial,
+        claimed.person,
+        str(row.public_id),
+    )
+    assert "203.0.113.7" in case.evidence and verification.REASONS["modified_after_signing"] in case.evidence
+    zhengzhou.post(url)  # a second click opens nothing new
+    assert Case.objects.count() == 1

@@ -3,6 +3,8 @@ spot-check. Everything is fetched through ``Case.objects.restrict``: outside the
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
@@ -10,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from cecert.accounts.models import Person, Role, User
+from cecert.certificates.models import SuspiciousVerification
 from cecert.core.errors import DomainError
 from cecert.core.views import role_required
 from cecert.organisations.models import Organisation
@@ -21,6 +24,7 @@ from cecert.violations.domain.cases import (
     case_counts,
     open_case,
     open_case_from_spot_check,
+    open_case_from_suspicious_verification,
     transition_case,
 )
 from cecert.violations.enums import CaseState
@@ -99,6 +103,22 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message_zh)
     return render(request, "violations/detail.html", {"case": case, "form": form, "law": LAW})
+
+
+@role_required(Role.HR_OFFICER)
+@require_POST
+def from_suspicious(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    user = _user(request)
+    suspicious = SuspiciousVerification.objects.restrict(user).filter(public_id=public_id).first()
+    if suspicious is None:
+        raise Http404
+    try:
+        case = open_case_from_suspicious_verification(suspicious, by=user, request=request)
+    except DomainError as exc:
+        messages.error(request, exc.message_zh)
+        return redirect("certificates:suspicious_detail", public_id=public_id)
+    messages.success(request, f"已立案 #{case.pk}")
+    return redirect("violations:detail", pk=case.pk)
 
 
 @role_required(Role.HR_OFFICER)

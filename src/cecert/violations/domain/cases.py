@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from cecert.accounts.models import Person, Role, User
 from cecert.audit.domain import record as audit
+from cecert.certificates.models import SuspiciousVerification
 from cecert.core.errors import DomainError
 from cecert.organisations.models import Organisation
 from cecert.records.enums import RecordState
@@ -161,6 +162,43 @@ def open_case_from_spot_check(item: SpotCheckItem, *, by: User, request: HttpReq
             spot_check_item=item,
             request=request,
         )
+
+
+def open_case_from_suspicious_verification(
+    suspicious: SuspiciousVerification, *, by: User, request: HttpRequest | None = None
+) -> Case:
+    """One click on a forged verification (Article 15: 不得伪造): a case about the certificate it claimed.
+
+    Idempotent: the same record opens the same case. The holder of the claimed certificate is the
+    person it concerns (not necessarily the forger), which puts the case in their region.
+    """
+    existing = Case.objects.filter(suspicious_verification=str(suspicious.public_id)).first()
+    if existing is not None:
+        return existing
+    certificate = suspicious.certificate
+    if certificate is None:
+        raise DomainError(
+            "certificate_serial", "该查验未关联到本平台发放的证书，无法据此立案", "no certificate of ours is named"
+        )
+    when = timezone.localtime(suspicious.created_at).strftime("%Y-%m-%d %H:%M")
+    evidence = (
+        f"{when} 经{suspicious.get_route_display()}查验，以证书 {suspicious.claimed_serial or certificate.serial} 名义"
+        f"提交的材料被判定为伪造或篡改：{suspicious.reason_label}"
+        f"{'（签名覆盖的序列号：' + suspicious.signed_serial + '）' if suspicious.signed_serial else ''}；"
+        f"来源地址 {suspicious.client_address or '未知'}；可疑查验记录 {suspicious.public_id}"
+    )
+    return open_case(
+        CaseInput(
+            kind=CaseKind.FORGED,
+            source=CaseSource.VERIFICATION,
+            evidence=evidence,
+            certificate_serial=suspicious.claimed_serial or certificate.serial,
+            person=certificate.person,
+            suspicious_verification=str(suspicious.public_id),
+        ),
+        by=by,
+        request=request,
+    )
 
 
 def transition_case(
