@@ -90,7 +90,7 @@ def setup(rows: int, workdir: Path) -> dict[str, Any]:
             admin_password=BENCH_PASSWORD,
         )
     )
-    transition_base(base, "recognised", by=hr_user, skips_first_review=True, skips_certification=True)
+    transition_base(base, "recognised", by=hr_user)
     admin = User.objects.get(username="bench_base")
     programs = [
         publish_program(
