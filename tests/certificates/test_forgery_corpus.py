@@ -227,9 +227,9 @@ def _tsa_stamper() -> Any:
     from asn1crypto import x509 as asn1_x509
     from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 
-    from tests.certificates.test_timestamp import _tsa_certificate
+    from tests.tsa import tsa_certificate
 
-    key, cert = _tsa_certificate(keys.create_root_ca("测试时间戳根"))
+    key, cert = tsa_certificate(keys.create_root_ca("测试时间戳根"))
     return DummyTimeStamper(
         tsa_cert=asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)),
         tsa_key=asn1_keys.PrivateKeyInfo.load(
