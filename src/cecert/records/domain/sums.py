@@ -58,8 +58,8 @@ WHERE s.person_id IS NULL OR f.person_id IS NULL
    OR s.deems_professional_records <> f.deems_professional_records
 """  # noqa: S608
 
-# The triggers themselves are created by migration records/0003 (frozen there, as migrations must be).
-TRIGGERS = ("records_sums_insert", "records_sums_update", "records_sums_delete")
+# The triggers themselves are created by migrations records/0003 and 0005 (frozen there, as migrations must be).
+TRIGGERS = ("records_sums_insert", "records_sums_update", "records_sums_delete", "records_sums_truncate")
 
 
 def rebuild_certified_sums() -> None:
