@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "cecert.catalogs",
     "cecert.policies",
     "cecert.violations",
+    "cecert.demo",  # above every other app: it builds a world with all of them
 ]
 
 MIDDLEWARE = [

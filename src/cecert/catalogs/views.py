@@ -14,6 +14,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from cecert.accounts.decorators import AuthenticatedHttpRequest, role_required
 from cecert.accounts.forms import DomainErrorFormMixin
 from cecert.accounts.models import Role
 from cecert.catalogs.domain import apiauth
@@ -59,7 +60,6 @@ from cecert.catalogs.tasks import enqueue_import
 from cecert.core.errors import DomainError
 from cecert.core.labels import activity_label
 from cecert.core.ratelimit import over_limit
-from cecert.core.views import AuthenticatedHttpRequest, role_required
 from cecert.crediting.evaluation import today_in_henan
 from cecert.organisations.models import Organisation, OrganisationKind, OrganisationState
 from cecert.regions.models import Region
