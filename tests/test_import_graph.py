@@ -34,6 +34,7 @@ APPS = (
     "regions",
     "reports",
     "review",
+    "verification",
     "violations",
 )
 # The crediting engine; the rest of ``cecert.crediting`` is its Django face.

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "cecert.records",
     "cecert.review",
     "cecert.certificates",
+    "cecert.verification",
     "cecert.reports",
     "cecert.catalogs",
     "cecert.policies",
