@@ -68,10 +68,12 @@ INSTALLED_APPS = [
     "cecert.records",
     "cecert.review",
     "cecert.certificates",
+    "cecert.verification",
     "cecert.reports",
     "cecert.catalogs",
     "cecert.policies",
     "cecert.violations",
+    "cecert.demo",  # above every other app: it builds a world with all of them
 ]
 
 MIDDLEWARE = [

@@ -1,7 +1,6 @@
 from django.urls import include, path
 
 from cecert.api.api import api
-from cecert.certificates.urls import verify_patterns
 from cecert.core.health import healthz, readyz
 from cecert.core.metrics import metrics_view
 from cecert.core.views import home
@@ -14,7 +13,7 @@ urlpatterns = [
     path("regions/", include("cecert.regions.urls")),
     path("audit/", include("cecert.audit.urls")),
     path("certificates/", include("cecert.certificates.urls")),
-    path("verify/", include(verify_patterns)),
+    path("verify/", include("cecert.verification.urls")),
     path("hours/", include("cecert.crediting.urls")),
     path("records/", include("cecert.records.urls")),
     path("review/", include("cecert.review.urls")),

@@ -8,7 +8,7 @@ from django.test import Client
 
 from cecert.certificates.domain import issuance, verification
 from cecert.certificates.models import Certificate
-from cecert.certificates.result_page import result_page
+from cecert.verification.result_page import result_page
 from tests.certificates.factories import YEAR, full_year
 from tests.factories import World
 

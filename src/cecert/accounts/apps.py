@@ -1,4 +1,13 @@
+from __future__ import annotations
+
 from django.apps import AppConfig
+
+
+def role_name(code: str) -> str | None:
+    from cecert.accounts.models import Role
+
+    name = dict(Role.choices).get(code)
+    return str(name) if name is not None else None
 
 
 class AccountsConfig(AppConfig):
@@ -8,3 +17,6 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from cecert.accounts import signals  # noqa: F401  (connects the audit receivers)
+        from cecert.core.labels import register_label_lookup
+
+        register_label_lookup("role", role_name)

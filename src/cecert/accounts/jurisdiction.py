@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Q
 
-from cecert.accounts.models import Role
+from cecert.accounts.roles import Role
 
 if TYPE_CHECKING:
     from cecert.accounts.models import User

@@ -15,19 +15,11 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 from django_otp.oath import TOTP
 
+from cecert.accounts.jurisdiction import person_scope
+from cecert.accounts.roles import Role  # callers import Role from here too
 from cecert.organisations.models import Organisation
 
 PERSON_LOGIN_PREFIX = "id:"
-
-
-class Role(models.TextChoices):
-    PROFESSIONAL = "professional", _("专业技术人员")
-    EMPLOYER_ADMIN = "employer_admin", _("用人单位管理员")
-    HR_OFFICER = "hr_officer", _("人社部门经办人")
-    INDUSTRY_OFFICER = "industry_officer", _("行业主管部门经办人")
-    BASE_ADMIN = "base_admin", _("继续教育基地管理员")
-    SYSADMIN = "sysadmin", _("系统管理员")
-    AUDITOR = "auditor", _("安全审计员")
 
 
 # Roles that must use a second factor and time out when idle (等保三级).
@@ -283,8 +275,6 @@ class Education(models.TextChoices):
 
 class PersonQuerySet(models.QuerySet["Person"]):
     def restrict(self, user: User) -> PersonQuerySet:
-        from cecert.accounts.jurisdiction import person_scope
-
         return self.filter(person_scope(user))
 
 

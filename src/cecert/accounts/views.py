@@ -19,6 +19,7 @@ from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from cecert.accounts.decorators import AuthenticatedHttpRequest, role_required
 from cecert.accounts.domain import passwords, second_factor
 from cecert.accounts.domain.registration import (
     PersonApplication,
@@ -51,7 +52,6 @@ from cecert.accounts.models import (
 from cecert.core.errors import DomainError
 from cecert.core.ratelimit import over_limit
 from cecert.core.redirects import safe_next
-from cecert.core.views import AuthenticatedHttpRequest, role_required
 from cecert.organisations.models import Organisation, OrganisationKind
 from cecert.regions.models import Region
 

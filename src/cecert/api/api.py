@@ -21,6 +21,7 @@ from cecert.core.errors import DomainError
 from cecert.crediting.errors import bilingual_messages
 from cecert.records.api import router as records_router
 from cecert.reports.api import router as reports_router
+from cecert.verification.api import router as verification_router
 
 
 class CecertAPI(NinjaAPI):
@@ -70,6 +71,7 @@ api.exception_handler(BaseRateLimited)(bases_rate_limited)
 api.add_router("/hours", hours_router)
 api.add_router("/regions", regions_router)
 api.add_router("/people", people_router)
+api.add_router("/certificates", verification_router)  # public; before /{verification_id}
 api.add_router("/certificates", certificates_router)
 api.add_router("/records", records_router)
 api.add_router("/reports", reports_router)

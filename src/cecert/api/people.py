@@ -8,9 +8,9 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 from ninja.security import django_auth
 
+from cecert.accounts.decorators import AuthenticatedHttpRequest
 from cecert.accounts.models import Person
 from cecert.api.params import Limit, Offset
-from cecert.core.views import AuthenticatedHttpRequest
 
 router = Router(tags=["people"], auth=django_auth)
 

@@ -27,4 +27,8 @@ class AuditConfig(AppConfig):
     verbose_name = "审计日志"
 
     def ready(self) -> None:
+        from cecert.audit.tasks import checkpoint_task
+        from cecert.core.periodic import register_periodic_job
+
         checks.register(check_anchor_dir, checks.Tags.security, deploy=True)
+        register_periodic_job("audit_checkpoint", checkpoint_task)

@@ -6,9 +6,9 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
 
+from cecert.accounts.decorators import AuthenticatedHttpRequest, role_required
 from cecert.accounts.models import Role
 from cecert.audit.models import AuditEntry
-from cecert.core.views import AuthenticatedHttpRequest, role_required
 
 
 @role_required(Role.AUDITOR)

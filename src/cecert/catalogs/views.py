@@ -7,14 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from cecert.accounts.forms import DomainErrorFormMixin
+from cecert.accounts.decorators import AuthenticatedHttpRequest, role_required
 from cecert.accounts.models import Role
 from cecert.catalogs.domain import apiauth
 from cecert.catalogs.domain.bases import (
@@ -43,26 +42,30 @@ from cecert.catalogs.domain.catalogs import (
 from cecert.catalogs.domain.imports import ACTIVITY_TYPES, create_import, error_sheet, import_report, template_bytes
 from cecert.catalogs.domain.progress import flags_for
 from cecert.catalogs.domain.scope import base_scope, catalog_scope, enrolment_scope, flag_scope, import_scope
-from cecert.catalogs.enums import CatalogKind, GuideState, ImportKind, ImportState, ProgramForm, RecognitionState
+from cecert.catalogs.enums import ImportKind, ImportState, RecognitionState
+from cecert.catalogs.forms import (
+    BaseApplicationForm,
+    BaseCorrectionForm,
+    CatalogForm,
+    CatalogItemForm,
+    GuideCourseForm,
+    ProgramForm_,
+    UploadForm,
+)
 from cecert.catalogs.models import (
     ApiCall,
     ApiCredential,
     Catalog,
-    CatalogItem,
     Enrolment,
-    GuideCourse,
     ImportRun,
     Program,
     PublicGuide,
 )
 from cecert.catalogs.tasks import enqueue_import
 from cecert.core.errors import DomainError
-from cecert.core.labels import activity_label
 from cecert.core.ratelimit import over_limit
-from cecert.core.views import AuthenticatedHttpRequest, role_required
 from cecert.crediting.evaluation import today_in_henan
 from cecert.organisations.models import Organisation, OrganisationKind, OrganisationState
-from cecert.regions.models import Region
 
 HR, INDUSTRY, BASE, EMPLOYER = Role.HR_OFFICER, Role.INDUSTRY_OFFICER, Role.BASE_ADMIN, Role.EMPLOYER_ADMIN
 
@@ -92,15 +95,6 @@ def guide(request: AuthenticatedHttpRequest, year: int | None = None) -> HttpRes
             "this_year": today_in_henan().year,
         },
     )
-
-
-class GuideCourseForm(DomainErrorFormMixin, forms.Form):
-    code = forms.CharField(label="课程编号", max_length=32)
-    title = forms.CharField(label="课程名称", max_length=200)
-    hours = forms.DecimalField(label="学时", max_digits=6, decimal_places=1, min_value=0.1)
-    provider = forms.CharField(label="提供机构", max_length=128)
-    online = forms.BooleanField(label="网络课程", required=False, initial=True)
-    url = forms.URLField(label="学习地址", required=False, assume_scheme="https")
 
 
 @role_required(HR)
@@ -148,19 +142,6 @@ def guide_manage(request: AuthenticatedHttpRequest, year: int) -> HttpResponse:
 
 
 # --- catalogs -------------------------------------------------------------------------------------------
-
-
-class CatalogForm(DomainErrorFormMixin, forms.Form):
-    kind = forms.ChoiceField(label="类别", choices=CatalogKind.choices)
-    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
-    title = forms.CharField(label="标题", max_length=200)
-
-
-class CatalogItemForm(DomainErrorFormMixin, forms.Form):
-    code = forms.CharField(label="编号", max_length=32)
-    title = forms.CharField(label="名称", max_length=200)
-    hours = forms.DecimalField(label="学时", max_digits=6, decimal_places=1, min_value=0.1)
-    description = forms.CharField(label="内容", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 @role_required(HR, INDUSTRY, BASE)
@@ -226,16 +207,6 @@ def catalog_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 # --- bases: application and recognition ---------------------------------------------------------------------
 
 
-class BaseApplicationForm(DomainErrorFormMixin, forms.Form):
-    name = forms.CharField(label="基地名称", max_length=128)
-    region = forms.ModelChoiceField(label="所在地区", queryset=Region.objects.all())
-    scope = forms.CharField(label="培训范围", max_length=200)
-    admin_username = forms.CharField(label="管理员登录名", max_length=80)
-    admin_name = forms.CharField(label="管理员姓名", max_length=64)
-    admin_phone = forms.RegexField(label="手机号码", regex=r"^1\d{10}$")
-    admin_password = forms.CharField(label="密码", widget=forms.PasswordInput)
-
-
 def base_apply(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = BaseApplicationForm(request.POST or None)
     if request.method == "POST":
@@ -272,26 +243,6 @@ def _base(request: AuthenticatedHttpRequest, pk: int) -> Organisation:
             kind=OrganisationKind.TRAINING_BASE,
         ).select_related("region"),
         pk=pk,
-    )
-
-
-class ProgramForm_(DomainErrorFormMixin, forms.Form):
-    title = forms.CharField(label="项目名称", max_length=200)
-    subject = forms.ChoiceField(label="科目", choices=[("public", "公需科目"), ("professional", "专业科目")])
-    form = forms.ChoiceField(label="形式", choices=ProgramForm.choices)
-    hours = forms.DecimalField(label="学时", max_digits=6, decimal_places=1, min_value=0.1)
-    start_date = forms.DateField(label="开始日期", widget=forms.DateInput(attrs={"type": "date"}))
-    end_date = forms.DateField(label="结束日期", widget=forms.DateInput(attrs={"type": "date"}))
-    capacity = forms.IntegerField(label="名额", min_value=1)
-    catalog_item = forms.ModelChoiceField(
-        label="专业科目目录条目（专业科目必选）",
-        required=False,
-        queryset=CatalogItem.objects.counting().select_related("catalog"),
-    )
-    guide_course = forms.ModelChoiceField(
-        label="公需科目指南课程（可选）",
-        required=False,
-        queryset=GuideCourse.objects.filter(guide__state=GuideState.PUBLISHED),
     )
 
 
@@ -332,14 +283,6 @@ def base_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         _fail(request, exc)
     return redirect("catalogs:base", pk=base.pk)
-
-
-class BaseCorrectionForm(BaseApplicationForm):
-    """The application form without the login: a returned base's admin corrects the rest and resubmits."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        del self.fields["admin_username"], self.fields["admin_password"]
 
 
 @role_required(BASE)
@@ -468,16 +411,6 @@ def flags(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 # --- imports --------------------------------------------------------------------------------------------
-
-
-class UploadForm(forms.Form):
-    kind = forms.ChoiceField(label="导入类别", choices=ImportKind.choices)
-    activity_type = forms.ChoiceField(
-        label="活动类型（单位导入）",
-        required=False,
-        choices=[("", "—"), *[(t, activity_label(t)) for t in sorted(ACTIVITY_TYPES)]],
-    )
-    file = forms.FileField(label="文件（.xlsx 或 CSV）")
 
 
 def _importer(request: AuthenticatedHttpRequest, kind: str) -> Organisation | None:

@@ -15,10 +15,15 @@ class CertificatesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        checks.register(check_cjk_font, checks.Tags.compatibility)
-        from cecert.certificates.domain import sources
+        from cecert.certificates.domain import issuance, sources
+        from cecert.certificates.tasks import resume_interrupted_batches_task
+        from cecert.core.labels import register_label_lookup
+        from cecert.core.periodic import register_periodic_job
 
-        sources.connect_overturn_signal()
+        checks.register(check_cjk_font, checks.Tags.compatibility)
+        sources.connect_overturn_signal(issuance.reissue_after_overturn)
+        register_label_lookup("activity", sources.ACTIVITY_LABELS.get)  # after crediting's schema titles
+        register_periodic_job("resume_interrupted_batches", resume_interrupted_batches_task)
 
 
 def check_cjk_font(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:

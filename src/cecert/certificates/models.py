@@ -264,7 +264,7 @@ class VerificationRoute(models.TextChoices):
 class SuspiciousVerificationQuerySet(models.QuerySet["SuspiciousVerification"]):
     def restrict(self, user: User) -> SuspiciousVerificationQuerySet:
         """Records about certificates the user's issuing department issued (HR officers; fail-closed)."""
-        from cecert.certificates.domain.issuance import issuing_departments_of
+        from cecert.certificates.domain.departments import issuing_departments_of
 
         departments = issuing_departments_of(user)
         if not departments:

@@ -1,4 +1,4 @@
-"""``/certificates/`` (logged in) and ``/verify/`` (public)."""
+"""``/certificates/`` (logged in); the public ``/verify/`` is ``cecert.verification.urls``."""
 
 from __future__ import annotations
 
@@ -20,14 +20,3 @@ urlpatterns = [
     path("<uuid:verification_id>/pdf/", views.certificate_download, name="pdf"),
     path("<uuid:verification_id>/revoke/", views.certificate_revoke, name="revoke"),
 ]
-
-verify_patterns = (
-    [
-        path("", views.verify, name="verify"),
-        path("qr", views.verify_qr, name="qr"),
-        path("upload", views.verify_upload, name="upload"),
-        path("keys.json", views.keys_json, name="keys_json"),
-        path("keys/", views.keys_page, name="keys"),
-    ],
-    "verify",
-)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from typing import Any
 
 from django.utils import timezone
@@ -156,42 +157,48 @@ def object_label(code: Any) -> str:
 
 def activity_label(code: Any) -> str:
     """``"conference"`` → ``"学术会议"`` (the title of its crediting schema)."""
-    from cecert.crediting.forms import activity_type_choices
-
     code = str(code or "")
-    return dict(activity_type_choices()).get(code) or _fallback_activity(code)
-
-
-def _fallback_activity(code: str) -> str:
-    from cecert.certificates.domain.sources import ACTIVITY_LABELS
-
-    return ACTIVITY_LABELS.get(code, "其他" if code else "")
+    return _named("activity", code) or ("其他" if code else "")
 
 
 def proof_label(code: Any, activity_type: Any = "") -> str:
     """``"notice"`` → the proof's name on the upload form (``"会议通知"`` for a conference: one kind
     may be named differently by each activity type, so pass the record's type when known)."""
-    from cecert.records.proofs import PROOF_KIND_LABELS, PROOF_REQUIREMENTS
-
     code = str(code or "")
-    for requirement in PROOF_REQUIREMENTS.get(str(activity_type or ""), ()):
-        if requirement.kind == code:
-            return requirement.label
-    return PROOF_KIND_LABELS.get(code, "其他材料" if code else "")
+    return _named("proof", code, str(activity_type or "")) or ("其他材料" if code else "")
 
 
 def channel_label(code: Any) -> str:
-    from cecert.records.enums import Channel
-
     code = str(code or "")
-    return str(dict(Channel.choices).get(code, "其他渠道" if code else ""))
+    return _named("channel", code) or ("其他渠道" if code else "")
 
 
 def role_label(code: Any) -> str:
-    from cecert.accounts.models import Role
-
     code = str(code or "")
-    return str(dict(Role.choices).get(code, "其他角色" if code else ""))
+    return _named("role", code) or ("其他角色" if code else "")
+
+
+# The words for activity types, proof kinds, channels and roles belong to the apps that define those
+# codes (core imports no app above it): each app registers its look-ups from ``AppConfig.ready``, and
+# a code is looked up in them in the order the apps are installed; the first word found is shown.
+LabelLookup = Callable[..., str | None]
+_LOOKUPS: dict[str, list[LabelLookup]] = {}
+
+
+def register_label_lookup(kind: str, lookup: LabelLookup) -> None:
+    """``lookup(code, *context)`` names a code of ``kind`` (``"activity"``, ``"proof"``, ``"channel"``,
+    ``"role"``), or answers ``None`` when it does not know it. Registering the same look-up again is a no-op."""
+    lookups = _LOOKUPS.setdefault(kind, [])
+    if lookup not in lookups:
+        lookups.append(lookup)
+
+
+def _named(kind: str, code: str, *context: str) -> str:
+    for lookup in _LOOKUPS.get(kind, ()):
+        word = lookup(code, *context)
+        if word:
+            return str(word)
+    return ""
 
 
 _POLICY = re.compile(r"^(?P<name>.+)@(?P<date>\d{4}-\d{2}-\d{2})$")

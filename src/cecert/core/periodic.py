@@ -2,7 +2,8 @@
 
 django-tasks has no scheduler; a job's next run is a task enqueued with ``run_after``. ``schedule``
 enqueues a job's next run unless one is already waiting (so starting the chain twice, or every job
-rescheduling itself, never multiplies it). With a backend that cannot defer (the immediate backend
+rescheduling itself, never multiplies it). Apps name their periodic jobs with ``register_periodic_job`` from
+``AppConfig.ready`` (core imports no app above it). With a backend that cannot defer (the immediate backend
 of the tests), nothing is rescheduled: the job ran once, as called. ``cecert schedule`` starts the chains
 after a deploy; a cron or systemd timer running the same commands is an equivalent alternative.
 """
@@ -32,3 +33,12 @@ def schedule(task: Any, *, after: dt.timedelta) -> bool:
         return False
     task.using(run_after=timezone.now() + after).enqueue()
     return True
+
+
+# name → task, in the order the apps registered them (the order they are installed).
+PERIODIC_JOBS: dict[str, Any] = {}
+
+
+def register_periodic_job(name: str, task: Any) -> None:
+    """A job ``cecert schedule`` starts: ``task`` queues its own next run when it has run."""
+    PERIODIC_JOBS[name] = task

@@ -1,48 +1,17 @@
-"""Shared view helpers, the public home page and the server-error page."""
+"""The public home page and the server-error page."""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
-from functools import wraps
-from typing import TYPE_CHECKING, Any
 
-from django.contrib.auth.decorators import login_required
 from django.db import InterfaceError, OperationalError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.http.response import HttpResponseBase
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
-
-if TYPE_CHECKING:
-    from cecert.accounts.models import User
-
-    class AuthenticatedHttpRequest(HttpRequest):
-        """A request behind ``login_required`` or ``role_required``: ``user`` is a real user."""
-
-        user: User  # type: ignore[assignment]
-else:
-    AuthenticatedHttpRequest = HttpRequest
 
 
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html")
-
-
-def role_required(*roles: str) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
-    """Logged in and holding one of ``roles``; anyone else gets 404, not a hint that the page exists."""
-
-    def decorator(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-        @wraps(view)
-        @login_required
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-            if not (request.user.roles & set(roles)):  # type: ignore[union-attr]
-                raise Http404
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
 
 
 # The database cannot be reached or dropped the connection (server restarted, failover, network):

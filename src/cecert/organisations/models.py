@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from cecert.accounts.jurisdiction import organisation_scope
 from cecert.regions.models import PROVINCE_CODE, Region
 
 if TYPE_CHECKING:
@@ -45,8 +46,6 @@ class OrganisationState(models.TextChoices):
 
 class OrganisationQuerySet(models.QuerySet["Organisation"]):
     def restrict(self, user: User) -> OrganisationQuerySet:
-        from cecert.accounts.jurisdiction import organisation_scope
-
         return self.filter(organisation_scope(user))
 
     def employers(self) -> OrganisationQuerySet:

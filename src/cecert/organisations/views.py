@@ -7,11 +7,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from cecert.accounts.decorators import AuthenticatedHttpRequest, role_required
 from cecert.accounts.forms import EmployerRegistrationForm, ReasonForm
 from cecert.accounts.models import Role
 from cecert.core.errors import DomainError
 from cecert.core.ratelimit import over_limit
-from cecert.core.views import AuthenticatedHttpRequest, role_required
 from cecert.organisations.domain import EmployerApplication, register_employer, transition_employer
 from cecert.organisations.models import Organisation, OrganisationKind, OrganisationState
 

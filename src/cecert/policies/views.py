@@ -13,9 +13,9 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from cecert.accounts.decorators import AuthenticatedHttpRequest, role_required
 from cecert.accounts.models import Role, User
 from cecert.core.errors import DomainError
-from cecert.core.views import AuthenticatedHttpRequest, role_required
 from cecert.policies.domain.confirmations import awaiting_confirmation, confirming_departments, decide_other_hours
 from cecert.policies.domain.filing import (
     draft_rule,

@@ -17,12 +17,12 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from cecert.accounts.decorators import role_required
 from cecert.accounts.models import Person, RegistrationState, Role, User
 from cecert.audit.domain import record as audit
 from cecert.audit.models import AuditEntry
 from cecert.core.errors import DomainError
 from cecert.core.redirects import safe_next
-from cecert.core.views import role_required
 from cecert.crediting.errors import CreditingInputError
 from cecert.crediting.forms import activity_form, activity_type_choices
 from cecert.policies.domain.registry import policy_title

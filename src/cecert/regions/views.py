@@ -6,9 +6,9 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
+from cecert.accounts.decorators import AuthenticatedHttpRequest, role_required
 from cecert.accounts.models import Role
 from cecert.core.errors import DomainError
-from cecert.core.views import AuthenticatedHttpRequest, role_required
 from cecert.regions.domain import set_issuing_code
 from cecert.regions.models import ISSUING_LEVELS, Region
 

@@ -9,8 +9,8 @@ from django.http import Http404
 from ninja import Router, Schema
 from ninja.security import django_auth
 
+from cecert.accounts.decorators import AuthenticatedHttpRequest
 from cecert.api.params import Year
-from cecert.core.views import AuthenticatedHttpRequest
 from cecert.reports.domain import queries
 from cecert.reports.domain.scope import OutOfScope, person_in_scope, report_scope
 

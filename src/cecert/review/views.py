@@ -13,9 +13,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from cecert.accounts.decorators import role_required
 from cecert.accounts.models import Role, User
 from cecert.core.errors import DomainError
-from cecert.core.views import role_required
 from cecert.records.access import get_in_scope_or_404
 from cecert.records.enums import RecordState
 from cecert.records.forms import RecordFilterForm, default_year_choices, this_year

@@ -11,10 +11,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from cecert.accounts.decorators import role_required
 from cecert.accounts.models import Person, Role, User
 from cecert.certificates.models import SuspiciousVerification
 from cecert.core.errors import DomainError
-from cecert.core.views import role_required
 from cecert.organisations.models import Organisation
 from cecert.records.access import get_in_scope_or_404
 from cecert.records.models import Record

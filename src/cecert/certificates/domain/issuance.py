@@ -34,12 +34,8 @@ from cecert.accounts.models import Person, RegistrationState, Role, User
 from cecert.audit.domain import record
 from cecert.certificates.crypto.qr_payload import format_hours
 from cecert.certificates.domain import sources, verification
-from cecert.certificates.domain.signing_keys import (
-    auto_create_keys,
-    current_key,
-    is_issuing_department,
-    issuing_department_for_region,
-)
+from cecert.certificates.domain.departments import is_issuing_department, issuing_departments_of
+from cecert.certificates.domain.signing_keys import auto_create_keys, current_key, issuing_department_for_region
 from cecert.certificates.models import (
     BatchStatus,
     Certificate,
@@ -88,13 +84,6 @@ def issued_people(department: Organisation) -> Q:
     if region.level == RegionLevel.PROVINCE:
         return Q(employer__jurisdiction_path=region.path)
     return Q(employer__jurisdiction_path__startswith=region.path, employer__provincial_direct=False)
-
-
-def issuing_departments_of(user: User) -> list[Organisation]:
-    """The issuing departments a user acts for (HR officers of province, city, direct county)."""
-    if not getattr(user, "is_authenticated", False):
-        return []
-    return [o for o in user.organisations_for(Role.HR_OFFICER) if is_issuing_department(o)]
 
 
 def may_issue(user: User | None, person: Person) -> bool:

@@ -23,6 +23,7 @@ from django.utils import timezone
 from cecert.audit.domain import record
 from cecert.certificates.crypto import keys as crypto_keys
 from cecert.certificates.crypto import sm2
+from cecert.certificates.domain.departments import is_issuing_department
 from cecert.certificates.models import KeyStatus, PlatformRoot, SigningKey
 from cecert.certificates.pdf import DepartmentSigningMaterial
 from cecert.core.errors import DomainError
@@ -46,10 +47,6 @@ def auto_create_keys() -> bool:
 def department_name_for(region: Region) -> str:
     suffix = "人力资源和社会保障厅" if region.level == RegionLevel.PROVINCE else "人力资源和社会保障局"
     return region.name + suffix
-
-
-def is_issuing_department(org: Organisation) -> bool:
-    return org.kind == OrganisationKind.HR_DEPARTMENT and org.region.level in ISSUING_LEVELS
 
 
 def issuing_department_for_region(region: Region, *, create: bool = False) -> Organisation:

@@ -194,8 +194,10 @@ def overturned_record(instance: Any) -> OverturnedRecord:
 _receiver: Callable[..., None] | None = None
 
 
-def connect_overturn_signal() -> bool:
-    """Revoke and reissue certificates when a spot-check overturns a record they relied on."""
+def connect_overturn_signal(reissue: Callable[..., Any]) -> bool:
+    """Revoke and reissue certificates when a spot-check overturns a record they relied on:
+    ``reissue(overturned, reason=…, by=…)`` (``issuance.reissue_after_overturn``, passed in by the app
+    config: issuance reads this module, so this module does not import it back)."""
     global _receiver
     try:
         from cecert.review.signals import record_overturned
@@ -204,13 +206,11 @@ def connect_overturn_signal() -> bool:
         return False
 
     def on_record_overturned(sender: Any, record: Any = None, **kwargs: Any) -> None:
-        from cecert.certificates.domain.issuance import reissue_after_overturn
-
         instance = record if record is not None else kwargs.get("instance")
         if instance is None:
             return
         reason = str(kwargs.get("reason", "") or "")
-        reissue_after_overturn(overturned_record(instance), reason=reason, by=kwargs.get("by"))
+        reissue(overturned_record(instance), reason=reason, by=kwargs.get("by"))
 
     _receiver = on_record_overturned
     record_overturned.connect(on_record_overturned, dispatch_uid="certificates.reissue_after_overturn")

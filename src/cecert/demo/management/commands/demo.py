@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from cecert.core.demo import DEMO_PASSWORD, build_demo_world
+from cecert.demo.world import DEMO_PASSWORD, build_demo_world
 
 
 class Command(BaseCommand):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from cecert.core.demo import DEMO_PASSWORD, build_demo_world
+from cecert.demo.world import DEMO_PASSWORD, build_demo_world
 from tests.accounts.test_second_factor import code_at
 
 

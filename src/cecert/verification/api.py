@@ -1,0 +1,86 @@
+"""The public verification routes of the API (``/api/v1/certificates/verify``, ``/verify/pdf``,
+``/keys/published``): no login, rate-limited like the page.
+
+Mounted under ``/certificates`` before the signed-in certificate routes (whose ``/{verification_id}``
+would otherwise take ``/verify``); the operation ids are the ones these routes had there.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import File, Router, Schema
+from ninja.files import UploadedFile
+
+from cecert.certificates.domain import suspicious, verification
+from cecert.certificates.domain.signing_keys import published_keys
+from cecert.certificates.models import VerificationRoute
+from cecert.core.metrics import count_verdict
+from cecert.core.network import client_address
+from cecert.core.ratelimit import over_limit
+
+router = Router(tags=["certificates"])
+
+
+class VerifyIn(Schema):
+    number: str = ""
+    name: str = ""
+    qr: str = ""
+
+
+def _too_many() -> Any:
+    from ninja.responses import Response
+
+    return Response(
+        {"errors": [{"field": "", "message_zh": "查验过于频繁，请稍后再试", "message_en": "too many requests"}]},
+        status=429,
+    )
+
+
+@router.post(
+    "/verify",
+    auth=None,
+    operation_id="cecert_certificates_api_verify",
+    summary="证书查验（无需登录）/ public verification",
+)
+def verify(request: HttpRequest, payload: VerifyIn) -> Any:
+    if over_limit(request, "verify"):
+        return _too_many()
+    if payload.qr:
+        result = verification.verify_qr(payload.qr[:4096])
+        suspicious.record(result, route=VerificationRoute.QR_API, client=client_address(request))
+        count_verdict("api_qr", result.status)
+        return result.as_dict()
+    result = verification.verify_by_number(payload.number[:40], payload.name[:64])
+    count_verdict("api_number", result.status)
+    return result.as_dict()
+
+
+@router.post(
+    "/verify/pdf",
+    auth=None,
+    operation_id="cecert_certificates_api_verify_pdf",
+    summary="上传证书PDF查验（无需登录）/ verify an uploaded certificate PDF",
+)
+def verify_pdf(request: HttpRequest, file: UploadedFile = File(...)) -> Any:  # noqa: B008 (ninja's API)
+    """The seal, the signed revision's facts against the register, the issuing department's key.
+
+    ``status``: genuine / revoked / not_found / tampered; ``reason`` a stable code when not genuine.
+    Rate-limited like the page; a tampered file is recorded for the issuing department."""
+    if over_limit(request, "verify"):
+        return _too_many()
+    result = verification.verify_upload(file)
+    suspicious.record(result, route=VerificationRoute.API_UPLOAD, client=client_address(request))
+    count_verdict("api_upload", result.status)
+    return result.as_dict()
+
+
+@router.get(
+    "/keys/published",
+    auth=None,
+    operation_id="cecert_certificates_api_keys",
+    summary="发证部门公钥 / published issuer keys",
+)
+def keys(request: HttpRequest) -> dict[str, Any]:
+    return published_keys()
