@@ -45,7 +45,6 @@ def certificate_and_camera(
     playwright: Any, transactional_db: None, tmp_path: Path, settings: Any
 ) -> Iterator[tuple[Any, Any]]:
     """A certificate, and a browser whose camera shows that certificate's QR code."""
-    settings.CECERT_CERTIFICATE_CACHE = tmp_path / "cache"
     world: World = build_world()
     person = world.people["emp_jinshui"]
     full_year(person)

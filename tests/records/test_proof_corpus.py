@@ -11,9 +11,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cecert.core import filecheck
 from cecert.core.errors import DomainError
+from cecert.core.files import PROOFS
 from cecert.records.models import Leave, ProofFile, Record
 from cecert.records.storage import check_upload
 from tests.factories import World, logged_in
+from tests.files import stored_names
 from tests.records import hostile
 from tests.records.factories import JPEG, PDF, PNG, declared
 
@@ -22,13 +24,8 @@ LIMIT = 1024 * 1024
 
 @pytest.fixture(autouse=True)
 def _media(settings: pytest.FixtureRequest, tmp_path: Path) -> None:
-    settings.MEDIA_ROOT = tmp_path  # type: ignore[attr-defined]
     settings.CECERT_PROOF_MAX_FILE_BYTES = LIMIT  # type: ignore[attr-defined]
     settings.CECERT_PROOF_MAX_RECORD_BYTES = 4 * LIMIT  # type: ignore[attr-defined]
-
-
-def _stored_files(root: Path) -> list[Path]:
-    return [p for p in root.rglob("*") if p.is_file()]
 
 
 def _upload(world: World, record: Record, name: str, content: bytes) -> str:
@@ -91,7 +88,7 @@ def test_hostile_upload_is_refused_with_a_chinese_message_and_nothing_is_stored(
     page = _upload(world, record, name, content)
     assert "上传被拒绝：" in page and message in page, label
     assert not ProofFile.objects.filter(record=record).exists()
-    assert _stored_files(Path(settings.MEDIA_ROOT)) == []  # type: ignore[attr-defined]
+    assert stored_names(PROOFS) == []
 
 
 GENUINE: list[tuple[str, Callable[[], bytes]]] = [
@@ -113,7 +110,7 @@ def test_genuine_files_are_accepted_and_stored(
     page = _upload(world, record, name, build())
     assert f"已上传：{name}" in page
     proof = ProofFile.objects.get(record=record)
-    assert [p.name for p in _stored_files(Path(settings.MEDIA_ROOT))] == [proof.storage_key]  # type: ignore[attr-defined]
+    assert stored_names(PROOFS) == [f"{proof.storage_key[:2]}/{proof.storage_key}"]
 
 
 def test_the_size_limit_is_checked_before_decoding() -> None:
@@ -148,4 +145,4 @@ def test_leave_proof_upload_is_checked_the_same_way(world: World, settings: pyte
     )
     assert "上传被拒绝：文件（PDF）含有JavaScript 脚本" in response.content.decode()
     assert not leave.proofs.exists()
-    assert _stored_files(Path(settings.MEDIA_ROOT)) == []  # type: ignore[attr-defined]
+    assert stored_names(PROOFS) == []
