@@ -329,14 +329,15 @@ def test_declare_on_one_instance_review_on_the_other_verify_through_the_proxy(
         pdf_url = f"/certificates/{certificate.verification_id}/pdf/"
         issued_pdf = page.request.get(pdf_url)
         assert issued_pdf.status == 200
-        assert issued_pdf.body().startswith(b"%PDF-")
+        issued_body = issued_pdf.body()  # read before the context closes
+        assert issued_body.startswith(b"%PDF-")
         b.close()
 
         # Instance A serves the PDF B cached in the shared store: a marked copy put there comes back.
         cache_key = f"certificates/{certificate.verification_id}-v{certificate.version}.pdf"
         s3 = platform["s3"].client()
-        assert s3.get_object(Bucket=platform["bucket"], Key=cache_key)["Body"].read() == issued_pdf.body()
-        marked = issued_pdf.body() + b"\n%served from the shared cache\n"
+        assert s3.get_object(Bucket=platform["bucket"], Key=cache_key)["Body"].read() == issued_body
+        marked = issued_body + b"\n%served from the shared cache\n"
         s3.put_object(Bucket=platform["bucket"], Key=cache_key, Body=marked)
         a = browser.new_context(base_url=f"https://127.0.0.1:{sites['a']}", locale="zh-CN", ignore_https_errors=True)
         a.set_default_timeout(30_000)

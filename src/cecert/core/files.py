@@ -96,12 +96,13 @@ class FileSystemStore(FileSystemStorage):
     overwriting (the PDF cache), renamed over it (``os.replace``). A reader on another process never
     sees half a file. Makes no URLs."""
 
-    def __init__(self, *args: Any, allow_overwrite: bool = False, **kwargs: Any) -> None:
-        super().__init__(*args, allow_overwrite=allow_overwrite, **kwargs)
-        self.replaces_existing = allow_overwrite
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.replaces_existing = bool(options.get("allow_overwrite", False))
 
     def _save(self, name: str, content: File) -> str:  # the documented hook of a custom storage
-        staged = super()._save(f"{name}.{secrets.token_hex(8)}.partial", content)
+        # (django-stubs leave the documented ``_save`` out of FileSystemStorage)
+        staged = super()._save(f"{name}.{secrets.token_hex(8)}.partial", content)  # type: ignore[misc]
         staged_path, final_path = self.path(staged), self.path(name)
         try:
             if self.replaces_existing:
