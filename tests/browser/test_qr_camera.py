@@ -41,9 +41,7 @@ def _camera_video_of_qr(text: str, path: Path) -> None:
 
 
 @pytest.fixture
-def certificate_and_camera(
-    playwright: Any, transactional_db: None, tmp_path: Path, settings: Any
-) -> Iterator[tuple[Any, Any]]:
+def certificate_and_camera(playwright: Any, transactional_db: None, tmp_path: Path) -> Iterator[tuple[Any, Any]]:
     """A certificate, and a browser whose camera shows that certificate's QR code."""
     world: World = build_world()
     person = world.people["emp_jinshui"]

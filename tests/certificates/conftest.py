@@ -139,6 +139,6 @@ def proof_snapshot(**overrides: Any) -> CertificateSnapshot:
 
 
 @pytest.fixture(autouse=True)
-def _certificate_cache(settings: Any, tmp_path: Any) -> None:
+def _certificate_keys(settings: Any) -> None:
     """Keys created lazily per department (the PDF cache is the test's own: tests/conftest.py)."""
     settings.CECERT_AUTO_CREATE_KEYS = True

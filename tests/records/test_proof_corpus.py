@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -23,7 +22,7 @@ LIMIT = 1024 * 1024
 
 
 @pytest.fixture(autouse=True)
-def _media(settings: pytest.FixtureRequest, tmp_path: Path) -> None:
+def _limits(settings: pytest.FixtureRequest) -> None:
     settings.CECERT_PROOF_MAX_FILE_BYTES = LIMIT  # type: ignore[attr-defined]
     settings.CECERT_PROOF_MAX_RECORD_BYTES = 4 * LIMIT  # type: ignore[attr-defined]
 
@@ -81,7 +80,7 @@ HOSTILE: list[tuple[str, str, Callable[[], bytes], str]] = [
 
 @pytest.mark.parametrize(("label", "name", "build", "message"), HOSTILE, ids=[h[0] for h in HOSTILE])
 def test_hostile_upload_is_refused_with_a_chinese_message_and_nothing_is_stored(
-    world: World, settings: pytest.FixtureRequest, label: str, name: str, build: Callable[[], bytes], message: str
+    world: World, label: str, name: str, build: Callable[[], bytes], message: str
 ) -> None:
     record = declared(world.people["emp_jinshui"], proofs=False)
     content = build()
@@ -103,9 +102,7 @@ GENUINE: list[tuple[str, Callable[[], bytes]]] = [
 
 
 @pytest.mark.parametrize(("name", "build"), GENUINE, ids=[g[0] for g in GENUINE])
-def test_genuine_files_are_accepted_and_stored(
-    world: World, settings: pytest.FixtureRequest, name: str, build: Callable[[], bytes]
-) -> None:
+def test_genuine_files_are_accepted_and_stored(world: World, name: str, build: Callable[[], bytes]) -> None:
     record = declared(world.people["emp_jinshui"], proofs=False)
     page = _upload(world, record, name, build())
     assert f"已上传：{name}" in page
@@ -132,7 +129,7 @@ def test_pillow_decompression_bomb_warning_is_an_error() -> None:
     assert "pixels" in refused.value.message_en
 
 
-def test_leave_proof_upload_is_checked_the_same_way(world: World, settings: pytest.FixtureRequest) -> None:
+def test_leave_proof_upload_is_checked_the_same_way(world: World) -> None:
     from cecert.records.domain.leave import record_leave
 
     person = world.people["emp_jinshui"]

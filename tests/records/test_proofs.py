@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -15,7 +13,7 @@ from tests.records.factories import JPEG, PDF, PNG, declared
 
 
 @pytest.fixture(autouse=True)
-def _media(settings: pytest.FixtureRequest, tmp_path: Path) -> None:
+def _limits(settings: pytest.FixtureRequest) -> None:
     settings.CECERT_PROOF_MAX_FILE_BYTES = 1024  # type: ignore[attr-defined]
     settings.CECERT_PROOF_MAX_RECORD_BYTES = 4096  # type: ignore[attr-defined]
 
@@ -32,7 +30,7 @@ def _upload(world: World, record: Record, name: str, content: bytes) -> str:
 @pytest.mark.parametrize(
     ("name", "content"), [("通知.pdf", PDF), ("scan.png", PNG), ("photo.jpg", JPEG), ("photo.JPEG", JPEG)]
 )
-def test_accepted_by_content(world: World, settings: pytest.FixtureRequest, name: str, content: bytes) -> None:
+def test_accepted_by_content(world: World, name: str, content: bytes) -> None:
     record = declared(world.people["emp_jinshui"], proofs=False)
     page = _upload(world, record, name, content)
     assert f"已上传：{name}" in page
@@ -55,9 +53,7 @@ def test_accepted_by_content(world: World, settings: pytest.FixtureRequest, name
         ("empty.pdf", b"", "文件为空，请重新选择"),
     ],
 )
-def test_refused_with_a_clear_message_and_nothing_stored(
-    world: World, settings: pytest.FixtureRequest, name: str, content: bytes, message: str
-) -> None:
+def test_refused_with_a_clear_message_and_nothing_stored(world: World, name: str, content: bytes, message: str) -> None:
     record = declared(world.people["emp_jinshui"], proofs=False)
     page = _upload(world, record, name, content)
     assert f"上传被拒绝：{message}" in page

@@ -20,7 +20,7 @@ EXPERTS = ["special_allowance", "bqw_national", "provincial_leader", "vocational
 
 
 @pytest.fixture(autouse=True)
-def _certificate_cache(settings: Any, tmp_path: Any) -> None:
+def _certificate_keys(settings: Any) -> None:
     settings.CECERT_AUTO_CREATE_KEYS = True
 
 
