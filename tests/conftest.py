@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from cecert.core.filestores import file_stores
 from tests.factories import World, build_world
 
 
@@ -14,6 +15,9 @@ def _fast_settings(settings: pytest.FixtureRequest, tmp_path_factory: pytest.Tem
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}  # type: ignore[attr-defined]
     # Each test its own (not yet created) audit anchor directory, never the developer's var/.
     settings.CECERT_AUDIT_ANCHOR_DIR = str(tmp_path_factory.mktemp("anchor") / "audit-anchors")  # type: ignore[attr-defined]
+    # Each test its own file stores (proofs, imports, certificate cache) in directories of its own.
+    stores = file_stores({}, tmp_path_factory.mktemp("var"))
+    settings.STORAGES = {**settings.STORAGES, **stores}  # type: ignore[attr-defined]
     from django.core.cache import cache
 
     cache.clear()

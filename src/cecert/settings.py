@@ -14,11 +14,13 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONE, SELF
 
+from cecert.core.filestores import file_stores, var_dir
 from cecert.core.secrets import load_secrets
 
 BASE_DIR = Path(__file__).resolve().parent
-VAR_DIR = Path(os.environ.get("CECERT_VAR_DIR", Path.cwd() / "var")).resolve()
 PRODUCTION = os.environ.get("CECERT_ENV") == "production"
+# Absolute and given in production (refused otherwise); ``var/`` under the working directory in development.
+VAR_DIR = var_dir(os.environ, production=PRODUCTION, cwd=Path.cwd())
 _secrets = load_secrets(VAR_DIR, PRODUCTION)
 
 SECRET_KEY = _secrets["SECRET_KEY"]
@@ -230,6 +232,9 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "static"
 # In production, collectstatic writes names with a hash of the content (cached for good by the proxy).
+# The platform's own files live in three named stores, "proofs", "imports" and "certificates": directories
+# under VAR_DIR, or prefixes of one private bucket of an S3-compatible object store with
+# CECERT_FILE_STORE=s3 (cecert.core.filestores, ADR 0021). Nothing is written to "default".
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -237,8 +242,9 @@ STORAGES = {
         if PRODUCTION
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
+    **file_stores(os.environ, VAR_DIR),
 }
-MEDIA_ROOT = VAR_DIR / "private"  # proof files: outside the web root, never served statically
+MEDIA_ROOT = VAR_DIR / "private"  # outside the web root, never served statically
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 

@@ -5,21 +5,13 @@ from __future__ import annotations
 
 import csv
 import io
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from cecert.catalogs.domain.bases import BaseApplication, apply_for_recognition
 from cecert.catalogs.models import Program
 from cecert.records.models import Record
 from tests.browser.conftest import enrolled_officer, login, logout, submit
 from tests.factories import PASSWORD, build_world, region
-
-
-@pytest.fixture(autouse=True)
-def _media(settings: Any, tmp_path: Path) -> None:
-    settings.MEDIA_ROOT = tmp_path
 
 
 def test_recognise_publish_import_and_progress(page: Any, transactional_db: None) -> None:

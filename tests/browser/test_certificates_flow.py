@@ -24,9 +24,8 @@ def _verify_by_number(page: Any, number: str, name: str) -> str:
 
 
 def test_issue_download_verify_and_revoke_after_spot_check(
-    page: Any, browser: Any, live_server: Any, transactional_db: None, tmp_path: Path, settings: Any
+    page: Any, browser: Any, live_server: Any, transactional_db: None, tmp_path: Path
 ) -> None:
-    settings.CECERT_CERTIFICATE_CACHE = tmp_path / "cache"
     world: World = build_world()
     person = world.people["emp_jinshui"]
     full_year(person)

@@ -41,11 +41,8 @@ def _camera_video_of_qr(text: str, path: Path) -> None:
 
 
 @pytest.fixture
-def certificate_and_camera(
-    playwright: Any, transactional_db: None, tmp_path: Path, settings: Any
-) -> Iterator[tuple[Any, Any]]:
+def certificate_and_camera(playwright: Any, transactional_db: None, tmp_path: Path) -> Iterator[tuple[Any, Any]]:
     """A certificate, and a browser whose camera shows that certificate's QR code."""
-    settings.CECERT_CERTIFICATE_CACHE = tmp_path / "cache"
     world: World = build_world()
     person = world.people["emp_jinshui"]
     full_year(person)

@@ -3,20 +3,12 @@ the person's progress shows the hours; return and resubmit; a foreign officer ge
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from cecert.records.models import Record
 from tests.browser.conftest import enrolled_officer, login, logout, submit
 from tests.factories import PASSWORD, World, build_world
 from tests.records.factories import PDF, PNG
-
-
-@pytest.fixture(autouse=True)
-def _media(settings: Any, tmp_path: Path) -> None:
-    settings.MEDIA_ROOT = tmp_path
 
 
 def _declare(page: Any, activity_type: str, title: str, fields: dict[str, str], selects: dict[str, str]) -> Record:

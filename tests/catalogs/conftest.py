@@ -7,7 +7,6 @@ import datetime as dt
 import io
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,11 +27,6 @@ from tests.factories import PASSWORD, World, region
 
 YEAR = 2026
 START, END = dt.date(YEAR, 3, 1), dt.date(YEAR, 3, 3)
-
-
-@pytest.fixture(autouse=True)
-def _private_media(settings: Any, tmp_path: Path) -> None:
-    settings.MEDIA_ROOT = str(tmp_path / "private")
 
 
 @dataclass

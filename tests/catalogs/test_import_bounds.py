@@ -23,9 +23,11 @@ from cecert.catalogs import sheets
 from cecert.catalogs.domain import imports as im
 from cecert.catalogs.models import ImportRun
 from cecert.core.errors import DomainError
+from cecert.core.files import IMPORTS
 from tests.catalogs.conftest import BaseWorld, csv_bytes, xlsx_bytes
 from tests.catalogs.test_imports import COMPLETION_HEADER
 from tests.factories import logged_in
+from tests.files import stored_names
 
 CONTENT_TYPES = (
     b'<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
@@ -115,7 +117,7 @@ def test_hostile_import_files_are_refused_before_parsing_and_nothing_is_stored(
     assert message in refused.value.message_zh, refused.value.message_zh
     assert refused.value.message_en
     assert not ImportRun.objects.exists()
-    assert list(im.import_dir().iterdir()) == []
+    assert stored_names(IMPORTS) == []
 
 
 def test_the_ratio_bomb_is_refused_from_the_zip_directory_alone() -> None:

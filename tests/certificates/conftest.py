@@ -139,7 +139,6 @@ def proof_snapshot(**overrides: Any) -> CertificateSnapshot:
 
 
 @pytest.fixture(autouse=True)
-def _certificate_cache(settings: Any, tmp_path: Any) -> None:
-    """PDF cache in a temporary directory; keys created lazily per department."""
-    settings.CECERT_CERTIFICATE_CACHE = tmp_path / "certificate-cache"
+def _certificate_keys(settings: Any) -> None:
+    """Keys created lazily per department (the PDF cache is the test's own: tests/conftest.py)."""
     settings.CECERT_AUTO_CREATE_KEYS = True

@@ -8,10 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.files.storage import storages
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+
+from cecert.core.files import FILE_STORES, PROOFS
+from cecert.core.filestores import file_stores
 
 
 def _free_port() -> int:
@@ -29,11 +33,7 @@ def test_liveness_touches_no_database(client: Client, db: None) -> None:
     assert "no-cache" in response["Cache-Control"]
 
 
-def test_ready_when_every_dependency_answers(client: Client, db: None, settings: Any, tmp_path: Path) -> None:
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}},
-    }
+def test_ready_when_every_dependency_answers(client: Client, db: None) -> None:
     response = client.get("/readyz")
     body = response.json()
     assert response.status_code == 200, body
@@ -41,11 +41,14 @@ def test_ready_when_every_dependency_answers(client: Client, db: None, settings:
     assert {name for name, check in body["checks"].items() if check["ok"]} == {
         "database",
         "cache",
-        "storage",
+        "storage:proofs",
+        "storage:imports",
+        "storage:certificates",
         "task_queue",
     }
     assert body["checks"]["task_queue"]["lag_seconds"] == 0
-    assert list(tmp_path.rglob("*.probe")) == []  # the storage probe cleans up after itself
+    for alias in FILE_STORES:
+        assert storages[alias].listdir("health")[1] == []  # the storage probe cleans up after itself
 
 
 def test_unreachable_redis_makes_the_instance_not_ready(client: Client, db: None, settings: Any) -> None:
@@ -64,30 +67,23 @@ def test_unreachable_redis_makes_the_instance_not_ready(client: Client, db: None
     assert body["checks"]["database"]["ok"] is True
 
 
-def test_unwritable_storage_makes_the_instance_not_ready(
+def test_one_unwritable_store_makes_the_instance_not_ready(
     client: Client, db: None, settings: Any, tmp_path: Path
 ) -> None:
     blocker = tmp_path / "a-file-not-a-directory"
     blocker.write_text("x")
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(blocker)}},
-    }
+    settings.STORAGES = {**settings.STORAGES, PROOFS: file_stores({}, blocker)[PROOFS]}
     response = client.get("/readyz")
     assert response.status_code == 503
-    assert response.json()["checks"]["storage"]["ok"] is False
+    checks = response.json()["checks"]
+    assert {name for name, check in checks.items() if not check["ok"]} == {"storage:proofs"}
+    assert checks["storage:proofs"]["error"] == "NotADirectoryError"
 
 
-def test_queue_lag_is_reported_but_does_not_take_the_instance_out(
-    client: Client, db: None, settings: Any, tmp_path: Path
-) -> None:
+def test_queue_lag_is_reported_but_does_not_take_the_instance_out(client: Client, db: None, settings: Any) -> None:
     from django_tasks.base import TaskResultStatus
     from django_tasks_db.models import DBTaskResult
 
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}},
-    }
     settings.CECERT_QUEUE_LAG_WARN = 300
     waiting_since = timezone.now() - timedelta(minutes=20)
     DBTaskResult.objects.create(

@@ -1,8 +1,11 @@
-"""Two gunicorn instances behind the shipped nginx site (TLS), sharing PostgreSQL, Redis and the file store.
+"""Two gunicorn instances behind the shipped nginx site (TLS), sharing PostgreSQL, Redis and an object store.
 
-A professional declares with an upload through instance A; the employer approves, HR certifies,
-downloads the proof and issues the certificate through instance B; a verifier checks it through the
-load-balanced site; a client behind the proxy is recorded under its own address, not the proxy's.
+Each instance has a var directory of its own, as two machines would; their files live in one bucket of
+an S3 API (moto's standalone server, started here). A professional declares with an upload through
+instance A; the employer approves, HR certifies, downloads the proof A stored and issues the
+certificate through instance B, whose PDF instance A then serves from the shared cache; a verifier
+checks it through the load-balanced site; a client behind the proxy is recorded under its own address,
+not the proxy's.
 """
 
 from __future__ import annotations
@@ -28,9 +31,11 @@ from django.db import connection
 
 from cecert.audit.models import AuditEntry
 from cecert.certificates.domain.signing_keys import create_department_key
+from cecert.certificates.models import Certificate
 from cecert.records.models import Record
 from tests.browser.conftest import enrolled_officer, launch, login, logout, submit
 from tests.factories import PASSWORD, build_world
+from tests.s3_server import S3Server, moto_server, s3_environ
 
 REPO = Path(__file__).resolve().parents[2]
 SITE = REPO / "deploy" / "nginx" / "cecert.conf"
@@ -114,7 +119,14 @@ def _site(name: str, https_port: int, upstreams: list[int], tls: tuple[Path, Pat
 
 
 @pytest.fixture
-def platform(tmp_path: Path, transactional_db: None) -> Iterator[dict[str, Any]]:
+def object_store(tmp_path: Path) -> Iterator[S3Server]:
+    """The object store both machines share: an S3 API on loopback, its log kept beside the test's files."""
+    with moto_server(tmp_path / "moto.log") as server:
+        yield server
+
+
+@pytest.fixture
+def platform(tmp_path: Path, transactional_db: None, object_store: S3Server) -> Iterator[dict[str, Any]]:
     if connection.vendor != "postgresql":
         pytest.skip("two instances share one database: run with DATABASE_URL=postgres://… (make test-deploy)")
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -124,8 +136,9 @@ def platform(tmp_path: Path, transactional_db: None) -> Iterator[dict[str, Any]]
 
     redis.Redis.from_url(REDIS_URL).flushdb()
 
-    var = tmp_path / "var"
-    var.mkdir()
+    s3 = object_store
+    bucket = s3.new_bucket()
+    var = {"a": tmp_path / "var-a", "b": tmp_path / "var-b"}  # one per machine: nothing shared on disk
     db = connection.settings_dict
     env = {
         **os.environ,
@@ -137,13 +150,19 @@ def platform(tmp_path: Path, transactional_db: None) -> Iterator[dict[str, Any]]
         "CECERT_KEY_PASSPHRASE": django_settings.CECERT_KEY_PASSPHRASE,
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
         "CECERT_REDIS_URL": REDIS_URL,
-        "CECERT_VAR_DIR": str(var),
         "CECERT_ALLOWED_HOSTS": "127.0.0.1",
         "CECERT_TRUSTED_PROXIES": "127.0.0.1/32",
         "CECERT_WORKERS": "2",
         "CECERT_LOG_FORMAT": "json",
+        **s3_environ(s3.endpoint, bucket),
     }
-    subprocess.run([BIN / "cecert", "collectstatic", "--noinput", "-v0"], env=env, check=True, timeout=300)  # noqa: S603
+    subprocess.run(  # noqa: S603
+        [BIN / "cecert", "collectstatic", "--noinput", "-v0"],
+        env={**env, "CECERT_VAR_DIR": str(var["a"])},
+        check=True,
+        timeout=300,
+    )
+    shutil.copytree(var["a"] / "static", var["b"] / "static")  # each machine ships the same static files
 
     ports = {"a": _free_port(), "b": _free_port()}
     sites = {"a": _free_port(), "b": _free_port(), "front": _free_port()}
@@ -156,7 +175,12 @@ def platform(tmp_path: Path, transactional_db: None) -> Iterator[dict[str, Any]]
             logs[name] = tmp_path / f"gunicorn-{name}.log"
             metrics = tmp_path / f"metrics-{name}"
             metrics.mkdir()
-            instance_env = {**env, "CECERT_BIND": f"127.0.0.1:{port}", "PROMETHEUS_MULTIPROC_DIR": str(metrics)}
+            instance_env = {
+                **env,
+                "CECERT_VAR_DIR": str(var[name]),
+                "CECERT_BIND": f"127.0.0.1:{port}",
+                "PROMETHEUS_MULTIPROC_DIR": str(metrics),
+            }
             processes.append(
                 subprocess.Popen(  # noqa: S603
                     [BIN / "gunicorn", "-c", str(GUNICORN_CONF), "cecert.wsgi:application"],
@@ -170,7 +194,7 @@ def platform(tmp_path: Path, transactional_db: None) -> Iterator[dict[str, Any]]
         nginx_dir.mkdir()
         upstreams = {"a": [ports["a"]], "b": [ports["b"]], "front": [ports["a"], ports["b"]]}
         for name, port in sites.items():
-            (nginx_dir / f"site-{name}.conf").write_text(_site(name, port, upstreams[name], tls, var / "static"))
+            (nginx_dir / f"site-{name}.conf").write_text(_site(name, port, upstreams[name], tls, var["a"] / "static"))
         (nginx_dir / "nginx.conf").write_text(
             f"""user root;
 worker_processes 1;
@@ -197,7 +221,7 @@ http {{
         trust = ssl.create_default_context(cafile=str(tls[0]))  # our self-signed certificate, verified as such
         for port in sites.values():
             _wait_for("127.0.0.1", port, "/healthz", tls=trust)
-        yield {"sites": sites, "ports": ports, "logs": logs, "var": var, "tls": trust}
+        yield {"sites": sites, "ports": ports, "logs": logs, "var": var, "tls": trust, "s3": s3, "bucket": bucket}
     finally:
         for process in processes:
             process.terminate()
@@ -301,7 +325,26 @@ def test_declare_on_one_instance_review_on_the_other_verify_through_the_proxy(
         submit(page, "#issue-form button[type=submit]")
         assert page.locator("#serial").count() == 1, page.inner_text("main")
         serial = page.inner_text("#serial").strip()
+        certificate = Certificate.objects.get(serial=serial)
+        pdf_url = f"/certificates/{certificate.verification_id}/pdf/"
+        issued_pdf = page.request.get(pdf_url)
+        assert issued_pdf.status == 200
+        issued_body = issued_pdf.body()  # read before the context closes
+        assert issued_body.startswith(b"%PDF-")
         b.close()
+
+        # Instance A serves the PDF B cached in the shared store: a marked copy put there comes back.
+        cache_key = f"certificates/{certificate.verification_id}-v{certificate.version}.pdf"
+        s3 = platform["s3"].client()
+        assert s3.get_object(Bucket=platform["bucket"], Key=cache_key)["Body"].read() == issued_body
+        marked = issued_body + b"\n%served from the shared cache\n"
+        s3.put_object(Bucket=platform["bucket"], Key=cache_key, Body=marked)
+        a = browser.new_context(base_url=f"https://127.0.0.1:{sites['a']}", locale="zh-CN", ignore_https_errors=True)
+        a.set_default_timeout(30_000)
+        page = a.new_page()
+        login(page, person.id_number, PASSWORD)
+        assert page.request.get(pdf_url).body() == marked
+        a.close()
 
         # Through the load-balanced site: a verifier, not logged in.
         front = browser.new_context(
@@ -322,6 +365,16 @@ def test_declare_on_one_instance_review_on_the_other_verify_through_the_proxy(
         front.close()
     finally:
         browser.close()
+
+    # The files crossed machines through the bucket only: the proof A received is the object B served,
+    # and neither var directory holds a stored file.
+    proof_file = record.proofs.get()
+    proof_key = f"proofs/{proof_file.storage_key[:2]}/{proof_file.storage_key}"
+    assert platform["s3"].keys(platform["bucket"]) == sorted([proof_key, cache_key])
+    assert s3.get_object(Bucket=platform["bucket"], Key=proof_key)["Body"].read() == proof
+    for var in platform["var"].values():
+        assert not (var / "private").exists()
+        assert not (var / "cache").exists()
 
     # Each instance served its part: the upload on A, the proof download and the issuance on B.
     log_a, log_b = (platform["logs"][name].read_text() for name in ("a", "b"))

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cecert.core import filecheck
 from cecert.core.errors import DomainError
+from cecert.core.files import PROOFS
 from cecert.records.models import Leave, ProofFile, Record
 from cecert.records.storage import check_upload
 from tests.factories import World, logged_in
+from tests.files import stored_names
 from tests.records import hostile
 from tests.records.factories import JPEG, PDF, PNG, declared
 
@@ -21,14 +22,9 @@ LIMIT = 1024 * 1024
 
 
 @pytest.fixture(autouse=True)
-def _media(settings: pytest.FixtureRequest, tmp_path: Path) -> None:
-    settings.MEDIA_ROOT = tmp_path  # type: ignore[attr-defined]
+def _limits(settings: pytest.FixtureRequest) -> None:
     settings.CECERT_PROOF_MAX_FILE_BYTES = LIMIT  # type: ignore[attr-defined]
     settings.CECERT_PROOF_MAX_RECORD_BYTES = 4 * LIMIT  # type: ignore[attr-defined]
-
-
-def _stored_files(root: Path) -> list[Path]:
-    return [p for p in root.rglob("*") if p.is_file()]
 
 
 def _upload(world: World, record: Record, name: str, content: bytes) -> str:
@@ -84,14 +80,14 @@ HOSTILE: list[tuple[str, str, Callable[[], bytes], str]] = [
 
 @pytest.mark.parametrize(("label", "name", "build", "message"), HOSTILE, ids=[h[0] for h in HOSTILE])
 def test_hostile_upload_is_refused_with_a_chinese_message_and_nothing_is_stored(
-    world: World, settings: pytest.FixtureRequest, label: str, name: str, build: Callable[[], bytes], message: str
+    world: World, label: str, name: str, build: Callable[[], bytes], message: str
 ) -> None:
     record = declared(world.people["emp_jinshui"], proofs=False)
     content = build()
     page = _upload(world, record, name, content)
     assert "上传被拒绝：" in page and message in page, label
     assert not ProofFile.objects.filter(record=record).exists()
-    assert _stored_files(Path(settings.MEDIA_ROOT)) == []  # type: ignore[attr-defined]
+    assert stored_names(PROOFS) == []
 
 
 GENUINE: list[tuple[str, Callable[[], bytes]]] = [
@@ -106,14 +102,12 @@ GENUINE: list[tuple[str, Callable[[], bytes]]] = [
 
 
 @pytest.mark.parametrize(("name", "build"), GENUINE, ids=[g[0] for g in GENUINE])
-def test_genuine_files_are_accepted_and_stored(
-    world: World, settings: pytest.FixtureRequest, name: str, build: Callable[[], bytes]
-) -> None:
+def test_genuine_files_are_accepted_and_stored(world: World, name: str, build: Callable[[], bytes]) -> None:
     record = declared(world.people["emp_jinshui"], proofs=False)
     page = _upload(world, record, name, build())
     assert f"已上传：{name}" in page
     proof = ProofFile.objects.get(record=record)
-    assert [p.name for p in _stored_files(Path(settings.MEDIA_ROOT))] == [proof.storage_key]  # type: ignore[attr-defined]
+    assert stored_names(PROOFS) == [f"{proof.storage_key[:2]}/{proof.storage_key}"]
 
 
 def test_the_size_limit_is_checked_before_decoding() -> None:
@@ -135,7 +129,7 @@ def test_pillow_decompression_bomb_warning_is_an_error() -> None:
     assert "pixels" in refused.value.message_en
 
 
-def test_leave_proof_upload_is_checked_the_same_way(world: World, settings: pytest.FixtureRequest) -> None:
+def test_leave_proof_upload_is_checked_the_same_way(world: World) -> None:
     from cecert.records.domain.leave import record_leave
 
     person = world.people["emp_jinshui"]
@@ -148,4 +142,4 @@ def test_leave_proof_upload_is_checked_the_same_way(world: World, settings: pyte
     )
     assert "上传被拒绝：文件（PDF）含有JavaScript 脚本" in response.content.decode()
     assert not leave.proofs.exists()
-    assert _stored_files(Path(settings.MEDIA_ROOT)) == []  # type: ignore[attr-defined]
+    assert stored_names(PROOFS) == []

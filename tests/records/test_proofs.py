@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from cecert.core.files import PROOFS
 from cecert.records.models import ProofFile, Record
 from tests.factories import World, logged_in
+from tests.files import stored_names
 from tests.records.factories import JPEG, PDF, PNG, declared
 
 
 @pytest.fixture(autouse=True)
-def _media(settings: pytest.FixtureRequest, tmp_path: Path) -> None:
-    settings.MEDIA_ROOT = tmp_path  # type: ignore[attr-defined]
+def _limits(settings: pytest.FixtureRequest) -> None:
     settings.CECERT_PROOF_MAX_FILE_BYTES = 1024  # type: ignore[attr-defined]
     settings.CECERT_PROOF_MAX_RECORD_BYTES = 4096  # type: ignore[attr-defined]
 
@@ -28,21 +27,17 @@ def _upload(world: World, record: Record, name: str, content: bytes) -> str:
     return response.content.decode()
 
 
-def _stored_files(root: Path) -> list[Path]:
-    return [p for p in (root / "proofs").rglob("*") if p.is_file()] if (root / "proofs").exists() else []
-
-
 @pytest.mark.parametrize(
     ("name", "content"), [("通知.pdf", PDF), ("scan.png", PNG), ("photo.jpg", JPEG), ("photo.JPEG", JPEG)]
 )
-def test_accepted_by_content(world: World, settings: pytest.FixtureRequest, name: str, content: bytes) -> None:
+def test_accepted_by_content(world: World, name: str, content: bytes) -> None:
     record = declared(world.people["emp_jinshui"], proofs=False)
     page = _upload(world, record, name, content)
     assert f"已上传：{name}" in page
     proof = ProofFile.objects.get(record=record)
-    stored = _stored_files(Path(settings.MEDIA_ROOT))  # type: ignore[attr-defined]
-    assert [p.name for p in stored] == [proof.storage_key]
-    assert name not in str(stored[0])
+    stored = stored_names(PROOFS)
+    assert stored == [f"{proof.storage_key[:2]}/{proof.storage_key}"]
+    assert name not in stored[0]
 
 
 @pytest.mark.parametrize(
@@ -58,14 +53,12 @@ def test_accepted_by_content(world: World, settings: pytest.FixtureRequest, name
         ("empty.pdf", b"", "文件为空，请重新选择"),
     ],
 )
-def test_refused_with_a_clear_message_and_nothing_stored(
-    world: World, settings: pytest.FixtureRequest, name: str, content: bytes, message: str
-) -> None:
+def test_refused_with_a_clear_message_and_nothing_stored(world: World, name: str, content: bytes, message: str) -> None:
     record = declared(world.people["emp_jinshui"], proofs=False)
     page = _upload(world, record, name, content)
     assert f"上传被拒绝：{message}" in page
     assert not ProofFile.objects.filter(record=record).exists()
-    assert _stored_files(Path(settings.MEDIA_ROOT)) == []  # type: ignore[attr-defined]
+    assert stored_names(PROOFS) == []
 
 
 def test_per_record_limit(world: World) -> None:

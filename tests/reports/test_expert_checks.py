@@ -20,8 +20,7 @@ EXPERTS = ["special_allowance", "bqw_national", "provincial_leader", "vocational
 
 
 @pytest.fixture(autouse=True)
-def _certificate_cache(settings: Any, tmp_path: Any) -> None:
-    settings.CECERT_CERTIFICATE_CACHE = tmp_path / "certificate-cache"
+def _certificate_keys(settings: Any) -> None:
     settings.CECERT_AUTO_CREATE_KEYS = True
 
 

@@ -2,9 +2,11 @@
 
 ``/healthz`` says the process answers (no database, no cache: a dead database must not get every
 worker restarted). ``/readyz`` says whether this instance can serve: the database answers, the
-shared cache answers when one is configured, and file storage takes a write. The task queue's lag
-is reported beside them but does not take an instance out of service: a stuck worker is not cured
-by sending no traffic to the web servers (it is alerted on through the metrics instead).
+shared cache answers when one is configured, and each file store the platform writes to (proofs,
+imports, the certificate cache: directories or an object store, ADR 0021) takes a write and gives it
+back. The task queue's lag is reported beside them but does not take an instance out of service: a
+stuck worker is not cured by sending no traffic to the web servers (it is alerted on through the
+metrics instead).
 """
 
 from __future__ import annotations
@@ -12,16 +14,16 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 
+from cecert.core.files import FILE_STORES, probe
 from cecert.core.metrics import queue_lag
 
 
@@ -40,12 +42,11 @@ def _cache() -> None:
     cache.delete(key)
 
 
-def _storage() -> None:
-    name = default_storage.save(f"health/{uuid.uuid4().hex}.probe", ContentFile(b"ok"))
-    default_storage.delete(name)
-
-
-CHECKS: dict[str, Callable[[], None]] = {"database": _database, "cache": _cache, "storage": _storage}
+CHECKS: dict[str, Callable[[], None]] = {
+    "database": _database,
+    "cache": _cache,
+    **{f"storage:{alias}": partial(probe, alias) for alias in FILE_STORES},
+}
 
 
 def _run(check: Callable[[], None]) -> dict[str, Any]:

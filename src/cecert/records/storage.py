@@ -6,12 +6,10 @@ bytes choose the type, the name's extension must agree with it (a PDF renamed
 decoded in full (``cecert.core.filecheck``): every pixel of an image under a
 pixel limit, every object of a PDF, which must be neither encrypted nor active.
 The size limit is checked before any decoding; a refused file is never stored. Accepted files are stored
-under a random key outside the web root (``settings.MEDIA_ROOT``) behind the
-small ``ProofStorage`` interface: ``LocalProofStorage`` by default; an
-S3-compatible implementation (e.g. with boto3 against MinIO or a cloud bucket,
-server-side encryption on) can be plugged in with ``CECERT_PROOF_STORAGE`` =
-``"dotted.path.ToClass"``. Files are only ever served through the proof view,
-which checks the record's jurisdiction first.
+under a random key in the ``proofs`` store (``settings.STORAGES``: a directory outside the web root or
+a private object-store bucket, ADR 0021), their SHA-256 recorded and audited; a download is checked
+against it. Files are only ever served through the proof view, which checks the record's jurisdiction
+first.
 """
 
 from __future__ import annotations
@@ -19,16 +17,18 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.utils.module_loading import import_string
 
 from cecert.core import filecheck
 from cecert.core.errors import DomainError
+from cecert.core.files import PROOFS, StoredFileAltered, delete_file, read_file, save_file
+
+if TYPE_CHECKING:
+    from cecert.records.models import ProofFile
 
 # (magic prefix, content type, allowed extensions)
 SIGNATURES: tuple[tuple[bytes, str, tuple[str, ...]], ...] = (
@@ -120,47 +120,31 @@ def check_upload(name: str, content: bytes, *, already_stored: int = 0) -> Check
     )
 
 
-class ProofStorage(Protocol):
-    def save(self, content: bytes) -> str:
-        """Store bytes; return a new random key."""
-
-    def read(self, key: str) -> bytes: ...
-
-    def delete(self, key: str) -> None: ...
-
-
-class LocalProofStorage:
-    """Files under ``MEDIA_ROOT/proofs/ab/abcdef…`` (random 32-hex names, no user-supplied part)."""
-
-    def __init__(self, root: Path | None = None) -> None:
-        self.root = Path(root or Path(settings.MEDIA_ROOT) / "proofs")
-
-    def _path(self, key: str) -> Path:
-        if len(key) != 32 or any(c not in "0123456789abcdef" for c in key):
-            raise ValueError("bad storage key")
-        return self.root / key[:2] / key
-
-    def save(self, content: bytes) -> str:
-        key = secrets.token_hex(16)
-        path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "xb") as handle:
-            handle.write(content)
-        path.chmod(0o600)
-        return key
-
-    def read(self, key: str) -> bytes:
-        return self._path(key).read_bytes()
-
-    def delete(self, key: str) -> None:
-        self._path(key).unlink(missing_ok=True)
+def _proof_name(key: str) -> str:
+    """``ab/abcdef…``: where a proof's random 32-hex key lives in the ``proofs`` store. Only such keys
+    name a file, so no stored name can carry a path of anyone's choosing."""
+    if len(key) != 32 or any(c not in "0123456789abcdef" for c in key):
+        raise ValueError("bad storage key")
+    return f"{key[:2]}/{key}"
 
 
-@cache
-def _storage_class(path: str) -> type:
-    return import_string(path)  # type: ignore[no-any-return]
+def store_proof(checked: CheckedFile) -> str:
+    """Store a file ``check_upload`` accepted under a new random key (returned); ``FileStoreUnavailable``
+    (a ``DomainError`` on ``file``) if the store cannot take it."""
+    key = secrets.token_hex(16)
+    save_file(PROOFS, _proof_name(key), checked.content)
+    return key
 
 
-def get_proof_storage() -> ProofStorage:
-    path = getattr(settings, "CECERT_PROOF_STORAGE", "cecert.records.storage.LocalProofStorage")
-    return _storage_class(path)()  # type: ignore[no-any-return]
+def read_proof(proof: ProofFile) -> bytes:
+    """The proof's bytes, exactly as uploaded: ``StoredFileAltered`` if the store returns anything whose
+    SHA-256 is not the one recorded at upload (and audited), ``StoredFileMissing`` if it has none."""
+    name = _proof_name(proof.storage_key)
+    content = read_file(PROOFS, name)
+    if hashlib.sha256(content).hexdigest() != proof.sha256:
+        raise StoredFileAltered(PROOFS, name)
+    return content
+
+
+def delete_proof(key: str) -> None:
+    delete_file(PROOFS, _proof_name(key))

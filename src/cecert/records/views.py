@@ -44,7 +44,7 @@ from cecert.records.forms import (
 )
 from cecert.records.models import Leave, ProofFile, Record, YearClosing
 from cecert.records.proofs import LEAVE_PROOF, proof_kinds_for, required_proofs
-from cecert.records.storage import get_proof_storage, read_upload
+from cecert.records.storage import read_proof, read_upload
 from cecert.review.domain.queues import overdue_since
 from cecert.review.domain.workflow import allowed_targets, merge_record, transition_record
 
@@ -313,7 +313,7 @@ def proof_download(request: HttpRequest, pk: int) -> HttpResponse:
         | Q(leave__in=Leave.objects.filter(person_scope(user, via="person__")).values("pk"))
     )
     proof = get_in_scope_or_404(visible, request, pk=pk)
-    content = get_proof_storage().read(proof.storage_key)
+    content = read_proof(proof)
     response = HttpResponse(content, content_type=proof.content_type)
     from django.utils.http import content_disposition_header
 

@@ -13,9 +13,11 @@ from cecert.certificates.domain import issuance, signing_keys, verification
 from cecert.certificates.domain.rendering import certificate_pdf, qr_payload, render_certificate, to_render_snapshot
 from cecert.certificates.models import Certificate
 from cecert.certificates.pdf import render_and_sign
+from cecert.core.files import CERTIFICATES
 from tests.certificates.factories import YEAR, full_year
 from tests.certificates.test_signing import independent_check
 from tests.factories import World
+from tests.files import stored_names
 
 
 @pytest.fixture
@@ -52,9 +54,7 @@ def test_one_changed_byte_fails_both(issued: Certificate) -> None:
 
 def test_pdf_is_cached_per_version(issued: Certificate, settings: Any) -> None:
     first = certificate_pdf(issued)
-    assert list(settings.CECERT_CERTIFICATE_CACHE.iterdir()) == [
-        settings.CECERT_CERTIFICATE_CACHE / f"{issued.verification_id}-v1.pdf"
-    ]
+    assert stored_names(CERTIFICATES) == [f"{issued.verification_id}-v1.pdf"]
     assert certificate_pdf(issued).content == first.content
     assert first.filename.endswith(f"{issued.person.certificate_number}-{YEAR}-v1.pdf")
 

@@ -22,6 +22,7 @@ import hashlib
 import io
 import re
 import secrets
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -44,6 +45,7 @@ from cecert.catalogs.enums import EnrolmentState, ImportKind, ImportState, Progr
 from cecert.catalogs.models import BaseRecognition, Enrolment, ImportIssue, ImportRow, ImportRun, Program
 from cecert.core.bulk import insert_rows
 from cecert.core.errors import DomainError
+from cecert.core.files import IMPORTS, StoredFileMissing, delete_file, local_copy, save_file
 from cecert.crediting.errors import CreditingInputError, from_validation_error
 from cecert.crediting.schemas import ACTIVITY_MODELS, ActivityAdapter
 from cecert.organisations.models import Organisation, OrganisationKind
@@ -165,14 +167,15 @@ def template_bytes(kind: str, activity_type: str = "") -> bytes:
 # --- storing uploads -----------------------------------------------------------------------------------------
 
 
-def import_dir() -> Path:
-    path = Path(settings.MEDIA_ROOT) / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def file_path(run: ImportRun) -> Path:
-    return import_dir() / run.storage_name
+def stored_rows(run: ImportRun) -> Iterator[tuple[int, list[Any]]]:
+    """The rows of the stored upload (from a local copy when the ``imports`` store is remote)."""
+    try:
+        with local_copy(IMPORTS, run.storage_name) as path:
+            yield from sheets.iter_rows(path, run.file_format)
+    except StoredFileMissing:
+        raise sheets.SheetError(
+            "导入文件已不在文件存储中，请重新上传", "the uploaded file is missing from the store"
+        ) from None
 
 
 def _may_import(organisation: Organisation, kind: str, by: User) -> bool:
@@ -201,54 +204,57 @@ def create_import(
         if recognition is None or recognition.state != RecognitionState.RECOGNISED:
             raise DomainError("organisation", "基地未经备案认可，不能导入", "the base is not recognised")
     storage_name = secrets.token_hex(16)
-    target = import_dir() / storage_name
-    digest, size = hashlib.sha256(), 0
-    with target.open("wb") as out:
+    # Received and checked in a temporary file on this machine; only an accepted, new file reaches the store.
+    with tempfile.NamedTemporaryFile(dir=settings.FILE_UPLOAD_TEMP_DIR, prefix="cecert-import-") as out:
+        target = Path(out.name)
+        digest, size = hashlib.sha256(), 0
         while block := content.read(1 << 20):
             size += len(block)
             if size > MAX_UPLOAD_BYTES:
-                out.close()
-                target.unlink(missing_ok=True)
                 raise DomainError("file", "文件过大（上限 50 MB）", "the file is too large (50 MB at most)")
             digest.update(block)
             out.write(block)
-    if size == 0:
-        target.unlink(missing_ok=True)
-        raise DomainError("file", "文件为空", "the file is empty")
-    try:
-        # Sniffed, and inspected before any parser builds it: zip members, sheet extent, CSV rows and fields.
-        file_format = sheets.check_file(target, filename)
-    except sheets.SheetError as exc:
-        target.unlink(missing_ok=True)
-        raise DomainError("file", exc.message_zh, exc.message_en) from None
-    sha = digest.hexdigest()
-    with transaction.atomic():
-        existing = (
-            ImportRun.objects.select_for_update()
-            .filter(organisation=organisation, kind=kind, activity_type=activity_type, sha256=sha)
-            .first()
-        )
-        if existing is not None:
-            target.unlink(missing_ok=True)
-            return existing, False
-        run = ImportRun.objects.create(
-            organisation=organisation,
-            kind=kind,
-            activity_type=activity_type,
-            filename=Path(filename).name[:200] or "import",
-            file_format=file_format,
-            sha256=sha,
-            size=size,
-            storage_name=storage_name,
-            created_by=by,
-        )
-        audit(
-            "import.uploaded",
-            actor=by,
-            role=_role(kind),
-            obj=run,
-            after={"kind": kind, "activity_type": activity_type, "sha256": sha, "size": size},
-        )
+        out.flush()
+        if size == 0:
+            raise DomainError("file", "文件为空", "the file is empty")
+        try:
+            # Sniffed, and inspected before any parser builds it: zip members, sheet extent, CSV rows and fields.
+            file_format = sheets.check_file(target, filename)
+        except sheets.SheetError as exc:
+            raise DomainError("file", exc.message_zh, exc.message_en) from None
+        sha = digest.hexdigest()
+        with transaction.atomic():
+            existing = (
+                ImportRun.objects.select_for_update()
+                .filter(organisation=organisation, kind=kind, activity_type=activity_type, sha256=sha)
+                .first()
+            )
+            if existing is not None:
+                return existing, False
+            out.seek(0)
+            save_file(IMPORTS, storage_name, out)
+            try:
+                run = ImportRun.objects.create(
+                    organisation=organisation,
+                    kind=kind,
+                    activity_type=activity_type,
+                    filename=Path(filename).name[:200] or "import",
+                    file_format=file_format,
+                    sha256=sha,
+                    size=size,
+                    storage_name=storage_name,
+                    created_by=by,
+                )
+                audit(
+                    "import.uploaded",
+                    actor=by,
+                    role=_role(kind),
+                    obj=run,
+                    after={"kind": kind, "activity_type": activity_type, "sha256": sha, "size": size},
+                )
+            except Exception:
+                delete_file(IMPORTS, storage_name)
+                raise
     return run, True
 
 
@@ -740,7 +746,7 @@ class Opened:
 
 def _open(run: ImportRun) -> Opened:
     columns = columns_for(run.kind, run.activity_type)
-    rows = sheets.iter_rows(file_path(run), run.file_format)
+    rows = stored_rows(run)
     try:
         header_row, header = next(rows)
     except StopIteration:
@@ -994,7 +1000,7 @@ def import_report(run: ImportRun, *, limit: int | None = None) -> dict[str, Any]
 def error_sheet(run: ImportRun) -> bytes:
     """The original sheet with an error column and the rejected rows (and bad cells) in red."""
     columns = columns_for(run.kind, run.activity_type)
-    rows_iter = sheets.iter_rows(file_path(run), run.file_format)
+    rows_iter = stored_rows(run)
     first = next(rows_iter, None)
     if first is None:
         return b""

@@ -2,20 +2,18 @@
 
 The certificate's own recorded key seals it (a retired key still re-renders
 the certificates it sealed; it seals no new ones). The cache is a file per
-certificate version under ``VAR_DIR/cache/certificates``; the file name is the
-verification id and version, so a new version never hits an old file.
+certificate version in the ``certificates`` store (ADR 0021), shared by every
+server; the file name is the verification id and version, so a new version
+never hits an old file. Losing the cache loses nothing: a store that is away
+or has no such file means the PDF is rendered again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-import os
-import tempfile
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
-
-from django.conf import settings
 
 from cecert.certificates.models import Certificate
 from cecert.certificates.pdf import (
@@ -26,6 +24,7 @@ from cecert.certificates.pdf import (
     render_and_sign,
 )
 from cecert.certificates.pdf.renderers import PDF_CONTENT_TYPE, _filename
+from cecert.core.files import CERTIFICATES, FileStoreUnavailable, StoredFileMissing, read_file, save_file
 
 _UNIT_ZH = {"hour": "学时", "credit": "学分"}
 
@@ -78,12 +77,8 @@ def to_render_snapshot(certificate: Certificate) -> CertificateSnapshot:
     )
 
 
-def cache_dir() -> Path:
-    return Path(getattr(settings, "CECERT_CERTIFICATE_CACHE", Path(settings.VAR_DIR) / "cache" / "certificates"))
-
-
-def _cache_path(certificate: Certificate) -> Path:
-    return cache_dir() / f"{certificate.verification_id}-v{certificate.version}.pdf"
+def cache_name(certificate: Certificate) -> str:
+    return f"{certificate.verification_id}-v{certificate.version}.pdf"
 
 
 def render_certificate(certificate: Certificate) -> Rendered:
@@ -94,17 +89,20 @@ def render_certificate(certificate: Certificate) -> Rendered:
 
 
 def certificate_pdf(certificate: Certificate) -> Rendered:
-    """The sealed PDF, from the cache when present (written atomically)."""
-    path = _cache_path(certificate)
-    snapshot = to_render_snapshot(certificate)
-    if path.is_file():
-        return Rendered(filename=_filename(snapshot), content_type=PDF_CONTENT_TYPE, content=path.read_bytes())
+    """The sealed PDF, from the cache when present; else rendered and cached (each store publishes a
+    file whole). The cache being away costs a rendering, never the download."""
+    name = cache_name(certificate)
+    try:
+        cached = read_file(CERTIFICATES, name)
+    except (StoredFileMissing, FileStoreUnavailable):  # a miss (a store that is away was logged by read_file)
+        cached = None
+    if cached is not None:
+        return Rendered(
+            filename=_filename(to_render_snapshot(certificate)), content_type=PDF_CONTENT_TYPE, content=cached
+        )
     rendered = render_certificate(certificate)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(rendered.content)
-    os.replace(tmp, path)
+    with contextlib.suppress(FileStoreUnavailable):  # logged by save_file; served uncached this time
+        save_file(CERTIFICATES, name, rendered.content)
     return rendered
 
 

@@ -29,7 +29,7 @@ from cecert.records.domain.crediting import activity_to_json, credit, result_fie
 from cecert.records.domain.references import check_references
 from cecert.records.enums import EDITABLE_STATES, Channel, RecordState
 from cecert.records.models import ProofFile, Record
-from cecert.records.storage import check_upload, get_proof_storage
+from cecert.records.storage import check_upload, delete_proof, store_proof
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -180,9 +180,8 @@ def discard_draft(record: Record, *, by: User, request: HttpRequest | None = Non
         )
         record.proofs.all().delete()
         record.delete()
-    storage = get_proof_storage()
     for key in keys:
-        storage.delete(key)
+        delete_proof(key)
 
 
 def add_proof(
@@ -195,8 +194,7 @@ def add_proof(
         raise DomainError("record", "无权为该记录上传材料", "not allowed to add proof to this record")
     stored = record.proofs.aggregate(total=Sum("size"))["total"] or 0
     checked = check_upload(name, content, already_stored=stored)
-    storage = get_proof_storage()
-    key = storage.save(checked.content)
+    key = store_proof(checked)
     try:
         with transaction.atomic():
             proof = ProofFile.objects.create(
@@ -217,7 +215,7 @@ def add_proof(
                 request=request,
             )
     except Exception:
-        storage.delete(key)
+        delete_proof(key)
         raise
     return proof
 

@@ -17,7 +17,7 @@ from cecert.records.domain.years import refresh_person_year
 from cecert.records.enums import LeaveKind, LeaveState
 from cecert.records.models import Leave, ProofFile
 from cecert.records.proofs import LEAVE_PROOF
-from cecert.records.storage import check_upload, get_proof_storage
+from cecert.records.storage import check_upload, delete_proof, store_proof
 from cecert.review.domain.notifications import employer_admins, notify
 
 if TYPE_CHECKING:
@@ -66,8 +66,7 @@ def add_leave_proof(
         raise DomainError("leave", "无权上传材料", "not allowed")
     stored = leave.proofs.aggregate(total=Sum("size"))["total"] or 0
     checked = check_upload(name, content, already_stored=stored)
-    storage = get_proof_storage()
-    key = storage.save(checked.content)
+    key = store_proof(checked)
     try:
         with transaction.atomic():
             proof = ProofFile.objects.create(
@@ -88,7 +87,7 @@ def add_leave_proof(
                 request=request,
             )
     except Exception:
-        storage.delete(key)
+        delete_proof(key)
         raise
     return proof
 
