@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "cecert.catalogs",
     "cecert.policies",
     "cecert.violations",
+    "cecert.movein",
 ]
 
 MIDDLEWARE = [
