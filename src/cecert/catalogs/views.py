@@ -471,7 +471,13 @@ def flags(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 class UploadForm(forms.Form):
-    kind = forms.ChoiceField(label="导入类别", choices=ImportKind.choices)
+    kind = forms.ChoiceField(
+        label="导入类别",
+        choices=[
+            (k.value, k.label)
+            for k in (ImportKind.BASE_ENROLMENTS, ImportKind.BASE_COMPLETIONS, ImportKind.EMPLOYER_RECORDS)
+        ],
+    )
     activity_type = forms.ChoiceField(
         label="活动类型（单位导入）",
         required=False,

@@ -24,7 +24,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
 
-from cecert.accounts.idnumbers import IdNumber, IdNumberError, id_number_digest, mask_id_number, parse_id_number
+from cecert.accounts.idnumbers import IdNumber, id_number_digest, mask_id_number
 from cecert.accounts.models import PERSON_LOGIN_PREFIX, Education, Person, RegistrationState, Role, User
 from cecert.audit.domain import record as audit
 from cecert.catalogs.domain.imports import DUPLICATE_EXISTING, DUPLICATE_ROW, INVALID, MISSING, Column, Issue
@@ -34,7 +34,7 @@ from cecert.core.bulk import insert_rows, insert_rows_returning_ids
 from cecert.core.crypto import encrypt_text
 from cecert.core.errors import DomainError
 from cecert.movein.domain import numbers
-from cecert.movein.domain.rows import CONFLICT, SheetRows, employers_in_reach, plain_text_problem
+from cecert.movein.domain.rows import CONFLICT, SheetRows, employers_in_reach, parse_id_cell, plain_text_problem
 from cecert.movein.models import MovedInPerson
 from cecert.organisations.models import Organisation, OrganisationKind
 from cecert.organisations.uscc import uscc_problem
@@ -81,18 +81,9 @@ class PeopleChecker(SheetRows):
         raw_id = self.cell(cells, "id_number")
         if raw_id is None:
             return self.issue(number, "id_number", MISSING, "缺少必填字段", "field required")
-        if isinstance(raw_id, int | float):
-            return self.issue(
-                number,
-                "id_number",
-                INVALID,
-                "身份证号须以文本格式填写（数字格式会丢失末尾几位）",
-                "the ID number must be a text cell (a number cell loses its last digits)",
-            )
-        try:
-            identity = parse_id_number(str(raw_id))
-        except IdNumberError as exc:
-            return self.issue(number, "id_number", INVALID, exc.message_zh, exc.message_en)
+        identity = parse_id_cell(raw_id)
+        if not isinstance(identity, IdNumber):
+            return self.issue(number, "id_number", INVALID, *identity)
         certificate_number = self.text(cells, "certificate_number")
         if certificate_number and (problem := numbers.number_problem(certificate_number, self.prefixes)):
             return self.issue(number, "certificate_number", INVALID, *problem)

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import Q
 
+from cecert.accounts.idnumbers import IdNumber, IdNumberError, parse_id_number
 from cecert.accounts.models import Role, User
 from cecert.catalogs.domain.imports import Column, Issue, convert
 from cecert.catalogs.models import ImportRun
@@ -79,6 +80,19 @@ def plain_text_problem(value: str, limit: int) -> tuple[str, str] | None:
     if len(value) > limit:
         return f"最多 {limit} 个字", f"at most {limit} characters"
     return None
+
+
+def parse_id_cell(raw: Any) -> IdNumber | tuple[str, str]:
+    """The ID number of a cell, or why not (Chinese, English). A number cell has lost its last digits."""
+    if not isinstance(raw, str):
+        return (
+            "身份证号须以文本格式填写（数字格式会丢失末尾几位）",
+            "the ID number must be a text cell (a number cell loses its last digits)",
+        )
+    try:
+        return parse_id_number(raw)
+    except IdNumberError as exc:
+        return exc.message_zh, exc.message_en
 
 
 def tenths(text: str) -> int | None:

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from cecert.accounts.idnumbers import IdNumberError, id_number_digest, parse_id_number
+from cecert.accounts.idnumbers import IdNumber, id_number_digest
 from cecert.accounts.models import Person, RegistrationState, Role, User
 from cecert.audit.domain import record as audit
 from cecert.catalogs.domain.imports import (
@@ -38,7 +38,7 @@ from cecert.catalogs.models import ImportRow, ImportRun
 from cecert.certificates.models import Certificate
 from cecert.core.bulk import insert_rows
 from cecert.crediting.evaluation import today_in_henan
-from cecert.movein.domain.rows import CONFLICT, SheetRows, plain_text_problem, tenths
+from cecert.movein.domain.rows import CONFLICT, SheetRows, parse_id_cell, plain_text_problem, tenths
 from cecert.movein.models import LegacyYear
 from cecert.organisations.models import Organisation, OrganisationKind
 from cecert.regions.models import ISSUING_LEVELS
@@ -92,11 +92,10 @@ class YearsChecker(SheetRows):
         raw_id = self.cell(cells, "id_number")
         if raw_id is None:
             return self.issue(number, "id_number", MISSING, "缺少必填字段", "field required")
-        try:
-            identity = parse_id_number(str(raw_id)) if isinstance(raw_id, str) else None
-        except IdNumberError as exc:
-            return self.issue(number, "id_number", INVALID, exc.message_zh, exc.message_en)
-        person = people.get(id_number_digest(identity.value, self.hash_key)) if identity else None
+        identity = parse_id_cell(raw_id)
+        if not isinstance(identity, IdNumber):
+            return self.issue(number, "id_number", INVALID, *identity)
+        person = people.get(id_number_digest(identity.value, self.hash_key))
         if person is None:
             return self.issue(
                 number,
