@@ -83,10 +83,14 @@ def upload(org: Organisation, kind: str, content: bytes, by: User, name: str = "
 
 
 def dry_run(
-    org: Organisation, kind: str, rows: list[list[Any]], by: User, header: list[str] | None = None
+    org: Organisation, kind: str, rows: list[list[Any]], by: User, header: list[str] | None = None, *, csv: bool = False
 ) -> ImportRun:
+    """``csv``: a CSV export, whose cells are all text (an .xlsx writer would store ``=…`` as a formula)."""
     default = PEOPLE_HEADER if kind != "movein_years" else YEAR_HEADER
-    return check_import(upload(org, kind, xlsx_bytes([header or default, *rows]), by))
+    sheet = [header or default, *rows]
+    if csv:
+        return check_import(upload(org, kind, csv_bytes(sheet), by, name="export.csv"))
+    return check_import(upload(org, kind, xlsx_bytes(sheet), by))
 
 
 def imported(org: Organisation, kind: str, rows: list[list[Any]], by: User) -> ImportRun:

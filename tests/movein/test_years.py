@@ -182,7 +182,8 @@ def test_hostile_year_rows(
     row = year_row(
         values["name"], values["id"], values["year"], values["public"], values["professional"], values["met"], **extra
     )
-    run = dry_run(world.orgs["hr_zhengzhou"], YEARS, [row], world.users["hr_zhengzhou"])
+    text_only = any(isinstance(c, str) and c.startswith("=") for c in row)
+    run = dry_run(world.orgs["hr_zhengzhou"], YEARS, [row], world.users["hr_zhengzhou"], csv=text_only)
     [(number, shown, found, message)] = issues_of(run)
     assert (number, shown, found) == (2, column, code)
     assert words in message
