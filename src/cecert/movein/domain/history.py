@@ -69,4 +69,4 @@ def legacy_met_certificates(person_ids: Iterable[int], year_from: int, year_to: 
         met=True,
         certificate_serial__isnull=False,
     ).values_list("person_id", "year", "certificate_serial")
-    return {(person_id, year): serial for person_id, year, serial in rows}
+    return {(person_id, year): serial or "" for person_id, year, serial in rows}

@@ -89,12 +89,16 @@ YEAR_COLUMNS = [
     ISSUED_ON,
 ]
 
-COLUMNS = {
+COLUMNS: dict[str, list[SheetColumn]] = {
     ImportKind.MOVEIN_PEOPLE: PEOPLE_COLUMNS,
     ImportKind.STAFF_PEOPLE: STAFF_COLUMNS,
     ImportKind.MOVEIN_YEARS: YEAR_COLUMNS,
 }
-SHEET_TITLES = {ImportKind.MOVEIN_PEOPLE: "人员", ImportKind.STAFF_PEOPLE: "人员", ImportKind.MOVEIN_YEARS: "历年学时"}
+SHEET_TITLES: dict[str, str] = {
+    ImportKind.MOVEIN_PEOPLE: "人员",
+    ImportKind.STAFF_PEOPLE: "人员",
+    ImportKind.MOVEIN_YEARS: "历年学时",
+}
 EXAMPLES: dict[str, list[Any]] = {
     ImportKind.MOVEIN_PEOPLE: [
         "张三",
