@@ -15,36 +15,20 @@ DEPARTMENT_KINDS = (ImportKind.MOVEIN_PEOPLE, ImportKind.MOVEIN_YEARS)
 
 
 def register() -> None:
-    register_extension(
-        ImportKind.MOVEIN_PEOPLE,
-        ImportExtension(
-            role=Role.HR_OFFICER,
-            columns=partial(list, layout.PEOPLE_COLUMNS),
-            may_import=may_import_for_department,
-            checker=people.PeopleChecker,
-            ledger_keys=people.ledger_keys,
-            write=people.write,
-        ),
-    )
-    register_extension(
-        ImportKind.STAFF_PEOPLE,
-        ImportExtension(
-            role=Role.EMPLOYER_ADMIN,
-            columns=partial(list, layout.STAFF_COLUMNS),
-            may_import=may_import_for_employer,
-            checker=people.PeopleChecker,
-            ledger_keys=people.ledger_keys,
-            write=people.write,
-        ),
-    )
-    register_extension(
-        ImportKind.MOVEIN_YEARS,
-        ImportExtension(
-            role=Role.HR_OFFICER,
-            columns=partial(list, layout.YEAR_COLUMNS),
-            may_import=may_import_for_department,
-            checker=years.YearsChecker,
-            ledger_keys=years.ledger_keys,
-            write=years.write,
-        ),
-    )
+    """Each kind: who runs it (role and predicate), its layout, its checker and its writer."""
+    for kind, role, may_import, module in (
+        (ImportKind.MOVEIN_PEOPLE, Role.HR_OFFICER, may_import_for_department, people),
+        (ImportKind.STAFF_PEOPLE, Role.EMPLOYER_ADMIN, may_import_for_employer, people),
+        (ImportKind.MOVEIN_YEARS, Role.HR_OFFICER, may_import_for_department, years),
+    ):
+        register_extension(
+            kind,
+            ImportExtension(
+                role=role,
+                columns=partial(list, layout.COLUMNS[kind]),
+                may_import=may_import,
+                checker=module.CHECKER,
+                ledger_keys=module.ledger_keys,
+                write=module.write,
+            ),
+        )

@@ -26,15 +26,21 @@ from django.utils import timezone
 
 from cecert.accounts.idnumbers import IdNumber, id_number_digest, mask_id_number
 from cecert.accounts.models import PERSON_LOGIN_PREFIX, Education, Person, RegistrationState, Role, User
-from cecert.audit.domain import record as audit
-from cecert.catalogs.domain.imports import DUPLICATE_EXISTING, DUPLICATE_ROW, INVALID, MISSING, Column, Issue
+from cecert.catalogs.domain.imports import DUPLICATE_EXISTING, INVALID, MISSING, Column, Issue
 from cecert.catalogs.enums import ImportKind
-from cecert.catalogs.models import ImportRow, ImportRun
+from cecert.catalogs.models import ImportRun
 from cecert.core.bulk import insert_rows, insert_rows_returning_ids
 from cecert.core.crypto import encrypt_text
 from cecert.core.errors import DomainError
 from cecert.movein.domain import numbers
-from cecert.movein.domain.rows import CONFLICT, SheetRows, employers_in_reach, parse_id_cell, plain_text_problem
+from cecert.movein.domain.rows import (
+    CONFLICT,
+    SheetRows,
+    employers_in_reach,
+    parse_id_cell,
+    plain_text_problem,
+    record_chunk,
+)
 from cecert.movein.models import MovedInPerson
 from cecert.organisations.models import Organisation, OrganisationKind
 from cecert.organisations.uscc import uscc_problem
@@ -155,60 +161,45 @@ class PeopleChecker(SheetRows):
 
     # -- the chunk
     def check(self, rows: list[tuple[int, list[Any]]], skip: set[int]) -> tuple[list[PersonRow], list[Issue]]:
-        issues: list[Issue] = []
-        candidates: list[PersonRow] = []
-        for number, cells in rows:
-            if number in skip:
-                continue
-            outcome = self._row(number, cells)
-            (issues if isinstance(outcome, Issue) else candidates).append(outcome)  # type: ignore[arg-type]
+        candidates, issues = self.parse_rows(rows, skip, self._row)
         registered = set(
             Person.objects.filter(id_number_digest__in=[c.digest for c in candidates]).values_list(
                 "id_number_digest", flat=True
             )
         )
-        held = dict(
+        held = set(
             Person.objects.filter(certificate_number__in=[c.number for c in candidates if c.number]).values_list(
-                "certificate_number", "id_number_digest"
+                "certificate_number", flat=True
             )
         )
-        accepted: list[PersonRow] = []
-        for item in candidates:
-            number_key = f"no:{item.number}"
-            if item.key in self.seen:
-                issues.append(self._duplicate(item.row, "id_number", self.seen[item.key]))
-            elif item.number and number_key in self.seen:
-                issues.append(self._duplicate(item.row, "certificate_number", self.seen[number_key]))
-            elif item.digest in registered:
-                issues.append(
-                    self.issue(
-                        item.row,
-                        "id_number",
-                        DUPLICATE_EXISTING,
-                        "该身份证号码已在平台注册",
-                        "this ID number is already registered",
-                    )
-                )
-            elif item.number in held:
-                issues.append(
-                    self.issue(
-                        item.row,
-                        "certificate_number",
-                        CONFLICT,
-                        "该证书编号已属于平台上的其他人员",
-                        "another person already holds this certificate number",
-                    )
-                )
-            else:
-                self.seen[item.key] = item.row
-                if item.number:
-                    self.seen[number_key] = item.row
-                accepted.append(item)
-        issues.sort(key=lambda i: i.row)
-        return accepted, issues
 
-    def _duplicate(self, row: int, field: str, first: int) -> Issue:
-        return self.issue(row, field, DUPLICATE_ROW, f"与第 {first} 行重复", f"duplicate of row {first}")
+        def keys(item: PersonRow) -> list[tuple[str, str]]:
+            return [("id_number", item.key)] + ([("certificate_number", f"no:{item.number}")] if item.number else [])
+
+        def against_database(item: PersonRow) -> Issue | None:
+            if item.digest in registered:
+                return self.issue(
+                    item.row,
+                    "id_number",
+                    DUPLICATE_EXISTING,
+                    "该身份证号码已在平台注册",
+                    "this ID number is already registered",
+                )
+            if item.number in held:
+                return self.issue(
+                    item.row,
+                    "certificate_number",
+                    CONFLICT,
+                    "该证书编号已属于平台上的其他人员",
+                    "another person already holds this certificate number",
+                )
+            return None
+
+        accepted, rejected = self.keep_first(candidates, keys, against_database)
+        return accepted, sorted(issues + rejected, key=lambda i: i.row)
+
+
+CHECKER = PeopleChecker
 
 
 def ledger_keys(run: ImportRun, checker: PeopleChecker) -> set[int]:
@@ -303,22 +294,12 @@ def write(run: ImportRun, accepted: list[PersonRow], by: User) -> int:
             for a, pk in zip(accepted, person_ids, strict=True)
         ],
     )
-    insert_rows(
-        ImportRow,
-        ("run_id", "row_number", "record_id", "enrolment_id"),
-        [(run.pk, a.row, None, None) for a in accepted],
-    )
-    audit(
-        "movein.people_registered",
-        actor=by,
+    record_chunk(
+        run,
+        [a.row for a in accepted],
+        by=by,
+        action="movein.people_registered",
         role=Role.EMPLOYER_ADMIN if run.kind == ImportKind.STAFF_PEOPLE else Role.HR_OFFICER,
-        obj=run,
-        after={
-            "count": len(accepted),
-            "kept_numbers": len(kept),
-            "new_numbers": len(new),
-            "people": person_ids,
-            "sha256": run.sha256,
-        },
+        after={"kept_numbers": len(kept), "new_numbers": len(new), "people": person_ids},
     )
     return len(accepted)

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from django.db.models import Q
 
 from cecert.accounts.idnumbers import IdNumber, IdNumberError, parse_id_number
 from cecert.accounts.models import Role, User
-from cecert.catalogs.domain.imports import Column, Issue, convert
-from cecert.catalogs.models import ImportRun
+from cecert.audit.domain import record as audit
+from cecert.catalogs.domain.imports import DUPLICATE_ROW, Column, Issue, convert
+from cecert.catalogs.models import ImportRow, ImportRun
 from cecert.certificates.domain.signing_keys import is_issuing_department
+from cecert.core.bulk import insert_rows
 from cecert.core.cells import FORMULA_TRIGGERS
 from cecert.organisations.models import Organisation, OrganisationKind, OrganisationState
 
@@ -45,8 +48,16 @@ def employers_in_reach(importer: Organisation) -> Q:
     return approved & Q(jurisdiction_path__startswith=importer.region.path)
 
 
+class Row(Protocol):
+    row: int
+
+
+R = TypeVar("R", bound=Row)
+
+
 class SheetRows:
-    """Cells by field and issues naming the row and the column as the sheet shows it."""
+    """Cells by field, issues naming the row and the column as the sheet shows it, and the natural keys
+    seen so far in the file (``seen``: key → first row), which the resumed commit refills from its rows."""
 
     def __init__(self, run: ImportRun, columns: list[Column], index: dict[str, int]) -> None:
         self.run = run
@@ -66,6 +77,49 @@ class SheetRows:
     def issue(self, row: int, name: str, code: str, zh: str, en: str) -> Issue:
         column = self.columns.get(name)
         return Issue(row, column.header if column else name, name, code, zh, en)
+
+    def parse_rows(
+        self, rows: list[tuple[int, list[Any]]], skip: set[int], parse: Callable[[int, list[Any]], R | Issue]
+    ) -> tuple[list[R], list[Issue]]:
+        """Each row not in ``skip`` checked by itself: the candidates and the rejections."""
+        candidates: list[R] = []
+        issues: list[Issue] = []
+        for number, cells in rows:
+            if number not in skip:
+                outcome = parse(number, cells)
+                if isinstance(outcome, Issue):
+                    issues.append(outcome)
+                else:
+                    candidates.append(outcome)
+        return candidates, issues
+
+    def keep_first(
+        self,
+        candidates: list[R],
+        keys: Callable[[R], list[tuple[str, str]]],
+        against_database: Callable[[R], Issue | None],
+    ) -> tuple[list[R], list[Issue]]:
+        """Candidates whose natural keys (``(field, key)`` pairs) are new to the file and that the database
+        does not contradict; a repeated key names the row it first appeared in."""
+        accepted: list[R] = []
+        issues: list[Issue] = []
+        for item in candidates:
+            item_keys = keys(item)
+            repeated = next(((field, key) for field, key in item_keys if key in self.seen), None)
+            if repeated is not None:
+                first = self.seen[repeated[1]]
+                issues.append(
+                    self.issue(
+                        item.row, repeated[0], DUPLICATE_ROW, f"与第 {first} 行重复", f"duplicate of row {first}"
+                    )
+                )
+            elif (problem := against_database(item)) is not None:
+                issues.append(problem)
+            else:
+                for _, key in item_keys:
+                    self.seen[key] = item.row
+                accepted.append(item)
+        return accepted, issues
 
     def name_problem(self, name: str) -> tuple[str, str] | None:
         if not name:
@@ -93,6 +147,14 @@ def parse_id_cell(raw: Any) -> IdNumber | tuple[str, str]:
         return parse_id_number(raw)
     except IdNumberError as exc:
         return exc.message_zh, exc.message_en
+
+
+def record_chunk(run: ImportRun, rows: list[int], *, by: User, action: str, role: str, after: dict[str, Any]) -> None:
+    """The import's ledger rows for a committed chunk (a resumed commit skips them) and its audit entry."""
+    insert_rows(
+        ImportRow, ("run_id", "row_number", "record_id", "enrolment_id"), [(run.pk, n, None, None) for n in rows]
+    )
+    audit(action, actor=by, role=role, obj=run, after={**after, "count": len(rows), "sha256": run.sha256})
 
 
 def tenths(text: str) -> int | None:

@@ -22,10 +22,8 @@ from django.utils import timezone
 
 from cecert.accounts.idnumbers import IdNumber, id_number_digest
 from cecert.accounts.models import Person, RegistrationState, Role, User
-from cecert.audit.domain import record as audit
 from cecert.catalogs.domain.imports import (
     DUPLICATE_EXISTING,
-    DUPLICATE_ROW,
     INVALID,
     MISSING,
     NAME_MISMATCH,
@@ -34,11 +32,11 @@ from cecert.catalogs.domain.imports import (
     Issue,
     parse_date,
 )
-from cecert.catalogs.models import ImportRow, ImportRun
+from cecert.catalogs.models import ImportRun
 from cecert.certificates.models import Certificate
 from cecert.core.bulk import insert_rows
 from cecert.crediting.evaluation import today_in_henan
-from cecert.movein.domain.rows import CONFLICT, SheetRows, parse_id_cell, plain_text_problem, tenths
+from cecert.movein.domain.rows import CONFLICT, SheetRows, parse_id_cell, plain_text_problem, record_chunk, tenths
 from cecert.movein.models import LegacyYear
 from cecert.organisations.models import Organisation, OrganisationKind
 from cecert.regions.models import ISSUING_LEVELS
@@ -220,13 +218,7 @@ class YearsChecker(SheetRows):
 
     def check(self, rows: list[tuple[int, list[Any]]], skip: set[int]) -> tuple[list[YearRow], list[Issue]]:
         people = self._people([r for r in rows if r[0] not in skip])
-        issues: list[Issue] = []
-        candidates: list[YearRow] = []
-        for number, cells in rows:
-            if number in skip:
-                continue
-            outcome = self._row(number, cells, people)
-            (issues if isinstance(outcome, Issue) else candidates).append(outcome)  # type: ignore[arg-type]
+        candidates, issues = self.parse_rows(rows, skip, lambda number, cells: self._row(number, cells, people))
         existing = set(
             LegacyYear.objects.filter(
                 person_id__in={c.person_id for c in candidates}, year__in={c.year for c in candidates}
@@ -237,39 +229,30 @@ class YearsChecker(SheetRows):
             LegacyYear.objects.filter(certificate_serial__in=serials).values_list("certificate_serial", flat=True)
         )
         taken |= set(Certificate.objects.filter(serial__in=serials).values_list("serial", flat=True))
-        accepted: list[YearRow] = []
-        for item in candidates:
-            serial_key = f"serial:{item.serial}"
-            if item.key in self.seen:
-                issues.append(self._duplicate(item.row, "year", self.seen[item.key]))
-            elif item.serial and serial_key in self.seen:
-                issues.append(self._duplicate(item.row, "certificate_serial", self.seen[serial_key]))
-            elif (item.person_id, item.year) in existing:
-                issues.append(
-                    self.issue(
-                        item.row, "year", DUPLICATE_EXISTING, "该人员该年度已迁入", "this year was already moved in"
-                    )
-                )
-            elif item.serial in taken:
-                issues.append(
-                    self.issue(
-                        item.row,
-                        "certificate_serial",
-                        CONFLICT,
-                        "该年度证书编号已被平台上的其他证书使用",
-                        "another certificate already has this serial",
-                    )
-                )
-            else:
-                self.seen[item.key] = item.row
-                if item.serial:
-                    self.seen[serial_key] = item.row
-                accepted.append(item)
-        issues.sort(key=lambda i: i.row)
-        return accepted, issues
 
-    def _duplicate(self, row: int, field: str, first: int) -> Issue:
-        return self.issue(row, field, DUPLICATE_ROW, f"与第 {first} 行重复", f"duplicate of row {first}")
+        def keys(item: YearRow) -> list[tuple[str, str]]:
+            return [("year", item.key)] + ([("certificate_serial", f"serial:{item.serial}")] if item.serial else [])
+
+        def against_database(item: YearRow) -> Issue | None:
+            if (item.person_id, item.year) in existing:
+                return self.issue(
+                    item.row, "year", DUPLICATE_EXISTING, "该人员该年度已迁入", "this year was already moved in"
+                )
+            if item.serial in taken:
+                return self.issue(
+                    item.row,
+                    "certificate_serial",
+                    CONFLICT,
+                    "该年度证书编号已被平台上的其他证书使用",
+                    "another certificate already has this serial",
+                )
+            return None
+
+        accepted, rejected = self.keep_first(candidates, keys, against_database)
+        return accepted, sorted(issues + rejected, key=lambda i: i.row)
+
+
+CHECKER = YearsChecker
 
 
 def ledger_keys(run: ImportRun, checker: YearsChecker) -> set[int]:
@@ -321,21 +304,12 @@ def write(run: ImportRun, accepted: list[YearRow], by: User) -> int:
             for a in accepted
         ],
     )
-    insert_rows(
-        ImportRow,
-        ("run_id", "row_number", "record_id", "enrolment_id"),
-        [(run.pk, a.row, None, None) for a in accepted],
-    )
-    audit(
-        "movein.years_imported",
-        actor=by,
+    record_chunk(
+        run,
+        [a.row for a in accepted],
+        by=by,
+        action="movein.years_imported",
         role=Role.HR_OFFICER,
-        obj=run,
-        after={
-            "count": len(accepted),
-            "certificates": sum(1 for a in accepted if a.serial),
-            "years": sorted({a.year for a in accepted}),
-            "sha256": run.sha256,
-        },
+        after={"certificates": sum(1 for a in accepted if a.serial), "years": sorted({a.year for a in accepted})},
     )
     return len(accepted)
