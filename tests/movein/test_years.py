@@ -97,6 +97,21 @@ def test_a_title_check_and_a_completion_proof_work_on_day_one(world: World, move
     assert years[0]["moved_in"]["issuer"] == world.orgs["hr_zhengzhou"].name
 
 
+def test_the_proofs_pdf_marks_the_moved_in_years(world: World, moved_in: Person, tmp_path: Any) -> None:
+    import subprocess
+
+    from cecert.certificates.domain.rendering import certificate_pdf
+
+    three_years(world, moved_in)
+    proof = issuance.issue_completion_proof(moved_in, THREE[0], LAST, by=moved_in.user)
+    path = tmp_path / "proof.pdf"
+    path.write_bytes(certificate_pdf(proof).content)
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True).stdout  # noqa: S603, S607
+    for year in THREE:
+        assert f"{year}（迁入）" in text
+    assert "271.5" in text
+
+
 def test_a_year_the_current_platform_found_short_stays_short(world: World, moved_in: Person) -> None:
     three_years(world, moved_in, last_met="否")
     scope = Person.objects.restrict(world.users["hr_zhengzhou"])
