@@ -127,3 +127,11 @@ def test_an_employer_admin_sees_only_its_own_staff_lists(world: World) -> None:
     # an employer admin cannot choose a department's kind
     post_file(mine, [person_row("王五", new_id(2))], kind=PEOPLE)
     assert not ImportRun.objects.filter(kind=PEOPLE).exists()
+
+
+def test_the_record_import_pages_do_not_offer_moving_in(world: World) -> None:
+    client = logged_in(world.users["admin_emp_jinshui"])
+    for kind in (PEOPLE, ImportKind.MOVEIN_YEARS, ImportKind.STAFF_PEOPLE):
+        assert client.get(reverse("catalogs:template", args=[kind])).status_code == 404
+    assert client.get(reverse("catalogs:template", args=["employer_records"]) + "?type=training").status_code == 200
+    assert "原平台人员迁入" not in client.get(reverse("catalogs:imports")).content.decode()

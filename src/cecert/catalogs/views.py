@@ -470,14 +470,12 @@ def flags(request: AuthenticatedHttpRequest) -> HttpResponse:
 # --- imports --------------------------------------------------------------------------------------------
 
 
+# This page's kinds; moving in has its own pages (cecert.movein).
+CATALOG_KINDS = (ImportKind.BASE_ENROLMENTS, ImportKind.BASE_COMPLETIONS, ImportKind.EMPLOYER_RECORDS)
+
+
 class UploadForm(forms.Form):
-    kind = forms.ChoiceField(
-        label="导入类别",
-        choices=[
-            (k.value, k.label)
-            for k in (ImportKind.BASE_ENROLMENTS, ImportKind.BASE_COMPLETIONS, ImportKind.EMPLOYER_RECORDS)
-        ],
-    )
+    kind = forms.ChoiceField(label="导入类别", choices=[(k.value, k.label) for k in CATALOG_KINDS])
     activity_type = forms.ChoiceField(
         label="活动类型（单位导入）",
         required=False,
@@ -575,6 +573,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @role_required(BASE, EMPLOYER)
 def template(request: AuthenticatedHttpRequest, kind: str) -> HttpResponseBase:
     activity_type = request.GET.get("type", "")
+    if kind not in CATALOG_KINDS:
+        raise Http404
     try:
         content = template_bytes(kind, activity_type)
     except DomainError:
