@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "cecert.catalogs",
     "cecert.policies",
     "cecert.violations",
+    "cecert.movein",
     "cecert.demo",  # above every other app: it builds a world with all of them
 ]
 

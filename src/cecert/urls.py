@@ -21,6 +21,7 @@ urlpatterns = [
     path("catalogs/", include("cecert.catalogs.urls")),
     path("policies/", include("cecert.policies.urls")),
     path("violations/", include("cecert.violations.urls")),
+    path("movein/", include("cecert.movein.urls")),
     path("api/v1/", api.urls),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),

@@ -57,6 +57,11 @@ class ImportKind(models.TextChoices):
     BASE_ENROLMENTS = "base_enrolments", _("基地报名名单")
     BASE_COMPLETIONS = "base_completions", _("基地结业名单")
     EMPLOYER_RECORDS = "employer_records", _("单位人员继续教育记录")
+    # Moving in (ADR 0023; the rows are the movein app's): people and their past years from the current
+    # platform's export, and an employer's own staff registered in bulk.
+    MOVEIN_PEOPLE = "movein_people", _("原平台人员迁入")
+    MOVEIN_YEARS = "movein_years", _("原平台历年学时与证书迁入")
+    STAFF_PEOPLE = "staff_people", _("单位人员批量注册")
 
 
 class ImportState(models.TextChoices):

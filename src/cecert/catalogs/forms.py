@@ -74,8 +74,12 @@ class BaseCorrectionForm(BaseApplicationForm):
         del self.fields["admin_username"], self.fields["admin_password"]
 
 
+# This page's kinds; moving in has its own pages (cecert.movein).
+CATALOG_KINDS = (ImportKind.BASE_ENROLMENTS, ImportKind.BASE_COMPLETIONS, ImportKind.EMPLOYER_RECORDS)
+
+
 class UploadForm(forms.Form):
-    kind = forms.ChoiceField(label="导入类别", choices=ImportKind.choices)
+    kind = forms.ChoiceField(label="导入类别", choices=[(k.value, k.label) for k in CATALOG_KINDS])
     activity_type = forms.ChoiceField(
         label="活动类型（单位导入）",
         required=False,

@@ -44,6 +44,7 @@ from cecert.catalogs.domain.progress import flags_for
 from cecert.catalogs.domain.scope import base_scope, catalog_scope, enrolment_scope, flag_scope, import_scope
 from cecert.catalogs.enums import ImportKind, ImportState, RecognitionState
 from cecert.catalogs.forms import (
+    CATALOG_KINDS,
     BaseApplicationForm,
     BaseCorrectionForm,
     CatalogForm,
@@ -502,6 +503,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @role_required(BASE, EMPLOYER)
 def template(request: AuthenticatedHttpRequest, kind: str) -> HttpResponseBase:
     activity_type = request.GET.get("type", "")
+    if kind not in CATALOG_KINDS:
+        raise Http404
     try:
         content = template_bytes(kind, activity_type)
     except DomainError:

@@ -69,6 +69,7 @@ UNKNOWN_PROGRAM = "unknown_program"
 NAME_MISMATCH = "name_mismatch"
 PROGRAM_FULL = "program_full"
 MISSING_COLUMN = "missing_column"
+BASE_KINDS = (ImportKind.BASE_ENROLMENTS, ImportKind.BASE_COMPLETIONS)
 
 
 # --- columns and templates -------------------------------------------------------------------------------
@@ -141,6 +142,8 @@ def activity_columns(activity_type: str) -> list[Column]:
 
 
 def columns_for(kind: str, activity_type: str = "") -> list[Column]:
+    if kind in EXTENSIONS:
+        return EXTENSIONS[kind].columns()
     if kind == ImportKind.BASE_ENROLMENTS:
         return [PERSON, NAME, PROGRAM]
     if kind == ImportKind.BASE_COMPLETIONS:
@@ -164,6 +167,30 @@ def template_bytes(kind: str, activity_type: str = "") -> bytes:
     return sheets.template_workbook(title, [c.header for c in columns], notes)
 
 
+# --- kinds defined by other apps --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportExtension:
+    """An import kind another app defines (moving in, ADR 0023) on this machinery: upload, dry run,
+    row-level report, ledger and resumable chunked commit stay here; the app gives its layout, who may
+    run it, a checker (``check(chunk, skip) -> (accepted, issues)`` and ``seen``) and a chunk writer."""
+
+    role: str
+    columns: Callable[[], list[Column]]
+    may_import: Callable[[Organisation, User], bool]
+    checker: Callable[[ImportRun, list[Column], dict[str, int]], Any]
+    ledger_keys: Callable[[ImportRun, Any], set[int]]
+    write: Callable[[ImportRun, list[Any], User], int]
+
+
+EXTENSIONS: dict[str, ImportExtension] = {}
+
+
+def register_extension(kind: str, extension: ImportExtension) -> None:
+    EXTENSIONS[kind] = extension
+
+
 # --- storing uploads -----------------------------------------------------------------------------------------
 
 
@@ -179,6 +206,8 @@ def stored_rows(run: ImportRun) -> Iterator[tuple[int, list[Any]]]:
 
 
 def _may_import(organisation: Organisation, kind: str, by: User) -> bool:
+    if kind in EXTENSIONS:
+        return EXTENSIONS[kind].may_import(organisation, by)
     if kind == ImportKind.EMPLOYER_RECORDS:
         return organisation.kind == OrganisationKind.EMPLOYER and any(
             o.pk == organisation.pk for o in by.organisations_for(Role.EMPLOYER_ADMIN)
@@ -199,7 +228,7 @@ def create_import(
     if kind != ImportKind.EMPLOYER_RECORDS:
         activity_type = ""
     columns_for(kind, activity_type)  # validates the activity type
-    if kind != ImportKind.EMPLOYER_RECORDS:
+    if kind in BASE_KINDS:
         recognition = BaseRecognition.objects.filter(base=organisation).first()
         if recognition is None or recognition.state != RecognitionState.RECOGNISED:
             raise DomainError("organisation", "基地未经备案认可，不能导入", "the base is not recognised")
@@ -259,6 +288,8 @@ def create_import(
 
 
 def _role(kind: str) -> str:
+    if kind in EXTENSIONS:
+        return EXTENSIONS[kind].role
     return Role.EMPLOYER_ADMIN if kind == ImportKind.EMPLOYER_RECORDS else Role.BASE_ADMIN
 
 
@@ -307,7 +338,7 @@ _TRUE = {"true", "是", "y", "yes", "1", "√", "t"}
 _FALSE = {"false", "否", "n", "no", "0", "×", "f"}
 
 
-def _parse_date(value: Any) -> dt.date | None:
+def parse_date(value: Any) -> dt.date | None:
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -320,7 +351,7 @@ def _parse_date(value: Any) -> dt.date | None:
     return None
 
 
-def _convert(column: Column, value: Any) -> Any:
+def convert(column: Column, value: Any) -> Any:
     """Best-effort conversion of a cell to the JSON type the schema expects; a failure keeps the raw value,
     so the crediting schema itself names the field and the problem."""
     if column.kind == "number":
@@ -384,7 +415,7 @@ class RowChecker:
             raw = self._cell(cells, "person")
             if raw is None:
                 continue
-            text = _convert(PERSON, raw).upper()
+            text = convert(PERSON, raw).upper()
             kind = identifier_kind(text)
             if kind == "certificate":
                 numbers.add(text)
@@ -442,7 +473,7 @@ class RowChecker:
             if raw is None:
                 issues.append(self._issue(number, "person", MISSING, "缺少必填字段", "field required"))
                 continue
-            person = self._find(_convert(PERSON, raw), by_number, by_digest)
+            person = self._find(convert(PERSON, raw), by_number, by_digest)
             if person is None or person.state != RegistrationState.APPROVED:
                 issues.append(
                     self._issue(
@@ -499,12 +530,12 @@ class RowChecker:
                     return self._issue(number, name, MISSING, "缺少必填字段", "field required")
                 continue
             if column.kind == "date":
-                parsed = _parse_date(raw)
+                parsed = parse_date(raw)
                 if parsed is None:
                     return self._issue(number, name, INVALID, "应为日期 YYYY-MM-DD", "should be a date YYYY-MM-DD")
                 values[name] = parsed
             else:
-                values[name] = _convert(column, raw)
+                values[name] = convert(column, raw)
         start, end = values.pop("start_date"), values.pop("end_date")
         if end < start:
             return self._issue(
@@ -554,7 +585,7 @@ class RowChecker:
         wanted: list[tuple[int, list[Any], PersonRef, Program]] = []
         for number, cells, person in pending:
             raw = self._cell(cells, "program")
-            program_id = _convert(PROGRAM, raw) if raw is not None else None
+            program_id = convert(PROGRAM, raw) if raw is not None else None
             if program_id is None:
                 out.append(self._issue(number, "program", MISSING, "缺少必填字段", "field required"))
                 continue
@@ -756,7 +787,8 @@ def _open(run: ImportRun) -> Opened:
     index, issues = _header(run, columns, header)
     for issue in issues:
         issue.row = header_row
-    return Opened(rows, header_row, None if issues else RowChecker(run, columns, index), issues)
+    checker = EXTENSIONS[run.kind].checker if run.kind in EXTENSIONS else RowChecker
+    return Opened(rows, header_row, None if issues else checker(run, columns, index), issues)
 
 
 def _save_issues(run: ImportRun, issues: list[Issue]) -> None:
@@ -838,7 +870,7 @@ def commit_import(
             run.state, run.processed_rows, run.committed_rows, run.rejected_rows = ImportState.COMMITTING, 0, 0, 0
             run.save(update_fields=["state", "processed_rows", "committed_rows", "rejected_rows"])
     recognition = None
-    if run.kind != ImportKind.EMPLOYER_RECORDS:
+    if run.kind in BASE_KINDS:
         recognition = BaseRecognition.objects.filter(base=run.organisation).first()
         if recognition is None or recognition.state != RecognitionState.RECOGNISED:
             raise DomainError("organisation", "基地未经备案认可，不能导入", "the base is not recognised")
@@ -884,6 +916,8 @@ def commit_import(
 
 
 def _ledger_keys(run: ImportRun, checker: RowChecker) -> set[int]:
+    if run.kind in EXTENSIONS:
+        return EXTENSIONS[run.kind].ledger_keys(run, checker)
     done: set[int] = set()
     if run.kind == ImportKind.BASE_ENROLMENTS:
         rows = ImportRow.objects.filter(run=run).values_list(
@@ -905,6 +939,8 @@ def _write(run: ImportRun, accepted: list[Accepted], *, by: User, recognition: B
     """Write one chunk's accepted rows and their ledger rows; returns how many were written."""
     if not accepted:
         return 0
+    if run.kind in EXTENSIONS:
+        return EXTENSIONS[run.kind].write(run, accepted, by)
     if run.kind == ImportKind.BASE_ENROLMENTS:
         now = timezone.now()
         enrolments = Enrolment.objects.bulk_create(

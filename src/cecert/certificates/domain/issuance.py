@@ -171,6 +171,8 @@ def _content(person: Person, kind: str, years: list[sources.YearStatus], issuer:
                 "required": _hours(y.required_total),
                 # Only credit years carry a unit, so hour-only certificates keep their content digest.
                 **({"unit": y.unit} if y.unit != "hour" else {}),
+                # Likewise only years moved in from the current platform say so (ADR 0023).
+                **({"moved_in": y.moved_in} if y.moved_in else {}),
             }
             for y in years
         ]
@@ -346,7 +348,7 @@ def issue_completion_proof(person: Person, year_from: int, year_to: int, *, by: 
     with transaction.atomic():
         locked = _locked_person(person)
         years = [sources.certified_year(locked, y) for y in range(year_from, year_to + 1)]
-        if not any(y.records for y in years):
+        if not any(y.records or y.moved_in for y in years):
             raise DomainError("years", ERR_NO_RECORDS, "no certified records in those years")
         return _issue(locked, CertificateKind.COMPLETION_PROOF, years, by=by)
 

@@ -65,6 +65,7 @@ def to_render_snapshot(certificate: Certificate) -> CertificateSnapshot:
                 Decimal(y["total"]),
                 bool(y["met"]),
                 unit=_UNIT_ZH.get(y.get("unit", "hour"), "学时"),
+                moved_in=bool(y.get("moved_in")),
             )
             for y in s.get("years", [])
         ),

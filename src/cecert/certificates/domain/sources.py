@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +48,8 @@ class YearStatus:
     required_professional: Decimal
     met: bool
     unit: str = "hour"
+    # A year moved in from the current platform (ADR 0023): its amounts are in the hours above.
+    moved_in: dict[str, Any] | None = None
 
     @property
     def record_ids(self) -> list[int]:
@@ -112,15 +114,35 @@ def _summarise(
 
 
 def certified_year(person: Person, year: int) -> YearStatus:
-    """The person's certified records of ``year``, hours by subject, and the engine's verdict."""
+    """The person's certified records of ``year``, hours by subject, and the engine's verdict.
+
+    A year moved in from the current platform adds its certified amounts, and its verdict is the year
+    status's (``movein.domain.history``, ADR 0023).
+    """
+    from cecert.movein.domain.history import moved_in_year
     from cecert.records.domain.years import certified_records, person_compliance
 
     rows = [_source(r) for r in certified_records(person, year).values(*_COLUMNS)]
-    if not rows:
+    moved_in = moved_in_year(person.pk, year)
+    if not rows and moved_in is None:
         return _summarise(person.pk, year, [], (0, 0, 0), False, "hour")
     verdict = person_compliance(person, year)
     req = verdict.required
-    return _summarise(person.pk, year, rows, (req.total, req.public, req.professional), verdict.met, req.unit)
+    status = _summarise(person.pk, year, rows, (req.total, req.public, req.professional), verdict.met, req.unit)
+    if moved_in is None:
+        return status
+    from cecert.accounts.models import Person as PersonModel
+
+    # The year status reads the moved-in year beside the certified sums; its verdict is the one to state.
+    _, _, _, met, _ = year_verdicts(PersonModel.objects.filter(pk=person.pk), year)[person.pk]
+    return replace(
+        status,
+        public_hours=status.public_hours + moved_in.public_hours,
+        professional_hours=status.professional_hours + moved_in.professional_hours,
+        total_hours=status.total_hours + moved_in.public_hours + moved_in.professional_hours,
+        met=bool(met),
+        moved_in=moved_in.to_json(),
+    )
 
 
 Verdict = tuple[Any, Any, Any, bool, str]  # required total, public, professional; met; unit

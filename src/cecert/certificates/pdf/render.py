@@ -54,6 +54,7 @@ class YearSummary:
     total_hours: Decimal
     met: bool
     unit: str = "学时"  # the unit of the policy that judged the year ("学分" under a credit scheme)
+    moved_in: bool = False  # certified on the current platform and moved in (ADR 0023)
 
 
 @dataclass(frozen=True)
@@ -162,7 +163,7 @@ def _table_for(snapshot: CertificateSnapshot) -> _Table:
             aligns=("c", "r", "r", "r", "c"),
             rows=tuple(
                 (
-                    str(y.year),
+                    f"{y.year}（迁入）" if y.moved_in else str(y.year),
                     amount(y.public_hours, y.unit),
                     amount(y.professional_hours, y.unit),
                     amount(y.total_hours, y.unit),

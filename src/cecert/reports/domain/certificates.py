@@ -93,6 +93,7 @@ def annual_met_certificates(person_ids: Iterable[int], year_from: int, year_to: 
     """``{(person id, year): serial}`` of valid annual certificates that show the year's requirement met."""
     if not available():
         return {}
+    person_ids = list(person_ids)
     from cecert.certificates.models import Certificate, CertificateKind, CertificateStatus
 
     out: dict[tuple[int, int], str] = {}
@@ -106,4 +107,10 @@ def annual_met_certificates(person_ids: Iterable[int], year_from: int, year_to: 
     ).values_list("person_id", "year_from", "serial")
     for person_id, year, serial in qs:
         out[(person_id, year)] = serial
+    # Annual certificates moved in from the current platform, issued and sealed there by the department
+    # Article 12 names (ADR 0023); a certificate issued here for the same year comes first.
+    from cecert.movein.domain.history import legacy_met_certificates
+
+    for key, serial in legacy_met_certificates(person_ids, year_from, year_to).items():
+        out.setdefault(key, serial)
     return out

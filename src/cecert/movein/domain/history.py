@@ -1,0 +1,72 @@
+"""Moved-in years as the rest of the platform reads them (ADR 0023).
+
+* The year status (``records.domain.years.year_status``) joins ``LegacyYear``
+  1:1 beside the certified sums: a moved-in year adds its certified amounts and
+  counts as met when the current platform said so.
+* Completion proofs (``certificates.domain.sources.certified_year``) state a
+  moved-in year's amounts and verdict, and name where they came from.
+* Article 14's checks (``reports.domain.certificates.annual_met_certificates``)
+  accept a moved-in annual certificate that shows the year met: it was issued
+  and sealed by the HR department named in it (Articles 12, 13) and is held here
+  as a register entry, not re-signed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from cecert.movein.models import LegacyYear
+
+SOURCE_LABEL = "原平台迁入"
+
+
+@dataclass(frozen=True)
+class MovedInYear:
+    public_hours: Decimal
+    professional_hours: Decimal
+    met: bool
+    certificate_serial: str
+    issuer: str
+    issued_on: dt.date | None
+
+    def to_json(self) -> dict[str, Any]:
+        """As a completion proof states it (hours as text, like the rest of the snapshot)."""
+        return {
+            "source": SOURCE_LABEL,
+            "public": str(self.public_hours),
+            "professional": str(self.professional_hours),
+            "met": self.met,
+            "certificate_serial": self.certificate_serial,
+            "issuer": self.issuer,
+            "issued_on": self.issued_on.isoformat() if self.issued_on else "",
+        }
+
+
+def moved_in_year(person_id: int, year: int) -> MovedInYear | None:
+    row = LegacyYear.objects.filter(person_id=person_id, year=year).select_related("issuer").first()
+    if row is None:
+        return None
+    return MovedInYear(
+        public_hours=Decimal(row.public_tenths) / 10,
+        professional_hours=Decimal(row.professional_tenths) / 10,
+        met=row.met,
+        certificate_serial=row.certificate_serial or "",
+        issuer=row.issuer.name if row.issuer else "",
+        issued_on=row.issued_on,
+    )
+
+
+def legacy_met_certificates(person_ids: Iterable[int], year_from: int, year_to: int) -> dict[tuple[int, int], str]:
+    """``{(person id, year): serial}`` of moved-in annual certificates that show the year met."""
+    rows = LegacyYear.objects.filter(
+        person_id__in=list(person_ids),
+        year__gte=year_from,
+        year__lte=year_to,
+        met=True,
+        certificate_serial__isnull=False,
+    ).values_list("person_id", "year", "certificate_serial")
+    return {(person_id, year): serial or "" for person_id, year, serial in rows}
