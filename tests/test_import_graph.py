@@ -28,6 +28,7 @@ APPS = (
     "certificates",
     "crediting",
     "demo",
+    "movein",
     "organisations",
     "policies",
     "records",
