@@ -14,7 +14,7 @@ def check_anchor_dir(app_configs: Any = None, **kwargs: Any) -> list[checks.Chec
         return [
             checks.Warning(
                 "未配置审计锚定目录：审计日志可被删短而不被发现 / CECERT_AUDIT_ANCHOR_DIR is not set",
-                hint="Set CECERT_AUDIT_ANCHOR_DIR to an append-only (WORM) store and run `cecert schedule`.",
+                hint="Set CECERT_AUDIT_ANCHOR_DIR to an append-only (WORM) store and run `cecert scheduler`.",
                 id="cecert.W017",
             )
         ]
