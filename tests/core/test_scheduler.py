@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 from typing import Any
 
 import pytest
@@ -49,8 +50,8 @@ def test_the_setting_moves_or_turns_off_a_job(settings: Any) -> None:
 @pytest.mark.parametrize(
     ("schedule", "message"),
     [
-        ({"prune": "61 * * * *"}, "bad cron expression '61 * * * *'"),
-        ({"prune": "every night"}, "bad cron expression"),
+        ({"prune": "61 * * * *"}, re.escape("job prune: bad cron expression '61 * * * *'")),
+        ({"review_deadlines": "every night"}, "job review_deadlines: bad cron expression"),
         ({"pruning": "0 3 * * *"}, "unknown jobs: pruning"),
     ],
 )

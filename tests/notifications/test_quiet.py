@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 
@@ -47,3 +48,15 @@ def test_a_daytime_span_and_none() -> None:
 def test_a_malformed_setting_is_refused_by_name(text: str) -> None:
     with pytest.raises(ValueError, match="CECERT_QUIET_HOURS"):
         parse_quiet_hours(text)
+
+
+def test_the_system_check_names_a_bad_setting(settings: Any) -> None:
+    from cecert.notifications.apps import check_settings
+
+    settings.CECERT_QUIET_HOURS = "9pm-8am"
+    settings.CECERT_SMS_TEMPLATES = {"review.deadline_near": "SMS_1", "reminder.shortfall": "SMS_2"}
+    assert [e.id for e in check_settings()] == ["cecert.E022", "cecert.E023"]
+    assert "review.deadline_near" in check_settings()[1].msg
+    settings.CECERT_QUIET_HOURS = "21:00-08:00"
+    settings.CECERT_SMS_TEMPLATES = {"reminder.shortfall": "SMS_2"}
+    assert check_settings() == []

@@ -56,12 +56,15 @@ def test_a_campaign_reminds_each_person_once(world: World, year: int) -> None:
     assert Notification.objects.filter(event="reminder.shortfall").count() == 2 * len(SHORT)
 
 
-def test_the_selection_is_one_query_per_chunk_however_many_people(
-    world: World, year: int, django_assert_max_num_queries: Any
+def test_a_chunk_costs_the_same_queries_however_many_people_it_reminds(
+    world: World, year: int, settings: Any, django_assert_max_num_queries: Any
 ) -> None:
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}  # queued, not run here
     ids = sorted(p.pk for p in world.people.values())
+    first = world.people["emp_luoyang"].pk
     start_shortfall_campaign(year, "warm-up")  # requirement rows exist from here on
-    Notification.objects.all().delete()
-    Delivery.objects.all().delete()
-    with django_assert_max_num_queries(12):
-        assert remind_chunk(year, "2025-11-01", ids[0], ids[-1]) == len(SHORT)
+    with django_assert_max_num_queries(20) as one:
+        assert remind_chunk(year, "one", first, first) == 1
+    with django_assert_max_num_queries(len(one)) as all_short:
+        assert remind_chunk(year, "all", ids[0], ids[-1]) == len(SHORT)
+    assert len(all_short) == len(one)

@@ -66,7 +66,10 @@ def configured_jobs() -> list[Job]:
     for job in JOBS:
         cron = overrides.get(job.name, job.cron).strip()
         if cron:
-            trigger(cron)  # parse now: a typo stops the scheduler at start, naming the job
+            try:
+                trigger(cron)  # parse now: a typo stops the scheduler at start, naming the job
+            except ValueError as exc:
+                raise ValueError(f"job {job.name}: {exc}") from None
             jobs.append(Job(job.name, cron, job.task, job.what))
     return jobs
 

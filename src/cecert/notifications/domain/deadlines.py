@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
-from django.db.models import Count, Min, Q
+from django.db.models import BooleanField, Count, ExpressionWrapper, Min, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -22,6 +22,10 @@ from cecert.review.domain.notifications import certifiers, employer_admins
 from cecert.review.domain.queues import review_deadline_days
 
 NEAR_DAYS = 3
+
+
+def _flag(condition: Q) -> ExpressionWrapper[bool]:
+    return ExpressionWrapper(condition, output_field=BooleanField())
 
 
 def notify_review_deadlines(now: dt.datetime | None = None) -> dict[str, int]:
@@ -39,8 +43,8 @@ def notify_review_deadlines(now: dt.datetime | None = None) -> dict[str, int]:
             "state",
             "person__employer_id",
             "subject",
-            public_done=Q(public_certified_at__isnull=False),
-            professional_done=Q(professional_certified_at__isnull=False),
+            public_done=_flag(Q(public_certified_at__isnull=False)),
+            professional_done=_flag(Q(professional_certified_at__isnull=False)),
         )
         .annotate(
             late=Count("pk", filter=Q(state_changed_at__lte=passed_before)),

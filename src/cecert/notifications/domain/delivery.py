@@ -39,7 +39,7 @@ def deliver(ids: Sequence[int]) -> dict[str, int]:
         for pk in ids:
             with transaction.atomic():
                 delivery = (
-                    Delivery.objects.select_for_update(skip_locked=True)
+                    Delivery.objects.select_for_update(skip_locked=True, of=("self",))
                     .select_related("user")
                     .filter(pk=pk, state=DeliveryState.QUEUED, not_before__lte=timezone.now())
                     .first()

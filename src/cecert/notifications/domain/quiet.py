@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+_SPAN = re.compile(r"\d{2}:\d{2}-\d{2}:\d{2}")
 
 
 def parse_quiet_hours(text: str) -> tuple[dt.time, dt.time] | None:
     """``"21:00-08:00"`` → (21:00, 08:00); ``""`` → no quiet hours. Anything else is a configuration error."""
     if not text.strip():
         return None
+    if not _SPAN.fullmatch(text.strip()):
+        raise ValueError(f"CECERT_QUIET_HOURS must look like 21:00-08:00, not {text!r}")
     try:
-        start, end = (dt.time.fromisoformat(part.strip()) for part in text.split("-"))
+        start, end = (dt.time.fromisoformat(part) for part in text.strip().split("-"))
     except ValueError:
         raise ValueError(f"CECERT_QUIET_HOURS must look like 21:00-08:00, not {text!r}") from None
     if start == end:
