@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from importlib import import_module
 from typing import Any
@@ -41,9 +42,9 @@ def prune_task() -> dict[str, int]:
     now = timezone.now()
     import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
     nonces, _ = ApiNonce.objects.filter(seen_at__lt=now - 2 * WINDOW).delete()
-    keep = timezone.timedelta(days=settings.CECERT_IDEMPOTENCY_KEEP_DAYS)
+    keep = dt.timedelta(days=settings.CECERT_IDEMPOTENCY_KEEP_DAYS)
     idempotency, _ = IdempotentRequest.objects.filter(created_at__lt=now - keep).delete()
-    codes, _ = PasswordResetCode.objects.filter(expires_at__lt=now - timezone.timedelta(days=1)).delete()
+    codes, _ = PasswordResetCode.objects.filter(expires_at__lt=now - dt.timedelta(days=1)).delete()
     if settings.TASKS["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend":
         call_command("prune_db_task_results", verbosity=0)
     return {"nonces": nonces, "idempotency": idempotency, "codes": codes}

@@ -18,7 +18,7 @@ from cecert.audit.domain import record
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
-VERIFIED_FIELD = {ResetChannel.SMS: "phone_verified_at", ResetChannel.EMAIL: "email_verified_at"}
+VERIFIED_FIELD: dict[str, str] = {ResetChannel.SMS: "phone_verified_at", ResetChannel.EMAIL: "email_verified_at"}
 
 
 def contact_of(user: User, channel: str) -> str:

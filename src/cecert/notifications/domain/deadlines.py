@@ -24,7 +24,7 @@ from cecert.review.domain.queues import review_deadline_days
 NEAR_DAYS = 3
 
 
-def _flag(condition: Q) -> ExpressionWrapper[bool]:
+def _flag(condition: Q) -> ExpressionWrapper[Q]:
     return ExpressionWrapper(condition, output_field=BooleanField())
 
 
