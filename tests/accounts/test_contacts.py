@@ -132,3 +132,13 @@ def test_without_a_registration_in_this_session_the_page_sends_one_away(world: W
     response = Client().get("/accounts/contacts/verify/")
     assert response.status_code == 302 and response.url == "/accounts/register/status/"
     assert Client().post("/accounts/contacts/verify/", {"phone_code": "123456"}).status_code == 302
+
+
+@pytest.mark.parametrize("code", ["12345", "1234567", "12a456", "' OR 1=1 --", "1" * 5000, "١٢٣٤٥٦x"])
+def test_hostile_code_entries_are_refused_on_the_field(world: World, code: str) -> None:
+    client = Client()
+    register(client, world)
+    page = client.post("/accounts/contacts/verify/", {"phone_code": code, "email_code": code}).content.decode()
+    assert page.count("请输入收到的6位数字验证码") == 2
+    user = User.objects.get(phone="13812345678")
+    assert user.phone_verified_at is None and user.email_verified_at is None

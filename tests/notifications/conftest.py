@@ -77,6 +77,7 @@ class ProviderServer:
     port: int
     requests: list[dict[str, Any]] = field(default_factory=list)
     status: int = 200
+    raw: bytes | None = None  # a reply that is not the provider's JSON
     reply: dict[str, Any] = field(
         default_factory=lambda: {"Code": "OK", "Message": "OK", "BizId": "900000^0", "RequestId": "req-1"}
     )
@@ -95,7 +96,7 @@ def aliyun_server(settings: Any) -> Iterator[ProviderServer]:
             params = {k: v[0] for k, v in parse_qs(url.query).items()}
             params.update({k: v[0] for k, v in parse_qs(body).items()})
             server_state.requests.append({"path": url.path, "headers": dict(self.headers.items()), "params": params})
-            payload = json.dumps(server_state.reply).encode()
+            payload = server_state.raw if server_state.raw is not None else json.dumps(server_state.reply).encode()
             self.send_response(server_state.status)
             self.send_header("Content-Type", "application/json;charset=utf-8")
             self.send_header("Content-Length", str(len(payload)))

@@ -130,3 +130,14 @@ def test_a_code_is_not_kept_once_sent(holder: User, aliyun_server: ProviderServe
     delivery = Delivery.objects.get(pk=delivery_id)
     assert delivery.state == DeliveryState.SENT
     assert delivery.body == NOT_KEPT and delivery.template_params == {} and "246810" not in str(delivery.__dict__)
+
+
+@pytest.mark.parametrize("raw", [b"<html>502 Bad Gateway</html>", b"", b'{"Code": ', b"\xff\xfe" * 1000])
+def test_a_garbled_provider_reply_is_retried_not_taken_for_sent(
+    holder: User, aliyun_server: ProviderServer, settings: Any, raw: bytes
+) -> None:
+    settings.CECERT_SMS_TEMPLATES = {"record.certified": "SMS_480000001"}
+    aliyun_server.raw = raw
+    notify([holder], "record.certified", CERTIFIED)
+    delivery = Delivery.objects.get(channel="sms")
+    assert delivery.state == DeliveryState.QUEUED and delivery.attempts == 1 and delivery.last_error
