@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import json
 import re
+import time
 from typing import Any
 
 import pytest
@@ -81,3 +82,29 @@ def test_run_enqueues_the_jobs_task_and_does_not_run_it(settings: Any) -> None:
     assert json.loads(out.getvalue())["task_id"] == str(queued.id)
     with pytest.raises(CommandError, match="no such job"):
         call_command("scheduler", "--run", "nothing")
+
+
+@pytest.mark.django_db(transaction=True)  # the scheduler's thread has its own database connection
+def test_the_scheduler_enqueues_a_due_job_on_time(settings: Any) -> None:
+    """APScheduler itself, on a clock we move: a job due now is enqueued (and not run) by the scheduler."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from django_tasks_db.models import DBTaskResult
+
+    from cecert.core.scheduler import add_jobs, configured_jobs
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    scheduler = BackgroundScheduler(timezone=TIME_ZONE)
+    add_jobs(scheduler, [job for job in configured_jobs() if job.name == "prune"])
+    scheduler.start(paused=True)
+    try:
+        [job] = scheduler.get_jobs()
+        assert job.next_run_time.hour == 3 and job.next_run_time.minute == 15
+        job.modify(next_run_time=dt.datetime.now(dt.UTC))  # it is 03:15 now
+        scheduler.resume()
+        for _ in range(100):  # at most 5 s; usually the first look
+            if DBTaskResult.objects.exists():
+                break
+            time.sleep(0.05)
+    finally:
+        scheduler.shutdown()
+    assert list(DBTaskResult.objects.values_list("task_path", "status")) == [("cecert.core.jobs.prune_task", "READY")]

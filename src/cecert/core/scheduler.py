@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.cron import CronTrigger
 from django.conf import settings
 from django.utils.module_loading import import_string
@@ -79,6 +80,25 @@ def trigger(cron: str) -> CronTrigger:
         return CronTrigger.from_crontab(cron, timezone=TIME_ZONE)
     except ValueError as exc:
         raise ValueError(f"bad cron expression {cron!r}: {exc}") from None
+
+
+MISFIRE_GRACE_SECONDS = 3600
+
+
+def add_jobs(scheduler: BaseScheduler, jobs: list[Job]) -> None:
+    """Give ``scheduler`` one APScheduler job per table row: at its time, enqueue its task, once even if
+    several runs were missed (``coalesce``), never two at once, made up if less than an hour late."""
+    for job in jobs:
+        scheduler.add_job(
+            enqueue,
+            trigger(job.cron),
+            args=[job.task],
+            id=job.name,
+            name=job.what,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=MISFIRE_GRACE_SECONDS,
+        )
 
 
 def enqueue(task_path: str) -> Any:

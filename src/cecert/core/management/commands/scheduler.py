@@ -19,10 +19,9 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from cecert.core.scheduler import TIME_ZONE, configured_jobs, enqueue, trigger
+from cecert.core.scheduler import TIME_ZONE, add_jobs, configured_jobs, enqueue, trigger
 
 logger = logging.getLogger(__name__)
-MISFIRE_GRACE_SECONDS = 3600
 
 
 class Command(BaseCommand):
@@ -58,17 +57,7 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps({"job": chosen[0].name, "task_id": str(result.id)}))
             return
         scheduler = BlockingScheduler(timezone=TIME_ZONE)
-        for job in jobs:
-            scheduler.add_job(
-                enqueue,
-                trigger(job.cron),
-                args=[job.task],
-                id=job.name,
-                name=job.what,
-                coalesce=True,
-                max_instances=1,
-                misfire_grace_time=MISFIRE_GRACE_SECONDS,
-            )
+        add_jobs(scheduler, jobs)
         signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
         logger.warning("scheduler started with %d jobs", len(jobs))
         scheduler.start()
