@@ -29,6 +29,7 @@ APPS = (
     "crediting",
     "demo",
     "movein",
+    "notifications",
     "organisations",
     "policies",
     "records",

@@ -7,6 +7,7 @@ from the environment (see ``cecert.core.secrets``).
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -42,7 +43,6 @@ CECERT_TIMESTAMP_URL = os.environ.get("CECERT_TIMESTAMP_URL", "")
 CECERT_AUDIT_ANCHOR_DIR = os.environ.get(
     "CECERT_AUDIT_ANCHOR_DIR", "" if PRODUCTION else str(VAR_DIR / "audit-anchors")
 )
-CECERT_AUDIT_CHECKPOINT_SECONDS = int(os.environ.get("CECERT_AUDIT_CHECKPOINT_SECONDS", "3600"))
 # A running batch issuance whose worker has not reported for this long is interrupted (中断) and resumed.
 CECERT_BATCH_LEASE_SECONDS = int(os.environ.get("CECERT_BATCH_LEASE_SECONDS", "900"))
 
@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "cecert.policies",
     "cecert.violations",
     "cecert.movein",
+    "cecert.notifications",
     "cecert.demo",  # above every other app: it builds a world with all of them
 ]
 
@@ -188,6 +189,17 @@ OTP_TOTP_ISSUER = "河南省继续教育证书平台"
 
 # Forgotten passwords: a one-time code by SMS (this backend) or e-mail (Django's EMAIL_BACKEND).
 CECERT_SMS_BACKEND = os.environ.get("CECERT_SMS_BACKEND", "cecert.core.sms.ConsoleBackend")
+CECERT_SMS_FILE_PATH = os.environ.get("CECERT_SMS_FILE_PATH", str(VAR_DIR / "sms"))
+# Alibaba Cloud SMS (CECERT_SMS_BACKEND=cecert.core.sms_aliyun.AliyunBackend): the RAM user's key, the
+# approved signature, and the provider's template code for each notification event (JSON object).
+CECERT_ALIYUN_SMS_ACCESS_KEY_ID = os.environ.get("CECERT_ALIYUN_SMS_ACCESS_KEY_ID", "")
+CECERT_ALIYUN_SMS_ACCESS_KEY_SECRET = os.environ.get("CECERT_ALIYUN_SMS_ACCESS_KEY_SECRET", "")
+CECERT_ALIYUN_SMS_SIGN_NAME = os.environ.get("CECERT_ALIYUN_SMS_SIGN_NAME", "河南省继续教育证书平台")
+CECERT_ALIYUN_SMS_ENDPOINT = os.environ.get("CECERT_ALIYUN_SMS_ENDPOINT", "dysmsapi.aliyuncs.com")
+CECERT_ALIYUN_SMS_PROTOCOL = os.environ.get("CECERT_ALIYUN_SMS_PROTOCOL", "https")
+CECERT_SMS_TEMPLATES: dict[str, str] = json.loads(os.environ.get("CECERT_SMS_TEMPLATES", "{}"))
+# No SMS notices at night (Asia/Shanghai); one-time codes are sent at any hour. Empty: no quiet hours.
+CECERT_QUIET_HOURS = os.environ.get("CECERT_QUIET_HOURS", "21:00-08:00")
 EMAIL_BACKEND = os.environ.get("CECERT_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("CECERT_FROM_EMAIL", "noreply@cecert.invalid")
 EMAIL_HOST = os.environ.get("CECERT_EMAIL_HOST", "localhost")
@@ -221,6 +233,10 @@ CACHES = {
 }
 
 TASKS = {"default": {"BACKEND": os.environ.get("CECERT_TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+# The scheduler's job table changes (cecert.core.scheduler): JSON {"job name": "cron expression" or "" (off)}.
+CECERT_SCHEDULE = os.environ.get("CECERT_SCHEDULE", "")
+# How long an API write's Idempotency-Key keeps returning the stored response (then it is pruned).
+CECERT_IDEMPOTENCY_KEEP_DAYS = int(os.environ.get("CECERT_IDEMPOTENCY_KEEP_DAYS", "30"))
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]  # users read Chinese only (no English catalogue is offered)

@@ -17,6 +17,7 @@ urlpatterns = [
     path("hours/", include("cecert.crediting.urls")),
     path("records/", include("cecert.records.urls")),
     path("review/", include("cecert.review.urls")),
+    path("notifications/", include("cecert.notifications.urls")),
     path("reports/", include("cecert.reports.urls")),
     path("catalogs/", include("cecert.catalogs.urls")),
     path("policies/", include("cecert.policies.urls")),

@@ -25,6 +25,13 @@ def _sms_in_memory(settings: pytest.FixtureRequest) -> None:
     sms.outbox.clear()
 
 
+@pytest.fixture
+def world(world: World) -> World:
+    """Everyone's contacts verified: codes go only to verified contacts (tests/accounts/test_contacts.py)."""
+    User.objects.update(phone_verified_at=timezone.now(), email_verified_at=timezone.now())
+    return world
+
+
 def can_log_in(login: str, password: str) -> bool:
     return Client().post("/accounts/login/", {"username": login, "password": password}).status_code == 302
 
@@ -107,13 +114,15 @@ def test_a_code_by_sms_resets_the_password_once(world: World) -> None:
     reset(person.id_number, code, "Other#2026pass")  # single use
     assert can_log_in(person.id_number, NEW_PASSWORD) and not can_log_in(person.id_number, "Other#2026pass")
     actions = list(AuditEntry.objects.filter(actor=person.user, action__startswith="password.").values_list("action"))
-    assert ("password.reset_requested",) in actions and ("password.reset",) in actions
+    assert ("password.reset_code_sent",) in actions and ("password.reset",) in actions
+    assert AuditEntry.objects.filter(action="password.reset_requested", actor=None).count() == 1
     assert ("password.reset_failed",) in actions
 
 
 def test_a_code_by_e_mail(world: World) -> None:
     admin = world.users["admin_emp_luoyang"]
     admin.email = "hr@example.cn"
+    admin.email_verified_at = timezone.now()
     admin.save()
     forgot(admin.username, "email")
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["hr@example.cn"] and not sms.outbox
@@ -130,12 +139,46 @@ def test_unknown_accounts_get_the_same_answer_and_nothing_is_sent(world: World) 
     assert not no_phone.phone
     missing_contact = forgot(no_phone.username)
 
-    def strip(page: str) -> str:
-        return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"|"X-CSRFToken": "[^"]+"', "", page)
-
-    assert strip(known) == strip(unknown) == strip(missing_contact)
+    assert _no_csrf(known) == _no_csrf(unknown) == _no_csrf(missing_contact)
     assert len(sms.outbox) == 1
-    assert AuditEntry.objects.filter(action="password.reset_requested_unknown").count() == 2
+    assert AuditEntry.objects.filter(action="password.reset_requested_unknown").count() == 1
+    assert AuditEntry.objects.filter(action="password.reset_unverified_contact", actor=no_phone).count() == 1
+
+
+def test_a_code_goes_only_to_a_verified_contact(world: World) -> None:
+    person = world.people["emp_jinshui"]
+    User.objects.filter(pk=person.user_id).update(phone_verified_at=None)
+    forgot(person.id_number, "sms")
+    assert not sms.outbox and not PasswordResetCode.objects.exists()
+    forgot(person.id_number, "email")  # the e-mail address is still verified
+    assert [m.to for m in mail.outbox] == [[person.user.email]]
+
+
+def test_known_and_unknown_accounts_cost_the_request_the_same_work(
+    world: World, settings: pytest.FixtureRequest
+) -> None:
+    """Timing enumeration: the request only hashes the login and queues one task of the same shape;
+    finding the account and sending happen in the worker."""
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}  # type: ignore[attr-defined]
+    person = world.people["emp_jinshui"]
+    audit_before = AuditEntry.objects.count()
+    known, unknown = forgot(person.id_number), forgot("nobody_here")
+    queued = list(DBTaskResult.objects.order_by("enqueued_at").values_list("task_path", "args_kwargs"))
+    assert [path for path, _ in queued] == ["cecert.accounts.tasks.send_reset_code_task"] * 2
+    (known_args, unknown_args) = [payload["args"] for _, payload in queued]
+    assert len(known_args) == len(unknown_args) == 2 and known_args[1] == unknown_args[1] == "sms"
+    assert known_args[0] == person.user.username and unknown_args[0] == "nobody_here"
+    assert person.id_number not in str(queued)  # the queue holds the login digest, never the ID number
+    assert not sms.outbox and not PasswordResetCode.objects.exists()  # nothing found or sent by the request
+    new_audit = AuditEntry.objects.order_by("sequence")[audit_before:]
+    assert [(e.action, e.actor_id) for e in new_audit] == [("password.reset_requested", None)] * 2
+    assert _no_csrf(known) == _no_csrf(unknown)
+
+
+def _no_csrf(page: str) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"|"X-CSRFToken": "[^"]+"', "", page)
 
 
 def test_a_code_expires_and_a_new_one_replaces_the_old(world: World) -> None:

@@ -16,8 +16,8 @@ from cecert.catalogs.domain.bases import (
 from cecert.catalogs.enums import RecognitionState
 from cecert.catalogs.models import BaseRecognition
 from cecert.core.errors import DomainError
+from cecert.notifications.models import Notification
 from cecert.organisations.models import Organisation, OrganisationState
-from cecert.review.models import Notification
 from tests.catalogs.conftest import BaseWorld
 from tests.factories import PASSWORD, World, logged_in, region
 

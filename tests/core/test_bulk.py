@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from cecert.accounts.models import User
 from cecert.core.bulk import insert_rows, insert_rows_returning_ids
-from cecert.review.models import Notification
+from cecert.notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
 

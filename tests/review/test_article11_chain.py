@@ -19,13 +19,13 @@ from cecert.audit.models import AuditEntry
 from cecert.catalogs.domain.bulk import BulkRecord, PersonRef, PolicyCache, bulk_register, record_fields
 from cecert.core.errors import DomainError
 from cecert.crediting.schemas import ActivityAdapter
+from cecert.notifications.models import Notification
 from cecert.organisations.models import Organisation, OrganisationKind
 from cecert.records.domain.declaring import Declaration, register_completion
 from cecert.records.enums import RecordState
 from cecert.records.models import Record
 from cecert.review.domain.queues import review_queue
 from cecert.review.domain.workflow import batch_first_review, transition_record
-from cecert.review.models import Notification
 from tests.factories import World, industry, organisation, user_with_role
 from tests.records.factories import advanced, declared
 

@@ -11,13 +11,13 @@ import pytest
 from cecert.audit.models import AuditEntry
 from cecert.core.errors import DomainError
 from cecert.crediting.schemas import ActivityAdapter
+from cecert.notifications.models import Notification
 from cecert.records.domain.closing import set_year_deadline
 from cecert.records.domain.declaring import register_completion, update_record
 from cecert.records.enums import RecordState
 from cecert.records.models import Record, SubmittedRecordsAreKept
 from cecert.review.domain.queues import QueueFilters, review_queue
 from cecert.review.domain.workflow import merge_record, transition_record
-from cecert.review.models import Notification
 from cecert.review.signals import record_overturned
 from tests.factories import Role, World, logged_in, organisation, user_with_role
 from tests.records.factories import PUBLIC_TRAINING, advanced, declaration, declared
@@ -144,7 +144,7 @@ def test_notifications_reach_the_right_people(world: World) -> None:
     record = advanced(world, declared(world.people["emp_jinshui"]), S.EMPLOYER_APPROVED)
     waiting = set(Notification.objects.filter(record=record, message__contains="待认定").values_list("user", flat=True))
     assert waiting == {world.users[k].pk for k in ("hr_province", "hr_zhengzhou", "hr_jinshui")}
-    page = logged_in(world.users["hr_jinshui"]).get("/review/notifications/")
+    page = logged_in(world.users["hr_jinshui"]).get("/notifications/")
     assert "待认定" in page.content.decode()
 
 

@@ -18,5 +18,7 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from cecert.accounts import signals  # noqa: F401  (connects the audit receivers)
         from cecert.core.labels import register_label_lookup
+        from cecert.core.scheduler import register_job
 
         register_label_lookup("role", role_name)
+        register_job("prune_codes", "20 3 * * *", "cecert.accounts.tasks.prune_codes_task", "清理过期验证码")

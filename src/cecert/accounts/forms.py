@@ -182,3 +182,22 @@ class ResetWithCodeForm(forms.Form):
             except forms.ValidationError as exc:
                 self.add_error("new_password1", exc)
         return data
+
+
+class ContactCodesForm(forms.Form):
+    """The codes sent to the mobile number and the e-mail address; either may be entered alone."""
+
+    phone_code = forms.RegexField(
+        label=_("手机短信验证码"),
+        regex=r"^\s*\d{6}\s*$",
+        required=False,
+        error_messages={"invalid": _("请输入收到的6位数字验证码")},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+    email_code = forms.RegexField(
+        label=_("邮箱验证码"),
+        regex=r"^\s*\d{6}\s*$",
+        required=False,
+        error_messages={"invalid": _("请输入收到的6位数字验证码")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+    )

@@ -48,6 +48,10 @@ class User(AbstractBaseUser):  # type: ignore[django-manager-missing]  # django-
     display_name = models.CharField(_("姓名"), max_length=64)
     phone = models.CharField(_("手机号码"), max_length=20, blank=True)
     email = models.EmailField(_("电子邮箱"), blank=True)
+    # When the holder proved the number / address with a code sent to it (cleared when it changes):
+    # notices and password-recovery codes go only to verified contacts.
+    phone_verified_at = models.DateTimeField(_("手机号码验证时间"), null=True, blank=True)
+    email_verified_at = models.DateTimeField(_("电子邮箱验证时间"), null=True, blank=True)
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
     # Set by an assisted reset (a temporary password given by an administrator): the next login must change it.
@@ -235,11 +239,20 @@ class ResetChannel(models.TextChoices):
     EMAIL = "email", _("电子邮箱")
 
 
+class CodePurpose(models.TextChoices):
+    RESET = "reset", _("找回密码")
+    VERIFY = "verify", _("验证联系方式")
+
+
 class PasswordResetCode(models.Model):
-    """A one-time code for a forgotten password: stored as a keyed digest, single use, short-lived."""
+    """A one-time code sent to a mobile number or e-mail address, for a forgotten password or to verify
+    the contact: stored as a keyed digest, single use, short-lived."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_reset_codes")
     channel = models.CharField(max_length=8, choices=ResetChannel.choices)
+    purpose = models.CharField(max_length=8, choices=CodePurpose.choices, default=CodePurpose.RESET)
+    # The contact the code went to (a verification proves that one, not whatever the account holds later).
+    destination = models.CharField(max_length=254, blank=True)
     digest = models.CharField(max_length=64)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()

@@ -20,6 +20,7 @@ urlpatterns = [
     path("register/", views.register, name="register"),
     path("register/employers/", views.employer_options, name="employer_options"),
     path("register/status/", views.registration_status, name="registration_status"),
+    path("contacts/verify/", views.verify_contacts, name="verify_contacts"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("me/", views.me, name="me"),
     path("me/transfers/<int:pk>/withdraw/", views.withdraw_transfer, name="withdraw_transfer"),

@@ -20,7 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from cecert.accounts.decorators import AuthenticatedHttpRequest, role_required
-from cecert.accounts.domain import passwords, second_factor
+from cecert.accounts.domain import contacts, passwords, second_factor
 from cecert.accounts.domain.registration import (
     PersonApplication,
     correct_identity,
@@ -30,6 +30,7 @@ from cecert.accounts.domain.registration import (
     transition_transfer,
 )
 from cecert.accounts.forms import (
+    ContactCodesForm,
     ForgotPasswordForm,
     IdentityCorrectionForm,
     LoginForm,
@@ -45,9 +46,11 @@ from cecert.accounts.models import (
     Membership,
     Person,
     RegistrationState,
+    ResetChannel,
     Role,
     Transfer,
     TransferState,
+    User,
 )
 from cecert.core.errors import DomainError
 from cecert.core.ratelimit import over_limit
@@ -181,8 +184,47 @@ def register(request: HttpRequest) -> HttpResponse:
             except DomainError as exc:
                 form.add_domain_error(exc)
             else:
-                return render(request, "accounts/register_done.html", {"person": person})
+                contacts.send_verification_codes(person.user, request)
+                request.session[PENDING_CONTACTS] = person.user_id
+                return render(request, "accounts/register_done.html", {"person": person, "form": ContactCodesForm()})
     return render(request, "accounts/register.html", {"form": form, "regions": _region_tree()})
+
+
+PENDING_CONTACTS = "cecert.contacts_to_verify"
+
+
+@never_cache
+def verify_contacts(request: HttpRequest) -> HttpResponse:
+    """Enter the codes sent to one's mobile number and e-mail address: the signed-in user, or the
+    applicant who has just registered (who cannot sign in before approval) in the same session."""
+    user = _contacts_owner(request)
+    if user is None:
+        return redirect("accounts:registration_status")
+    form = ContactCodesForm(request.POST or None)
+    if request.method == "POST":
+        if over_limit(request, "password"):
+            return HttpResponse("请求过于频繁，请稍后再试 / too many requests", status=429)
+        if request.POST.get("resend") == "1":
+            sent = contacts.send_verification_codes(user, request)
+            messages.success(
+                request, "验证码已重新发送" if sent else "没有需要验证的联系方式，或发送过于频繁，请稍后再试"
+            )
+            return redirect("accounts:verify_contacts")
+        if form.is_valid():
+            for field, channel in (("phone_code", ResetChannel.SMS), ("email_code", ResetChannel.EMAIL)):
+                code = form.cleaned_data.get(field) or ""
+                if code and not contacts.verify_contact(user, channel, code, request):
+                    form.add_error(field, "验证码不正确或已过期")
+            if not form.errors:
+                return redirect("accounts:verify_contacts")
+    return render(request, "accounts/verify_contacts.html", {"form": form, "contact_user": user})
+
+
+def _contacts_owner(request: HttpRequest) -> User | None:
+    if request.user.is_authenticated:
+        return request.user  # type: ignore[return-value]
+    pending = request.session.get(PENDING_CONTACTS)
+    return User.objects.filter(pk=pending).first() if isinstance(pending, int) else None
 
 
 def _region_tree() -> list[Region]:

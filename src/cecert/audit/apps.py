@@ -14,7 +14,7 @@ def check_anchor_dir(app_configs: Any = None, **kwargs: Any) -> list[checks.Chec
         return [
             checks.Warning(
                 "未配置审计锚定目录：审计日志可被删短而不被发现 / CECERT_AUDIT_ANCHOR_DIR is not set",
-                hint="Set CECERT_AUDIT_ANCHOR_DIR to an append-only (WORM) store and run `cecert schedule`.",
+                hint="Set CECERT_AUDIT_ANCHOR_DIR to an append-only (WORM) store and run `cecert scheduler`.",
                 id="cecert.W017",
             )
         ]
@@ -27,8 +27,9 @@ class AuditConfig(AppConfig):
     verbose_name = "审计日志"
 
     def ready(self) -> None:
-        from cecert.audit.tasks import checkpoint_task
-        from cecert.core.periodic import register_periodic_job
+        from cecert.core.scheduler import register_job
 
         checks.register(check_anchor_dir, checks.Tags.security, deploy=True)
-        register_periodic_job("audit_checkpoint", checkpoint_task)
+        register_job(
+            "audit_checkpoint", "0 * * * *", "cecert.audit.tasks.checkpoint_task", "审计链签名检查点（ADR 0017）"
+        )

@@ -1,22 +1,16 @@
-"""The periodic checkpoint of the audit chain's head (ADR 0017)."""
+"""The periodic checkpoint of the audit chain's head (ADR 0017), enqueued by ``cecert scheduler``."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-from django.conf import settings
 from django_tasks import task
 
 
 @task()
 def checkpoint_task() -> dict[str, Any]:
-    """Sign the chain head into the anchor directory, then schedule the next run."""
+    """Sign the chain head into the anchor directory."""
     from cecert.audit.anchoring import make_checkpoint
-    from cecert.core.periodic import schedule
 
-    try:
-        made = make_checkpoint()
-    finally:
-        schedule(checkpoint_task, after=dt.timedelta(seconds=settings.CECERT_AUDIT_CHECKPOINT_SECONDS))
+    made = make_checkpoint()
     return {"checkpoint": made.number if made is not None else None}

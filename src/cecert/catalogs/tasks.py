@@ -28,3 +28,22 @@ def enqueue_import(run: ImportRun, action: str, user_id: int) -> ImportRun:
     ImportRun.objects.filter(pk=run.pk).update(task_id=str(result.id)[:64])
     run.refresh_from_db()
     return run
+
+
+@task()
+def prune_api_records_task() -> dict[str, int]:
+    """Integration-API nonces past the replay window and idempotency records past
+    ``CECERT_IDEMPOTENCY_KEEP_DAYS``."""
+    import datetime as dt
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from cecert.catalogs.domain.apiauth import WINDOW
+    from cecert.catalogs.models import ApiNonce, IdempotentRequest
+
+    now = timezone.now()
+    nonces, _ = ApiNonce.objects.filter(seen_at__lt=now - 2 * WINDOW).delete()
+    keep = dt.timedelta(days=settings.CECERT_IDEMPOTENCY_KEEP_DAYS)
+    idempotency, _ = IdempotentRequest.objects.filter(created_at__lt=now - keep).delete()
+    return {"nonces": nonces, "idempotency": idempotency}

@@ -16,14 +16,18 @@ class CertificatesConfig(AppConfig):
 
     def ready(self) -> None:
         from cecert.certificates.domain import issuance, sources
-        from cecert.certificates.tasks import resume_interrupted_batches_task
         from cecert.core.labels import register_label_lookup
-        from cecert.core.periodic import register_periodic_job
+        from cecert.core.scheduler import register_job
 
         checks.register(check_cjk_font, checks.Tags.compatibility)
         sources.connect_overturn_signal(issuance.reissue_after_overturn)
         register_label_lookup("activity", sources.ACTIVITY_LABELS.get)  # after crediting's schema titles
-        register_periodic_job("resume_interrupted_batches", resume_interrupted_batches_task)
+        register_job(
+            "resume_interrupted_batches",
+            "*/15 * * * *",
+            "cecert.certificates.tasks.resume_interrupted_batches_task",
+            "恢复中断的批量发证",
+        )
 
 
 def check_cjk_font(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:

@@ -3,9 +3,6 @@ periodic look for batches whose worker died (resumed, idempotently)."""
 
 from __future__ import annotations
 
-import datetime as dt
-
-from django.conf import settings
 from django_tasks import task
 
 from cecert.certificates.models import BatchStatus, CertificateBatch
@@ -32,17 +29,12 @@ def enqueue_batch(batch: CertificateBatch, *, resume: bool = False) -> Certifica
 
 @task()
 def resume_interrupted_batches_task() -> dict[str, list[int]]:
-    """Claim every batch whose lease expired and queue it again; then schedule the next look."""
+    """Claim every batch whose lease expired and queue it again (enqueued by ``cecert scheduler``)."""
     from cecert.certificates.domain.issuance import claim_interrupted_batch, interrupted_batches
-    from cecert.core.periodic import schedule
 
     resumed: list[int] = []
-    try:
-        for batch in interrupted_batches():
-            if claim_interrupted_batch(batch):
-                enqueue_batch(batch, resume=True)
-                resumed.append(batch.pk)
-    finally:
-        # Look again within a lease: a batch is resumed at most about two leases after its worker died.
-        schedule(resume_interrupted_batches_task, after=dt.timedelta(seconds=settings.CECERT_BATCH_LEASE_SECONDS))
+    for batch in interrupted_batches():
+        if claim_interrupted_batch(batch):
+            enqueue_batch(batch, resume=True)
+            resumed.append(batch.pk)
     return {"resumed": resumed}

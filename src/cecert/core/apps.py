@@ -9,5 +9,7 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from cecert.core.network import check_trusted_proxies
+        from cecert.core.scheduler import register_job
 
         checks.register(check_trusted_proxies, checks.Tags.security)
+        register_job("prune", "15 3 * * *", "cecert.core.jobs.prune_task", "清理过期会话和已完成的后台任务记录")

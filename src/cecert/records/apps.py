@@ -30,6 +30,7 @@ class RecordsConfig(AppConfig):
     def ready(self) -> None:
         from cecert.accounts.signals import person_transferred
         from cecert.core.labels import register_label_lookup
+        from cecert.core.scheduler import register_job
         from cecert.records.domain.years import refresh_moved_person
 
         def recompute_requirements(sender: Any, person: Any, **kwargs: Any) -> None:
@@ -38,3 +39,6 @@ class RecordsConfig(AppConfig):
         person_transferred.connect(recompute_requirements, weak=False, dispatch_uid="records.person_transferred")
         register_label_lookup("proof", proof_name)
         register_label_lookup("channel", channel_name)
+        register_job(
+            "certified_sums_check", "30 2 * * *", "cecert.records.tasks.check_certified_sums_task", "核对已认定学时汇总"
+        )

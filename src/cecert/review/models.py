@@ -1,4 +1,4 @@
-"""In-app notifications and spot-checks (Article 11(4))."""
+"""Spot-checks (Article 11(4)); in-app notifications live in ``cecert.notifications``."""
 
 from __future__ import annotations
 
@@ -8,22 +8,6 @@ from django.utils.translation import gettext_lazy as _
 
 from cecert.organisations.models import Organisation
 from cecert.records.models import Record
-
-
-class Notification(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    message = models.CharField(_("内容"), max_length=300)
-    url = models.CharField(max_length=200, blank=True)
-    record = models.ForeignKey(Record, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    read_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread")]
-
-    def __str__(self) -> str:
-        return self.message
 
 
 class SpotCheck(models.Model):

@@ -1,16 +1,14 @@
-"""Reviewer pages: queues with filters and bulk decisions, notifications, spot-checks."""
+"""Reviewer pages: queues with filters and bulk decisions, spot-checks."""
 
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Min
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from cecert.accounts.decorators import role_required
@@ -23,7 +21,7 @@ from cecert.records.models import Record
 from cecert.review.domain.queues import QueueFilters, overdue_since, review_deadline_days, review_queue
 from cecert.review.domain.spotchecks import decide_item, draw_spot_check
 from cecert.review.domain.workflow import batch_first_review, bulk_transition
-from cecert.review.models import Notification, SpotCheck, SpotCheckItem
+from cecert.review.models import SpotCheck, SpotCheckItem
 
 REVIEWER_ROLES = (Role.EMPLOYER_ADMIN, Role.HR_OFFICER, Role.INDUSTRY_OFFICER)
 
@@ -88,16 +86,6 @@ def queue(request: HttpRequest) -> HttpResponse:
             "deadline_days": review_deadline_days(),
         },
     )
-
-
-@login_required
-def notifications(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
-    if request.method == "POST":
-        Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
-        return redirect("review:notifications")
-    items = Notification.objects.filter(user=user)[:200]
-    return render(request, "review/notifications.html", {"items": items})
 
 
 def _hr_orgs(user: User) -> list:  # type: ignore[type-arg]

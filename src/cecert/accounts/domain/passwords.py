@@ -1,47 +1,34 @@
 """Password change, forgotten password by a one-time code, and assisted reset (issue 15, item 1).
 
 The 等保 rules (``AUTH_PASSWORD_VALIDATORS``: ≥ 8 characters, 3 of 4 character classes, not a common
-password) apply to every new password. Codes are six digits, single use, valid ten minutes, stored
-as keyed digests, refused after five wrong entries; a new code replaces the previous one. Whether
-the account exists or not, a request answers the same, and every step is audited.
+password) apply to every new password. Codes (``accounts.domain.codes``) go only to a verified
+mobile number or e-mail address. Whether the account exists or not, a request answers the same and
+does the same work, and every step is audited.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 import string
 from typing import TYPE_CHECKING
 
-from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
-from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import timezone
-from django.utils.crypto import constant_time_compare, salted_hmac
 
 from cecert.accounts.backends import login_name_for
-from cecert.accounts.models import PasswordResetCode, ResetChannel, User
+from cecert.accounts.domain.codes import MAX_CODES_PER_HOUR, MAX_WRONG_ENTRIES, issue_code, use_code
+from cecert.accounts.models import CodePurpose, ResetChannel, User
 from cecert.audit.domain import record
-from cecert.core.sms import send_sms
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
-CODE_VALID_FOR = dt.timedelta(minutes=10)
-MAX_WRONG_ENTRIES = 5
-MAX_CODES_PER_HOUR = 5  # per account: the phone or mailbox of someone else is not to be flooded
+__all__ = ["MAX_CODES_PER_HOUR", "MAX_WRONG_ENTRIES"]
 
 
 def account_for(login: str) -> User | None:
     """The active account a login name or ID number names, or None."""
     return User.objects.filter(username=login_name_for(login), is_active=True).first()
-
-
-def _digest(user_id: int, code: str) -> str:
-    return salted_hmac(
-        "cecert.accounts.password-reset", f"{user_id}:{code}", secret=settings.CECERT_ID_HASH_KEY, algorithm="sha256"
-    ).hexdigest()
 
 
 def mask_phone(phone: str) -> str:
@@ -54,33 +41,36 @@ def mask_email(email: str) -> str:
 
 
 def request_reset_code(login: str, channel: str, request: HttpRequest | None = None) -> None:
-    """Send a code to the account's mobile number or e-mail address, if there is such an account and contact.
+    """Queue the look-up and the sending of a code; the request itself does the same work for any login.
 
-    Returns nothing either way: the caller answers the same whatever happened here.
+    Whether the account exists, has that contact verified or is over its hourly limit is found out by
+    the task (``send_reset_code``), so the answer, its timing and what was queued are alike for a known
+    and an unknown account: one login-name hash, one audit entry without an actor, one task whose
+    arguments are the hashed login name and the channel.
     """
-    user = account_for(login)
-    destination = "" if user is None else (user.phone if channel == ResetChannel.SMS else user.email)
-    if user is None or not destination:
-        record("password.reset_requested_unknown", request=request, after={"channel": channel})
-        return
-    now = timezone.now()
-    with transaction.atomic():
-        recent = PasswordResetCode.objects.filter(user=user, created_at__gte=now - dt.timedelta(hours=1)).count()
-        if recent >= MAX_CODES_PER_HOUR:
-            record("password.reset_throttled", actor=user, request=request, after={"channel": channel})
-            return
-        code = f"{secrets.randbelow(10**6):06d}"
-        PasswordResetCode.objects.filter(user=user, used_at__isnull=True, expires_at__gt=now).update(expires_at=now)
-        PasswordResetCode.objects.create(
-            user=user, channel=channel, digest=_digest(user.pk, code), created_at=now, expires_at=now + CODE_VALID_FOR
-        )
-        record("password.reset_requested", actor=user, request=request, after={"channel": channel})
-    # Sent once the code is stored (and never from inside the transaction: a slow gateway holds no lock).
-    text = f"【河南省继续教育证书平台】您正在找回密码，验证码 {code}，10分钟内有效。如非本人操作，请忽略。"
-    if channel == ResetChannel.SMS:
-        send_sms(destination, text)
-    else:
-        send_mail("找回密码验证码", text, None, [destination])
+    from cecert.accounts.tasks import send_reset_code_task
+
+    username = login_name_for(login)
+    record("password.reset_requested", request=request, after={"channel": channel})
+    send_reset_code_task.enqueue(username, str(channel))
+
+
+def send_reset_code(username: str, channel: str) -> str:
+    """Send a code to the account's verified mobile number or e-mail address; returns what happened."""
+    user = User.objects.filter(username=username, is_active=True).first()
+    if user is None:
+        record("password.reset_requested_unknown", after={"channel": channel})
+        return "unknown"
+    verified = user.phone_verified_at if channel == ResetChannel.SMS else user.email_verified_at
+    destination = user.phone if channel == ResetChannel.SMS else user.email
+    if not destination or verified is None:
+        record("password.reset_unverified_contact", actor=user, after={"channel": channel})
+        return "unverified"
+    if issue_code(user, channel, CodePurpose.RESET, destination) is None:
+        record("password.reset_throttled", actor=user, after={"channel": channel})
+        return "throttled"
+    record("password.reset_code_sent", actor=user, after={"channel": channel})
+    return "sent"
 
 
 def reset_with_code(login: str, code: str, new_password: str, request: HttpRequest | None = None) -> bool:
@@ -92,26 +82,15 @@ def reset_with_code(login: str, code: str, new_password: str, request: HttpReque
     if user is None:
         record("password.reset_failed", request=request)
         return False
-    now = timezone.now()
     with transaction.atomic():
-        live = (
-            PasswordResetCode.objects.select_for_update()
-            .filter(user=user, used_at__isnull=True, expires_at__gt=now, failed_attempts__lt=MAX_WRONG_ENTRIES)
-            .order_by("-created_at")
-            .first()
-        )
-        if live is None or not constant_time_compare(live.digest, _digest(user.pk, code.strip())):
-            if live is not None:
-                live.failed_attempts += 1
-                live.save(update_fields=["failed_attempts"])
+        spent = use_code(user, CodePurpose.RESET, code)
+        if spent is None:
             record("password.reset_failed", actor=user, request=request)
             return False
-        live.used_at = now
-        live.save(update_fields=["used_at"])
         user.set_password(new_password)
         user.password_must_change = False
         user.save(update_fields=["password", "password_must_change"])
-        record("password.reset", actor=user, request=request, after={"channel": live.channel})
+        record("password.reset", actor=user, request=request, after={"channel": spent.channel})
     _unlock(user)
     return True
 

@@ -1,6 +1,6 @@
 """Registration of professionals, their approval by the employer, transfers and identity corrections.
 
-Each workflow has one transition function that runs: veto → write → audit, in
+Each workflow has one transition function that runs: veto → write → audit (→ notify), in
 one transaction, so a refused step changes nothing and an accepted one is
 always logged.
 """
@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from cecert.accounts.domain.contacts import set_contacts
 from cecert.accounts.domain.numbering import allocate_certificate_number
 from cecert.accounts.idnumbers import IdNumberError, id_number_digest, parse_id_number
 from cecert.accounts.models import (
@@ -112,7 +113,7 @@ def register_person(application: PersonApplication, *, request: HttpRequest | No
         else:
             user = existing.user
             user.display_name = name
-        user.phone, user.email = application.phone.strip(), application.email.strip()
+        set_contacts(user, application.phone.strip(), application.email.strip())
         user.set_password(application.password)
         try:
             user.save()
@@ -182,6 +183,11 @@ def transition_registration(
             reason=reason,
             request=request,
         )
+        if to_state in (RegistrationState.APPROVED, RegistrationState.RETURNED):
+            from cecert.notifications.domain.sending import notify
+
+            context = {"name": person.name, "certificate_number": person.certificate_number or "", "reason": reason}
+            notify([person.user_id], f"registration.{to_state}", context)
     return person
 
 

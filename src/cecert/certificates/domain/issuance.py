@@ -291,7 +291,26 @@ def _issue(
             "key_id": key.key_id,
         },
     )
+    _notify_holders("certificate.issued", [(person.user_id, person.name, certificate)])
     return certificate
+
+
+def _notify_holders(event: str, holders: list[tuple[int, str, Certificate]], reason: str = "") -> None:
+    """Tell each holder that their certificate was issued or revoked (in-app, e-mail, SMS)."""
+    from django.urls import reverse
+
+    from cecert.notifications.domain.sending import notify_each
+
+    url = reverse("certificates:list")
+    items = [
+        (
+            user_id,
+            {"name": name, "kind": CertificateKind(c.kind).label, "serial": c.serial, "reason": reason},
+            None,
+        )
+        for user_id, name, c in holders
+    ]
+    notify_each(event, items, url=url)
 
 
 def _locked_person(person: Person) -> Person:
@@ -374,6 +393,8 @@ def _revoke(certificate: Certificate, reason: str, *, by: User | None) -> Certif
         after={"status": "revoked", "serial": certificate.serial},
         reason=reason,
     )
+    person = Person.objects.only("user_id", "name").get(pk=certificate.person_id)
+    _notify_holders("certificate.revoked", [(person.user_id, person.name, certificate)], reason)
     return certificate
 
 
@@ -715,6 +736,7 @@ def _issue_chunk(
                     obj=batch,
                     after={"count": len(certificates), "first": serials[0], "last": serials[-1]},
                 )
+                _notify_holders("certificate.issued", [(c.person.user_id, c.person.name, c) for c in certificates])
             issued += len(drafts)
         except IntegrityError:
             # Someone issued some of these meanwhile (or an old revoked version exists):

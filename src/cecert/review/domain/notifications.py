@@ -1,4 +1,4 @@
-"""In-app notifications: who needs to know that a record changed or waits for them."""
+"""Who needs to know that a record changed or waits for them (sent through ``cecert.notifications``)."""
 
 from __future__ import annotations
 
@@ -6,27 +6,19 @@ from collections.abc import Iterable
 
 from django.db.models import F, Q, Value
 from django.urls import reverse
-from django.utils import timezone
 
 from cecert.accounts.models import Membership, Role, User
-from cecert.core.bulk import insert_rows
+from cecert.notifications.domain.sending import notify as send
 from cecert.organisations.models import Organisation
 from cecert.records.enums import RecordSubject
 from cecert.records.models import Record
-from cecert.review.models import Notification
 
 
 def notify(users: Iterable[User | int], message: str, *, record: Record | None = None, url: str = "") -> int:
-    ids = {u if isinstance(u, int) else u.pk for u in users}
+    """A reviewer's to-do or a workflow notice, in-app only (the ``task`` event of ``cecert.notifications``)."""
     if record is not None and not url:
         url = reverse("records:detail", args=[record.pk])
-    now, text, record_id = timezone.now(), message[:300], record.pk if record is not None else None
-    insert_rows(
-        Notification,
-        ("user_id", "message", "url", "record_id", "created_at"),
-        [(uid, text, url, record_id, now) for uid in sorted(ids)],
-    )
-    return len(ids)
+    return send(users, "task", {"message": message}, record_id=record.pk if record is not None else None, url=url)
 
 
 def employer_admins(employer_id: int) -> list[int]:
@@ -65,7 +57,3 @@ def certifiers(record: Record) -> list[int]:
             if m.organisation is not None and professional_certifier_covers(m.organisation, employer)
         )
     return sorted(users)
-
-
-def unread_count(user: User) -> int:
-    return Notification.objects.filter(user=user, read_at__isnull=True).count()

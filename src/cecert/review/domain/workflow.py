@@ -16,6 +16,8 @@ from django.utils import timezone
 from cecert.accounts.models import Role, User
 from cecert.audit.domain import record as audit
 from cecert.core.errors import DomainError
+from cecert.crediting.decimals import format_decimal
+from cecert.notifications.domain.sending import notify as send
 from cecert.records.enums import EDITABLE_STATES, LIVE_STATES, Channel, RecordState, RecordSubject
 from cecert.records.models import Record
 from cecert.records.proofs import required_proofs
@@ -280,6 +282,12 @@ def _certify_part(
 def _notify(record: Record, to_state: str, reason: str) -> None:
     owner = record.person.user_id
     title = f"“{record.title}”"
+    about_owner = {"name": record.person.name, "title": record.title}
+
+    def notify_owner(event: str, context: dict[str, Any]) -> None:
+        """The person hears of a decision on their record also by e-mail and SMS (``cecert.notifications``)."""
+        send([owner], event, context, record_id=record.pk, url=reverse("records:detail", args=[record.pk]))
+
     if to_state == S.SUBMITTED:
         notify(employer_admins(record.person.employer_id), f"{record.person.name} 的记录{title}待初审", record=record)
         if record.duplicate_of_id:
@@ -291,9 +299,10 @@ def _notify(record: Record, to_state: str, reason: str) -> None:
     elif to_state == S.EMPLOYER_APPROVED:
         notify(certifiers(record), f"{record.person.name} 的记录{title}待认定", record=record)
     elif to_state == S.RETURNED:
-        notify([owner, *employer_admins(record.person.employer_id)], f"记录{title}已退回：{reason}", record=record)
+        notify_owner("record.returned", {**about_owner, "reason": reason})
+        notify(employer_admins(record.person.employer_id), f"记录{title}已退回：{reason}", record=record)
     elif to_state == S.CERTIFIED:
-        notify([owner], f"记录{title}已认定，计 {record.hours} 学时", record=record)
+        notify_owner("record.certified", {**about_owner, "hours": format_decimal(record.hours)})
     elif to_state == S.OVERTURNED:
         notify(
             [owner, *employer_admins(record.person.employer_id)],

@@ -12,6 +12,6 @@ def unread_notifications(user: Any) -> int:
     """Unread in-app notifications of ``user`` (0 when anonymous), for the header badge."""
     if not getattr(user, "is_authenticated", False):
         return 0
-    from cecert.review.domain.notifications import unread_count
+    from cecert.notifications.models import Notification
 
-    return unread_count(user)
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()

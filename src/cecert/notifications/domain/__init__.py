@@ -1,0 +1,1 @@
+"""Notifications: composing them per event and channel, delivering them, and the scheduled notices."""
