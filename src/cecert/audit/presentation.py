@@ -57,7 +57,8 @@ FIELD_LABELS = {
     "last": "最后一个序列号",
     "limit": "限额",
     "lookup": "查询条件",
-    "method": "请求方法",
+    "method": "方式",
+    "recovery_codes_left": "剩余恢复码",
     "model": "对象类型",
     "name": "名称",
     "number": "编号",
@@ -181,12 +182,16 @@ def _value_labeller(key: str, model: type[models.Model] | None) -> Callable[[Any
     if field is not None and field.choices:
         choices = {str(k): str(v) for k, v in field.flatchoices}
         return lambda v: choices.get(str(v), str(v))
+    if key == "kind" and model is not None and model._meta.label_lower in ("records.record", "records.leave"):
+        return labels.proof_label  # the kind of a proof file added to a record or a leave (no choices there)
     if key in ("type", "activity_type"):
         return labels.activity_label
     if key == "channel":
         return labels.channel_label
     if key in ("policy", "key"):
         return labels.policy_label
+    if key == "method":  # the second factor used, or an API call's HTTP method (kept as it is)
+        return lambda v: {"totp": "动态验证码", "recovery_code": "恢复码"}.get(str(v), str(v))
     if key == "unit":
         return lambda v: {"hour": "学时", "credit": "学分"}.get(str(v), str(v))
     if key == "subject":

@@ -66,7 +66,6 @@ def _review_items(user: User) -> list[WorkItem]:
             review_queue(user, QueueFilters(min_age_days=days)).count(),
             _link("review:queue", age=days),
             urgent=True,
-            note="审核期限见《办法》第十一条",
         ),
     ]
 
@@ -326,7 +325,7 @@ def sysadmin_section(user: User) -> Section | None:
         "系统管理待办",
         [
             _item("departments_without_key", "缺少在用签章密钥的发证部门", keyless.count(), reverse("verify:keys"),
-                  urgent=True, note="请由系统管理员在服务器上创建或导入"),
+                  urgent=True, note="需在服务器上创建或导入密钥"),
             _item("regions_without_code", "未设发证级别代码的省直管县（市）", codeless.count(),
                   reverse("regions:issuing_codes"), urgent=True),
         ],
