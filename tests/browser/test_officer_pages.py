@@ -58,7 +58,13 @@ def test_issuing_pages_fit_phone_and_desktop(page: Any, officer_world: World) ->
         _fits(page, "issue-confirm", width)
     submit(page, "#confirm-form button[type=submit]")
     page.wait_for_selector("#batch-status[data-status=done]")
-    _fits(page, "batch", 1280)
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        _fits(page, "batch", width)
+        page.goto("/certificates/")
+        assert page.locator("#certificates tbody tr").count() == 3
+        _fits(page, "certificates", width)
+        page.go_back()
     logout(page)
 
     county = officer_world.users["hr_jinshui"]

@@ -224,3 +224,28 @@ def test_an_outsider_cannot_issue_for_the_department(issuing_world: World, user_
 def test_anonymous_is_sent_to_log_in(issuing_world: World) -> None:
     assert Client().get(ISSUE).status_code == 302
     assert Client().post(SELECTED, {}).status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        ({"people": ["1", "x"]}, "发证请求无效"),  # a tampered id: refused whole, not the valid part
+        ({"people": ["１２"]}, "发证请求无效"),  # full-width digits are not ids
+        ({"year": "二〇二五"}, "发证请求无效"),
+        ({"people": [str(n) for n in range(1, 600)]}, "一次最多选择 500 人"),
+        ({"back": "//evil.example/?x=1"}, "所选人员中有"),  # someone not ours; and the way back stays here
+    ],
+)
+def test_hostile_selections_write_nothing_and_say_why(issuing_world: World, change: dict[str, Any], says: str) -> None:
+    client = logged_in(issuing_world.users["hr_zhengzhou"])
+    form = {
+        "department": issuing_world.orgs["hr_zhengzhou"].pk,
+        "year": YEAR,
+        "people": [issuing_world.people["emp_luoyang"].pk],
+        "confirm": "yes",
+        **change,
+    }
+    response = client.post(SELECTED, form)
+    assert response.status_code == 302 and response["Location"].startswith("/certificates/issue/")
+    assert says in client.get(response["Location"]).content.decode()
+    assert not CertificateBatch.objects.exists() and not Certificate.objects.exists()

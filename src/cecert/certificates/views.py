@@ -173,6 +173,7 @@ def _year(value: str) -> int | None:
 
 
 ISSUING_PAGE_SIZE = 50
+ERR_SELECTION_INVALID = "发证请求无效（年度或所选人员有误），请在发证页面重新选择"
 MAX_SELECTION = 500  # one page's "select all" is 50; a selection is typed by hand, not a data feed
 
 
@@ -306,8 +307,12 @@ def issue_selected(request: HttpRequest) -> HttpResponse:
     if department is None:
         raise Http404
     year = _year(request.POST.get("year", ""))
-    ids = sorted({int(i) for i in request.POST.getlist("people") if i.isdigit()})
-    if year is None or not ids:
+    chosen = request.POST.getlist("people")
+    if year is None or any(not (i.isascii() and i.isdigit()) for i in chosen):
+        messages.error(request, ERR_SELECTION_INVALID)
+        return redirect(_back(request))
+    ids = sorted({int(i) for i in chosen})
+    if not ids:
         messages.error(request, issuance.ERR_NO_SELECTION)
         return redirect(_back(request))
     if len(ids) > MAX_SELECTION:
