@@ -58,13 +58,18 @@ def _valid_annual(year: int) -> QuerySet[Certificate]:
     )
 
 
-def eligible_people(department: Organisation, filters: EligibilityFilters, *, user: User) -> QuerySet[Any]:
+def eligible_people(
+    department: Organisation, filters: EligibilityFilters, *, user: User, ensure: bool = True
+) -> QuerySet[Any]:
     """The department's approved people with certified records in ``filters.year``, as one query.
 
     Rows carry ``year_status``'s annotations (``earned_*``, ``required_*``, ``shortfall_*``, ``met``)
     and ``certificate_serial`` / ``certificate_id`` of the valid annual certificate, if any. Also
-    restricted to what ``user`` may see (fail closed).
+    restricted to what ``user`` may see (fail closed). ``ensure=False`` (a count that does not ask
+    about the requirement) leaves missing requirement rows uncreated.
     """
+    if not ensure and filters.met is not None:
+        raise ValueError("met/not met needs the requirement rows (ensure=True)")
     people = Person.objects.restrict(user).filter(
         issued_people(department), state=RegistrationState.APPROVED, certificate_number__isnull=False
     )
@@ -73,7 +78,7 @@ def eligible_people(department: Organisation, filters: EligibilityFilters, *, us
     if filters.employer:
         people = people.filter(employer__name__icontains=filters.employer)
     valid = _valid_annual(filters.year)
-    rows = sources.certified_year_status(people, filters.year).annotate(
+    rows = sources.certified_year_status(people, filters.year, ensure=ensure).annotate(
         certificate_serial=Subquery(valid.values("serial")[:1]),
         certificate_id=Subquery(valid.values("verification_id")[:1]),
     )

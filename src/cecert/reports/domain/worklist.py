@@ -223,7 +223,8 @@ def hr_section(user: User) -> Section | None:
     departments = issuing_departments_of(user)
     if departments:
         year = default_year()
-        to_issue = eligible_people(departments[0], EligibilityFilters(year=year, issued=False), user=user)
+        # Only sums and certificates are asked about: no requirement rows need creating on a page view.
+        to_issue = eligible_people(departments[0], EligibilityFilters(year=year, issued=False), user=user, ensure=False)
         since = timezone.now() - dt.timedelta(days=30)
         suspicious = SuspiciousVerification.objects.restrict(user).filter(created_at__gte=since)
         items += [
