@@ -144,3 +144,11 @@ def test_a_base_admin_counts_only_its_own_base(world: World) -> None:
         admins.append(user_with_role(Role.BASE_ADMIN, base))
     assert counts(logged_in(admins[0]))["base_not_recognised"] == 1
     assert counts(logged_in(admins[1]))["base_not_recognised"] == 0
+
+
+def test_a_user_without_a_role_is_told_so(world: World) -> None:
+    from cecert.accounts.models import User
+
+    nobody = User.objects.create_user("nobody", "Test@2026pass", display_name="无角色")
+    page = logged_in(nobody).get(DASHBOARD).content.decode()
+    assert 'id="no-work"' in page and 'id="work-' not in page
