@@ -34,9 +34,10 @@ def test_issue_download_verify_and_revoke_after_spot_check(
     # An officer of the issuing department (Zhengzhou, Article 12) issues the certificate.
     officer = world.users["hr_zhengzhou"]
     login(page, officer.username, PASSWORD, enrolled_officer(officer))
-    page.goto("/certificates/")
-    page.fill("#issue-number", person.certificate_number)
-    page.fill("#issue-year", str(YEAR))
+    page.goto(f"/certificates/issue/?year={YEAR}")
+    page.fill("#lookup-number", person.certificate_number)
+    submit(page, "#lookup-form button[type=submit]")
+    assert person.name in page.inner_text("#lookup-result")
     submit(page, "#issue-form button[type=submit]")
     serial = page.inner_text("#serial").strip()
     logout(page)

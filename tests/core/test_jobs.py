@@ -12,8 +12,8 @@ from django.db import connection
 from django.utils import timezone
 
 from cecert.accounts.models import PasswordResetCode
-from cecert.catalogs.models import ApiNonce, IdempotentRequest
 from cecert.accounts.tasks import prune_codes_task
+from cecert.catalogs.models import ApiNonce, IdempotentRequest
 from cecert.catalogs.tasks import prune_api_records_task
 from cecert.core.jobs import prune_task
 from cecert.records.tasks import check_certified_sums_task

@@ -69,22 +69,14 @@ class LoginView(auth_views.LoginView):
 
 @login_required
 def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The landing page after login: each role's pending work, counted, with a link to do it."""
+    from cecert.reports.domain.worklist import pending_work
+
     user = request.user
-    roles = user.roles
-    if Role.PROFESSIONAL in roles and len(roles) == 1:
-        return redirect("accounts:me")
     return render(
         request,
         "accounts/dashboard.html",
-        {
-            "memberships": user.active_memberships,
-            "pending_registrations": Person.objects.restrict(user)
-            .filter(
-                state=RegistrationState.PENDING,
-                employer__in=user.organisations_for(Role.EMPLOYER_ADMIN),
-            )
-            .count(),
-        },
+        {"memberships": user.active_memberships, "sections": pending_work(user)},
     )
 
 

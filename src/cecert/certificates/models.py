@@ -222,6 +222,10 @@ class CertificateBatch(models.Model):
     # expired lost its worker (中断) and is resumed (``issuance.interrupted_batches``, ``claim_interrupted_batch``).
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     resumed = models.PositiveSmallIntegerField(default=0)
+    # An officer's selection on the issuing page: only these people (``selected_only``); otherwise
+    # everyone the department issues for. Explicit, so an empty selection never means "everyone".
+    selected_only = models.BooleanField(default=False)
+    selection = models.ManyToManyField(Person, blank=True, related_name="+")
 
     class Meta:
         verbose_name = _("批量发证")

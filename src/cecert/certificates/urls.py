@@ -10,7 +10,8 @@ app_name = "certificates"
 
 urlpatterns = [
     path("", views.certificate_list, name="list"),
-    path("issue/", views.certificate_issue, name="issue"),
+    path("issue/", views.issuing, name="issue"),
+    path("issue/selected/", views.issue_selected, name="issue_selected"),
     path("proof/", views.proof_request, name="proof"),
     path("batches/", views.batch_create, name="batch_create"),
     path("batches/<int:pk>/", views.batch_detail, name="batch"),

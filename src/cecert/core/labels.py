@@ -35,7 +35,9 @@ _OBJECTS = {
     "leave": "离岗",
     "login": "登录",
     "organisations": "单位",
+    "other_hours": "其他形式学时确认",
     "password": "密码",
+    "policy": "实施细则",
     "person": "人员",
     "program": "培训项目",
     "record": "学习记录",
@@ -46,6 +48,7 @@ _OBJECTS = {
     "second_factor": "第二因素",
     "spotcheck": "抽查",
     "transfer": "调动",
+    "violation": "违规案件",
     "year": "年度",
 }
 
@@ -144,7 +147,26 @@ ACTION_LABELS = {
     "spotcheck.draw": "抽取抽查样本",
     "transfer.request": "申请调动",
     "year.deadline": "年度截止",
+    "guide.co_authors": "设置指南的共同制定部门",
+    "logout": "退出登录",
+    "login.second_factor_throttled": "第二因素验证过于频繁，暂被限制",
+    "policy.draft": "起草实施细则",
+    "policy.edit": "修改实施细则",
+    "record.bulk_employer_approved": "单位批量初审通过",
+    "record.certified_part": "认定学习记录的一部分科目",
+    "second_factor.enrol_failed": "绑定第二因素失败",
+    "second_factor.recovery_codes_issued": "生成恢复码",
+    "violation.open": "立案（违反证书管理行为）",
 }
+
+
+def action_groups() -> dict[str, tuple[str, ...]]:
+    """``{"证书": ("certificates.",), "学习记录": ("record.", "records."), …}``: the kinds of audit action
+    by their Chinese name, with the action prefixes of each (the audit page's filter)."""
+    groups: dict[str, list[str]] = {}
+    for code, noun in _OBJECTS.items():
+        groups.setdefault(noun, []).append(f"{code}.")
+    return {noun: tuple(codes) for noun, codes in sorted(groups.items())}
 
 
 def action_label(code: Any) -> str:
@@ -164,9 +186,17 @@ def object_label(code: Any) -> str:
     if not code:
         return ""
     try:
-        return str(apps.get_model(code)._meta.verbose_name)
+        name = str(apps.get_model(code)._meta.verbose_name)
     except (LookupError, ValueError):
         return _OBJECTS.get(code.split(".", 1)[0], "对象")
+    if _CHINESE.search(name):
+        return name
+    # A model without a Chinese verbose_name (Django's default is its class name): name it by its kind.
+    app_label, _, model_name = code.partition(".")
+    return _OBJECTS.get(model_name) or _OBJECTS.get(app_label) or "对象"
+
+
+_CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
 def activity_label(code: Any) -> str:

@@ -90,7 +90,7 @@ def test_an_expired_lease_shows_interrupted_and_the_periodic_task_resumes_it(
     client = logged_in(world.users["hr_zhengzhou"])
     page = client.get(f"/certificates/batches/{started.pk}/").content.decode()
     assert 'data-status="interrupted"' in page and "中断" in page and "不会重复发" in page
-    assert "中断" in client.get("/certificates/").content.decode()
+    assert "中断" in client.get("/certificates/issue/").content.decode()
     assert logged_in(world.users["hr_luoyang"]).get(f"/certificates/batches/{started.pk}/").status_code == 404
     [line] = _batches("--stale")
     assert (line["batch"], line["status"], line["status_zh"], line["processed"]) == (

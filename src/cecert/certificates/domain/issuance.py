@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -35,6 +35,7 @@ from cecert.audit.domain import record
 from cecert.certificates.crypto.qr_payload import format_hours
 from cecert.certificates.domain import sources, verification
 from cecert.certificates.domain.departments import is_issuing_department, issuing_departments_of
+from cecert.certificates.domain.notices import tell_holders
 from cecert.certificates.domain.signing_keys import auto_create_keys, current_key, issuing_department_for_region
 from cecert.certificates.models import (
     BatchStatus,
@@ -57,6 +58,7 @@ ERR_REASON_REQUIRED = "撤销证书须填写原因"
 ERR_ALREADY_REVOKED = "证书已撤销"
 ERR_NOT_APPROVED = "人员注册尚未通过审核"
 ERR_YEARS = "证明年度范围无效"
+ERR_NO_SELECTION = "请至少选择一名人员"
 ERR_PROOF_REQUESTER = "只有本人或所在单位管理员可申请完成情况证明"
 REASON_CHANGED = "已认定学时记录发生变化，换发新版本"
 REASON_OVERTURNED = "抽查审验撤销了证书所依据的记录"
@@ -291,26 +293,8 @@ def _issue(
             "key_id": key.key_id,
         },
     )
-    _notify_holders("certificate.issued", [(person.user_id, person.name, certificate)])
+    tell_holders([certificate])
     return certificate
-
-
-def _notify_holders(event: str, holders: list[tuple[int, str, Certificate]], reason: str = "") -> None:
-    """Tell each holder that their certificate was issued or revoked (in-app, e-mail, SMS)."""
-    from django.urls import reverse
-
-    from cecert.notifications.domain.sending import notify_each
-
-    url = reverse("certificates:list")
-    items = [
-        (
-            user_id,
-            {"name": name, "kind": CertificateKind(c.kind).label, "serial": c.serial, "reason": reason},
-            None,
-        )
-        for user_id, name, c in holders
-    ]
-    notify_each(event, items, url=url)
 
 
 def _locked_person(person: Person) -> Person:
@@ -393,8 +377,7 @@ def _revoke(certificate: Certificate, reason: str, *, by: User | None) -> Certif
         after={"status": "revoked", "serial": certificate.serial},
         reason=reason,
     )
-    person = Person.objects.only("user_id", "name").get(pk=certificate.person_id)
-    _notify_holders("certificate.revoked", [(person.user_id, person.name, certificate)], reason)
+    tell_holders([certificate], event="certificate.revoked", reason=reason)
     return certificate
 
 
@@ -466,6 +449,7 @@ def _reissue_same(old: Certificate, *, by: User | None) -> Certificate:
         before={"replaces": old.serial},
         after={"serial": new.serial, "version": new.version},
     )
+    tell_holders([new])
     return new
 
 
@@ -495,24 +479,39 @@ def reissue_after_overturn(
 # ---------------------------------------------------------------- batch (set-based)
 
 
-def batch_people(department: Organisation, year: int) -> Any:
-    """People the department issues for who have certified records in ``year``."""
-    return (
-        Person.objects.filter(
-            issued_people(department), state=RegistrationState.APPROVED, certificate_number__isnull=False
-        )
-        .filter(pk__in=sources.people_with_certified_records(year))
-        .order_by("pk")
-    )
+def batch_people(department: Organisation, year: int, batch: CertificateBatch | None = None) -> Any:
+    """People the department issues for who have certified records in ``year`` (only the batch's
+    selection when it was made from one)."""
+    people = Person.objects.filter(
+        issued_people(department), state=RegistrationState.APPROVED, certificate_number__isnull=False
+    ).filter(pk__in=sources.people_with_certified_records(year))
+    if batch is not None and batch.selected_only:
+        people = people.filter(pk__in=batch.selection.values("pk"))
+    return people.order_by("pk")
 
 
-def start_batch(department: Organisation, year: int, *, by: User | None) -> CertificateBatch:
+def start_batch(
+    department: Organisation, year: int, *, by: User | None, people: Sequence[int] | None = None
+) -> CertificateBatch:
+    """A batch for the department's year: everyone it issues for, or only ``people`` (an officer's selection)."""
     if by is not None and not any(o.pk == department.pk for o in issuing_departments_of(by)):
         raise DomainError("department", ERR_NOT_ISSUER, ERR_NOT_ISSUER_EN)
     if not is_issuing_department(department):
         raise DomainError("department", ERR_NOT_ISSUER, ERR_NOT_ISSUER_EN)
-    batch = CertificateBatch.objects.create(department=department, year=year, requested_by=by)
-    record("certificates.batch_requested", actor=by, obj=batch, after={"department": department.pk, "year": year})
+    if people is not None and not people:
+        raise DomainError("people", ERR_NO_SELECTION, "select at least one person")
+    with transaction.atomic():
+        batch = CertificateBatch.objects.create(
+            department=department, year=year, requested_by=by, selected_only=people is not None
+        )
+        if people is not None:
+            batch.selection.add(*sorted(set(people)))
+        record(
+            "certificates.batch_requested",
+            actor=by,
+            obj=batch,
+            after={"department": department.pk, "year": year, **({"count": len(set(people))} if people else {})},
+        )
     return batch
 
 
@@ -533,9 +532,12 @@ def issue_annual_batch(
     uninterrupted run's.
     """
     department, year = batch.department, batch.year
-    people_ids = list(batch_people(department, year).values_list("pk", flat=True))
-    # Requirement and met/not for the whole department in one set-based query.
-    verdicts = sources.year_verdicts(Person.objects.filter(issued_people(department)), year)
+    people_ids = list(batch_people(department, year, batch).values_list("pk", flat=True))
+    # Requirement and met/not for the whole department (or the selection) in one set-based query.
+    verdict_people = Person.objects.filter(issued_people(department))
+    if batch.selected_only:
+        verdict_people = verdict_people.filter(pk__in=batch.selection.values("pk"))
+    verdicts = sources.year_verdicts(verdict_people, year)
     CertificateBatch.objects.filter(pk=batch.pk).update(
         status=BatchStatus.RUNNING,
         total=len(people_ids),
@@ -736,7 +738,7 @@ def _issue_chunk(
                     obj=batch,
                     after={"count": len(certificates), "first": serials[0], "last": serials[-1]},
                 )
-                _notify_holders("certificate.issued", [(c.person.user_id, c.person.name, c) for c in certificates])
+                tell_holders(certificates)
             issued += len(drafts)
         except IntegrityError:
             # Someone issued some of these meanwhile (or an old revoked version exists):
