@@ -11,7 +11,7 @@ from django.test import Client
 
 from cecert.certificates.domain import eligibility, issuance
 from cecert.certificates.models import Certificate, CertificateBatch
-from cecert.review.models import Notification
+from cecert.notifications.models import Notification
 from tests.certificates.factories import YEAR, certified_record, full_year
 from tests.factories import World, employer, logged_in, registered_person
 
@@ -82,9 +82,9 @@ def test_issuing_a_selection_runs_a_batch_of_only_those_and_tells_the_holders(is
     assert batch.selected_only and (batch.status, batch.total, batch.issued) == ("done", 1, 1)
     certificate = Certificate.objects.get()
     assert certificate.person_id == people["emp_jinshui"].pk and certificate.batch_id == batch.pk
-    note = Notification.objects.get(user=people["emp_jinshui"].user)
-    assert f"{YEAR}年度继续教育证书已发放" in note.message
-    assert not Notification.objects.filter(user=people["emp_zhongyuan"].user).exists()
+    note = Notification.objects.get(user=people["emp_jinshui"].user, event="certificate.issued")
+    assert f"已颁发，编号 {certificate.serial}" in note.message
+    assert not Notification.objects.filter(user=people["emp_zhongyuan"].user, event="certificate.issued").exists()
 
 
 def test_a_not_met_year_is_listed_and_confirmed_before_it_is_sealed(issuing_world: World) -> None:
@@ -118,7 +118,7 @@ def test_the_whole_department_batch_also_asks_when_some_fell_short(issuing_world
     assert not CertificateBatch.objects.exists()
     assert client.post("/certificates/batches/", {**form, "confirm": "yes"}).status_code == 302
     assert CertificateBatch.objects.get().issued == 3
-    notes = Notification.objects.filter(message__contains="证书已发放")
+    notes = Notification.objects.filter(event="certificate.issued")
     assert notes.count() == 3 and set(notes.values_list("url", flat=True)) == {"/certificates/"}
 
 
@@ -176,7 +176,7 @@ def test_issuing_by_number_says_not_found_asks_for_a_short_year_and_notifies(iss
     done = client.post(ISSUE, {"number": short.certificate_number, "year": YEAR, "confirm": "yes"})
     certificate = Certificate.objects.get(person=short)
     assert done["Location"] == f"/certificates/{certificate.verification_id}/"
-    note = Notification.objects.get(user=short.user)
+    note = Notification.objects.get(user=short.user, event="certificate.issued")
     assert note.url == f"/certificates/{certificate.verification_id}/"
 
 

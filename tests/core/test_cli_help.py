@@ -9,7 +9,7 @@ import pytest
 
 from cecert import manage
 
-OURS = ("audit", "certificates", "demo", "hours", "import", "keys", "policies", "schedule", "totp-code", "years")
+OURS = ("audit", "certificates", "demo", "hours", "import", "keys", "policies", "scheduler", "totp-code", "years")
 
 
 def _help(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str) -> str:

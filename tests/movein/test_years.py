@@ -25,7 +25,6 @@ THREE = [LAST - 2, LAST - 1, LAST]
 
 @pytest.fixture(autouse=True)
 def _certificates(settings: Any, tmp_path: Any) -> None:
-    settings.CECERT_CERTIFICATE_CACHE = tmp_path / "certificate-cache"
     settings.CECERT_AUTO_CREATE_KEYS = True
 
 

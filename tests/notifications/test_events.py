@@ -78,7 +78,6 @@ def test_record_returned_and_certified(world: World) -> None:
 
 
 def test_certificate_issued_and_revoked(world: World, settings: Any, tmp_path: Path) -> None:
-    settings.CECERT_CERTIFICATE_CACHE = tmp_path / "certificate-cache"
     settings.CECERT_AUTO_CREATE_KEYS = True
     person = world.people["emp_jinshui"]
     owner = verified(person.user)
@@ -88,7 +87,7 @@ def test_certificate_issued_and_revoked(world: World, settings: Any, tmp_path: P
     certificate = issuance.issue_annual_certificate(person, YEAR, by=world.users["hr_zhengzhou"])
     issued = Notification.objects.get(user=owner, event="certificate.issued")
     assert issued.message == f"您的年度继续教育证书已颁发，编号 {certificate.serial}。"
-    assert issued.url == "/certificates/"
+    assert issued.url == f"/certificates/{certificate.verification_id}/"  # one certificate: its own page
     assert [m.subject for m in mail.outbox] == ["年度继续教育证书已颁发"]
 
     issuance.revoke_certificate(certificate, "证明材料系伪造", by=world.users["hr_zhengzhou"])
@@ -98,7 +97,6 @@ def test_certificate_issued_and_revoked(world: World, settings: Any, tmp_path: P
 
 
 def test_a_batch_issue_notifies_each_holder(world: World, settings: Any, tmp_path: Path) -> None:
-    settings.CECERT_CERTIFICATE_CACHE = tmp_path / "certificate-cache"
     settings.CECERT_AUTO_CREATE_KEYS = True
     people = [world.people["emp_jinshui"], world.people["emp_zhongyuan"]]
     for person in people:

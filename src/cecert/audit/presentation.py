@@ -31,6 +31,7 @@ FIELD_LABELS = {
     "certificate_serial": "证书序列号",
     "certified_parts": "已认定部分",
     "channel": "渠道",
+    "channels": "发送渠道",
     "co_authors": "共同制定部门",
     "committed": "已导入行数",
     "count": "数量",
