@@ -55,7 +55,7 @@ def cecert(*args: str, tmp_path: Path, stdin: str = "") -> subprocess.CompletedP
     )
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_the_calculator_runs_without_the_certificate_font(tmp_path: Path) -> None:
     refused = cecert("check", tmp_path=tmp_path)
     assert refused.returncode != 0 and "certificates.E001" in refused.stderr, refused.stderr  # the font is missing

@@ -8,6 +8,7 @@ cannot hide a missing one (chromium, pdfsig and nginx are not on that PATH).
 
 from __future__ import annotations
 
+import shlex
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -36,10 +37,9 @@ def run_script(tmp_path: Path, purpose: str, *, uid: int = 0, apt_says: str = ""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir(exist_ok=True)
     calls = tmp_path / "apt-calls"
-    (tmp_path / "apt-says").write_text(apt_says)
     fakes = {
         "apt-get": f'echo "$*" >> {calls}\n'
-        f"if [ -s {tmp_path / 'apt-says'} ]; then cat {tmp_path / 'apt-says'} >&2; exit 100; fi\n",
+        + (f"printf '%s' {shlex.quote(apt_says)} >&2; exit 100\n" if apt_says else "exit 0\n"),
         "id": f'[ "$1" = -u ] && echo {uid}\n',
     }
     for name, body in fakes.items():
