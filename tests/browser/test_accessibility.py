@@ -121,6 +121,8 @@ def check_pages(page: Any, role: str, paths: tuple[str, ...]) -> None:
                     problems.append(line)
                 else:
                     print(line)  # moderate or minor: shown with -s, not failing
+            if not page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"):
+                problems.append(f"{path} @{width}px: the page scrolls sideways (WCAG 1.4.10 reflow)")
             shot(page, role, path, width)
     assert not problems, "axe-core (WCAG 2 A/AA, best practices):\n" + "\n".join(problems)
 
