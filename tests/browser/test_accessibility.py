@@ -17,11 +17,9 @@ from typing import Any
 
 import pytest
 
-from cecert.accounts.models import User
-from cecert.catalogs.domain.bases import BaseApplication, apply_for_recognition, transition_base
-from cecert.catalogs.models import RecognitionState
 from tests.browser.conftest import enrolled_officer, login
-from tests.factories import PASSWORD, build_world, region
+from tests.catalogs.conftest import make_base
+from tests.factories import PASSWORD, build_world
 from tests.reports.factories import populate
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.js"
@@ -134,19 +132,7 @@ def test_main_pages_have_no_serious_accessibility_violation(page: Any, transacti
     world = build_world()
     populate(world)
     if role.user == "base":
-        base = apply_for_recognition(
-            BaseApplication(
-                name="河南专技培训基地",
-                region=region("410105"),
-                scope="公需科目",
-                admin_username="a11y_base",
-                admin_name="王基地",
-                admin_phone="13800000009",
-                admin_password=PASSWORD,
-            )
-        )
-        transition_base(base, RecognitionState.RECOGNISED, by=world.users["hr_jinshui"])  # its admin may log in
-        user = User.objects.get(username="a11y_base")
+        base, user = make_base("河南专技培训基地", "410105", "a11y_base", world.users["hr_jinshui"])
         paths = (*role.pages, f"/catalogs/bases/{base.pk}/")
     else:
         user = world.users[role.user] if role.user else None
@@ -157,3 +143,19 @@ def test_main_pages_have_no_serious_accessibility_violation(page: Any, transacti
     elif user is not None:
         login(page, user.username, PASSWORD, enrolled_officer(user))
     check_pages(page, role.name, paths)
+
+
+def test_the_first_tab_stop_skips_to_the_page(page: Any, transactional_db: None) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/hours/")
+    skip = page.locator("a.skip-link")
+    assert not skip.is_visible() or (skip.bounding_box() or {"y": -1})["y"] < 0  # out of sight until focused
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    box = skip.bounding_box()
+    assert box is not None and box["y"] >= 0 and box["x"] >= 0, box  # now on screen
+    assert skip.inner_text() == "跳到主要内容"
+    page.keyboard.press("Enter")
+    assert page.url.endswith("#main")
+    page.keyboard.press("Tab")  # the next stop lies inside the page's main content, past the header
+    assert page.evaluate("document.activeElement.closest('main') !== null")
