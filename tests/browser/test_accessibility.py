@@ -1,5 +1,6 @@
-"""Each role's main pages, at 390 px and 1280 px, pass axe-core's WCAG 2.0/2.1 A and AA rules with no
-serious or critical violation (government sites: GB/T 37668-2019).
+"""Each role's main pages, at 390 px and 1280 px, pass axe-core's WCAG 2.0/2.1 A and AA rules (and its
+best practices) with no serious or critical violation, and none scrolls sideways on the phone
+(government sites: GB/T 37668-2019). The keyboard's first stop is a link past the navigation.
 
 axe-core comes from the npm registry (``package.json``, a dev dependency) and is evaluated in the
 page through the DevTools protocol, which the Content-Security-Policy's ``script-src 'self'`` does
