@@ -7,7 +7,7 @@ LOCK   := requirements.lock
 VENDOR := src/cecert/static/vendor
 PYTEST_ARGS ?=
 
-.PHONY: run test test-browser test-deploy lint typecheck audit lock system-deps assets install clean
+.PHONY: run test test-browser test-deploy lint typecheck audit lock system-deps system-deps-run system-deps-test assets install clean
 
 # Exactly the locked releases (hash-checked, pip itself included), then the project without its
 # dependencies; `pip check` stops here when the lock no longer satisfies pyproject.toml.
@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml $(LOCK)
 	@$(BIN)/pip check >/dev/null || { $(BIN)/pip check; echo "$(LOCK) does not satisfy pyproject.toml: run 'make lock'"; exit 1; }
 	touch $(STAMP)
 
-install: system-deps $(STAMP) assets
+install: system-deps-run $(STAMP) assets
 
 # After changing dependencies in pyproject.toml: pins that still fit are kept, new ones resolved to
 # the newest release within the bounds. `make lock UPGRADE=1` moves every pin to the newest.
@@ -32,18 +32,16 @@ lock:
 audit: $(STAMP)
 	$(BIN)/python .ci/audit.py $(LOCK)
 
-# The CJK TrueType font (certificates), Chromium (browser tests) and poppler (PDF checks)
-# come from Debian's packages; installed when missing and we are root.
-system-deps:
-	@missing=""; \
-	fc-list 2>/dev/null | grep -qi 'wqy-microhei\|lxgw' || [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing="$$missing fonts-wqy-microhei"; \
-	command -v pdfsig >/dev/null || missing="$$missing poppler-utils"; \
-	command -v chromium >/dev/null || missing="$$missing chromium"; \
-	command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing="$$missing nginx-light"; \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
-	  else echo "Please install:$$missing (sudo apt-get install$$missing)"; exit 1; fi; \
-	fi
+# Debian packages (scripts/system-deps.sh): running needs only the CJK TrueType font certificates are
+# drawn with; the tests also need Chromium, poppler (PDF checks) and nginx. Installed when missing and
+# we are root; otherwise, or when apt-get is busy or fails, it names the packages to install by hand.
+system-deps-run:
+	@PYTHON=$(PYTHON) sh scripts/system-deps.sh run
+
+system-deps-test:
+	@PYTHON=$(PYTHON) sh scripts/system-deps.sh test
+
+system-deps: system-deps-test
 
 $(VENDOR)/htmx.js: package.json
 	npm install --no-audit --no-fund --silent
@@ -61,14 +59,14 @@ run: install
 	@# The task worker (batch issuance, imports) runs beside the server and stops with it.
 	trap 'kill 0' EXIT; $(BIN)/cecert db_worker & $(BIN)/cecert runserver 127.0.0.1:8000
 
-test: install
+test: install system-deps-test
 	$(BIN)/pytest -m "not browser and not deploy" $(PYTEST_ARGS)
 
-test-browser: install
+test-browser: install system-deps-test
 	$(BIN)/pytest -m browser $(PYTEST_ARGS)
 
 # nginx (TLS) in front of two gunicorn instances; needs DATABASE_URL=postgres://…
-test-deploy: install
+test-deploy: install system-deps-test
 	$(BIN)/pytest -m deploy $(PYTEST_ARGS)
 
 lint: $(STAMP)

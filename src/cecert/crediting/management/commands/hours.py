@@ -22,6 +22,9 @@ INVALID_INPUT = 2
 
 class Command(BaseCommand):
     help = "学时计算 / crediting: evaluate activities or a year's compliance"
+    # The calculator draws no certificate: it runs on a machine without the CJK font, which the
+    # system checks demand of the server and the certificate commands (certificates.E001).
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("action", choices=["evaluate", "compliance"])
