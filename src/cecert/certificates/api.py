@@ -9,14 +9,15 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import File, Router, Schema
 from ninja.files import UploadedFile
 from ninja.security import django_auth
 
 from cecert.api.params import Limit, Offset
-from cecert.certificates.domain import suspicious, verification
+from cecert.certificates.domain import credentials, suspicious, verification
+from cecert.certificates.domain.credential_verification import verify_credential_upload
 from cecert.certificates.domain.rendering import certificate_pdf
 from cecert.certificates.domain.signing_keys import published_keys
 from cecert.certificates.models import Certificate, VerificationRoute
@@ -80,6 +81,18 @@ def verify_pdf(request: HttpRequest, file: UploadedFile = File(...)) -> Any:  # 
     return result.as_dict()
 
 
+@router.post("/verify/credential", auth=None, summary="上传电子凭证查验（无需登录）/ verify an uploaded credential")
+def verify_credential(request: HttpRequest, file: UploadedFile = File(...)) -> Any:  # noqa: B008 (ninja's API)
+    """An Open Badges 3.0 credential as a compact JWS (``application/vc+jwt``) or JSON carrying one
+    (ADR 0024). Answers like ``/verify/pdf``; a forged or tampered credential is recorded."""
+    if over_limit(request, "verify"):
+        return _too_many()
+    result = verify_credential_upload(file)
+    suspicious.record(result, route=VerificationRoute.CREDENTIAL_API, client=client_address(request))
+    count_verdict("api_credential", result.status)
+    return result.as_dict()
+
+
 @router.get("/keys/published", auth=None, summary="发证部门公钥 / published issuer keys")
 def keys(request: HttpRequest) -> dict[str, Any]:
     return published_keys()
@@ -97,4 +110,15 @@ def get_certificate_pdf(request: HttpRequest, verification_id: uuid.UUID) -> Htt
     rendered = certificate_pdf(c)
     response = HttpResponse(rendered.content, content_type=rendered.content_type)
     response["Content-Disposition"] = f'attachment; filename="{rendered.filename}"'
+    return response
+
+
+@router.get("/{verification_id}/credential", auth=django_auth, summary="电子凭证 / the signed credential")
+def get_certificate_credential(request: HttpRequest, verification_id: uuid.UUID) -> HttpResponse:
+    """For the holder and the issuing department only; 404 for anyone else."""
+    c = get_object_or_404(_restricted(request).select_related("person", "issuer"), verification_id=verification_id)
+    if not credentials.may_export(request.user, c):  # type: ignore[arg-type]
+        raise Http404
+    response = HttpResponse(credentials.export_credential(c, by=request.user), content_type=credentials.MEDIA_TYPE)  # type: ignore[arg-type]
+    response["Content-Disposition"] = f'attachment; filename="{credentials.credential_filename(c)}"'
     return response

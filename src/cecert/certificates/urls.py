@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from cecert.certificates import views
+from cecert.certificates import credential_views, views
 
 app_name = "certificates"
 
@@ -19,6 +19,7 @@ urlpatterns = [
     path("<uuid:verification_id>/", views.certificate_detail, name="detail"),
     path("<uuid:verification_id>/pdf/", views.certificate_download, name="pdf"),
     path("<uuid:verification_id>/revoke/", views.certificate_revoke, name="revoke"),
+    path("<uuid:verification_id>/credential/", credential_views.credential_download, name="credential"),
 ]
 
 verify_patterns = (
@@ -28,6 +29,11 @@ verify_patterns = (
         path("upload", views.verify_upload, name="upload"),
         path("keys.json", views.keys_json, name="keys_json"),
         path("keys/", views.keys_page, name="keys"),
+        # Portable credentials (ADR 0024)
+        path("credential", credential_views.verify_upload, name="credential"),
+        path("jwks.json", credential_views.jwks_json, name="jwks"),
+        path("issuers/<str:region_code>", credential_views.issuer, name="issuer"),
+        path("issuers/<str:region_code>/status/<int:list_number>", credential_views.status_list, name="status_list"),
     ],
     "verify",
 )
