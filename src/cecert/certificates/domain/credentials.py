@@ -176,7 +176,7 @@ def status_entry(certificate: Certificate) -> CredentialStatusEntry:
             return existing
         try:
             with transaction.atomic():
-                Organisation.objects.select_for_update().filter(pk=certificate.issuer_id).exists()
+                list(Organisation.objects.select_for_update().filter(pk=certificate.issuer_id).values_list("pk"))
                 last = CredentialStatusEntry.objects.filter(department_id=certificate.issuer_id).aggregate(
                     m=Max("sequence")
                 )["m"]
