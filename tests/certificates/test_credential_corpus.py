@@ -24,22 +24,8 @@ from cecert.certificates.domain import credentials, issuance, verification
 from cecert.certificates.domain.credential_verification import MAX_CREDENTIAL_BYTES, verify_credential
 from cecert.certificates.domain.signing_keys import current_key, rotate_key, signing_material
 from cecert.certificates.models import Certificate, SigningKey, SuspiciousVerification, VerificationRoute
-from tests.certificates.factories import YEAR, full_year
-from tests.factories import World
 
-
-@pytest.fixture(autouse=True)
-def _no_rate_limit(settings: Any) -> None:
-    settings.CECERT_RATE_LIMITS = {**settings.CECERT_RATE_LIMITS, "verify": (10_000, 60)}
-
-
-@pytest.fixture
-def issued(world: World) -> dict[str, Certificate]:
-    out = {}
-    for key in ("emp_jinshui", "emp_luoyang"):
-        full_year(world.people[key])
-        out[key] = issuance.issue_annual_certificate(world.people[key], YEAR, by=None)
-    return out
+pytestmark = pytest.mark.usefixtures("unlimited_verification")
 
 
 def _b64e(raw: bytes) -> str:
@@ -74,9 +60,9 @@ def _flip(segment: str, at: int) -> str:
 class Forge:
     """The genuine credential of the Jinshui certificate and the material a forger could have."""
 
-    def __init__(self, issued: dict[str, Certificate]) -> None:
-        self.certificate = issued["emp_jinshui"]
-        self.other = issued["emp_luoyang"]
+    def __init__(self, issued_annual: dict[str, Certificate]) -> None:
+        self.certificate = issued_annual["emp_jinshui"]
+        self.other = issued_annual["emp_luoyang"]
         self.token = credentials.export_credential(self.certificate, by=None)
         self.header_b64, self.payload_b64, self.signature_b64 = self.token.split(".")
         self.header = json.loads(_b64d(self.header_b64))
@@ -224,9 +210,9 @@ IDS = [name for name, *_ in CORPUS]
 
 @pytest.mark.parametrize(("name", "build", "status", "reason"), CORPUS, ids=IDS)
 def test_every_credential_in_the_corpus_through_the_domain(
-    issued: dict[str, Certificate], name: str, build: Callable[[Forge], bytes], status: str, reason: str
+    issued_annual: dict[str, Certificate], name: str, build: Callable[[Forge], bytes], status: str, reason: str
 ) -> None:
-    result = verify_credential(build(Forge(issued)))
+    result = verify_credential(build(Forge(issued_annual)))
     assert (result.status, result.reason) == (status, reason), result.detail
     if reason:
         chinese, _, english = result.detail.partition(" / ")
@@ -235,42 +221,43 @@ def test_every_credential_in_the_corpus_through_the_domain(
 
 @pytest.mark.parametrize(("name", "build", "status", "reason"), CORPUS, ids=IDS)
 def test_every_credential_in_the_corpus_through_the_page(
-    issued: dict[str, Certificate], name: str, build: Callable[[Forge], bytes], status: str, reason: str
+    issued_annual: dict[str, Certificate], name: str, build: Callable[[Forge], bytes], status: str, reason: str
 ) -> None:
-    upload = SimpleUploadedFile("credential.jwt", build(Forge(issued)), content_type="application/vc+jwt")
+    upload = SimpleUploadedFile("credential.jwt", build(Forge(issued_annual)), content_type="application/vc+jwt")
     page = Client().post("/verify/credential", {"credential_file": upload}).content.decode()
     assert f'data-status="{status}"' in page
     if status == "tampered":  # the page names why (a not-found page says only that, like the PDF route)
         assert verification.REASONS[reason] in page
     elif status == "genuine":
-        assert issued["emp_jinshui"].serial in page
+        assert issued_annual["emp_jinshui"].serial in page
 
 
-def test_pasted_text_is_verified_like_a_file(issued: dict[str, Certificate]) -> None:
-    forge = Forge(issued)
+def test_pasted_text_is_verified_like_a_file(issued_annual: dict[str, Certificate]) -> None:
+    forge = Forge(issued_annual)
     page = Client().post("/verify/credential", {"credential": "\n " + forge.token + "\n"}).content.decode()
     assert 'data-status="genuine"' in page and forge.certificate.serial in page
     page = Client().post("/verify/credential", {"credential": ""}).content.decode()
     assert 'data-status="tampered"' in page and verification.REASONS["vc_not_credential"] in page
+    assert not SuspiciousVerification.objects.exists()  # an empty form is no forgery
     page = Client().post("/verify/credential", {"credential": "x" * (MAX_CREDENTIAL_BYTES + 10)}).content.decode()
     assert verification.REASONS["vc_too_large"] in page
 
 
 @pytest.mark.parametrize("index", [0, 2, 6, 12, 16, 21])
-def test_a_sample_of_the_corpus_through_the_api(issued: dict[str, Certificate], index: int) -> None:
+def test_a_sample_of_the_corpus_through_the_api(issued_annual: dict[str, Certificate], index: int) -> None:
     _name, build, status, reason = CORPUS[index]
-    upload = SimpleUploadedFile("credential.jwt", build(Forge(issued)))
+    upload = SimpleUploadedFile("credential.jwt", build(Forge(issued_annual)))
     answer = Client().post("/api/v1/certificates/verify/credential", {"file": upload}).json()
     assert (answer["status"], answer.get("reason", "")) == (status, reason)
 
 
 @pytest.mark.parametrize("index", [0, 1, 3, 8, 13])
 def test_a_sample_of_the_corpus_through_the_cli(
-    issued: dict[str, Certificate], index: int, tmp_path: Path, capsys: Any
+    issued_annual: dict[str, Certificate], index: int, tmp_path: Path, capsys: Any
 ) -> None:
     _name, build, status, reason = CORPUS[index]
     path = tmp_path / "credential.jwt"
-    path.write_bytes(build(Forge(issued)))
+    path.write_bytes(build(Forge(issued_annual)))
     code = 0
     try:
         call_command("certificates", "verify", str(path))
@@ -280,8 +267,8 @@ def test_a_sample_of_the_corpus_through_the_cli(
     assert (answer["status"], answer.get("reason", ""), code) == (status, reason, 0 if status == "genuine" else 1)
 
 
-def test_a_revoked_certificate_answers_revoked_with_its_successor(issued: dict[str, Certificate]) -> None:
-    forge = Forge(issued)
+def test_a_revoked_certificate_answers_revoked_with_its_successor(issued_annual: dict[str, Certificate]) -> None:
+    forge = Forge(issued_annual)
     successor = issuance.reissue_certificate(forge.certificate, "换发", by=None)
     assert successor is not None
     result = verify_credential(forge.token.encode())
@@ -289,8 +276,8 @@ def test_a_revoked_certificate_answers_revoked_with_its_successor(issued: dict[s
     assert result.public_views()[0]["replaced_by"] == successor.serial
 
 
-def test_a_credential_signed_after_its_key_was_retired_is_refused(issued: dict[str, Certificate]) -> None:
-    forge = Forge(issued)
+def test_a_credential_signed_after_its_key_was_retired_is_refused(issued_annual: dict[str, Certificate]) -> None:
+    forge = Forge(issued_annual)
     rotate_key(forge.certificate.issuer)
     # retired the very second the genuine credential was signed: it was signed while the key was current
     signed_at = dt.datetime.fromtimestamp(forge.credential["iat"], dt.UTC)
@@ -301,8 +288,8 @@ def test_a_credential_signed_after_its_key_was_retired_is_refused(issued: dict[s
     assert (result.status, result.reason) == ("tampered", "vc_key_retired")
 
 
-def test_forged_credentials_are_recorded_for_the_issuing_department(issued: dict[str, Certificate]) -> None:
-    forge = Forge(issued)
+def test_forged_credentials_are_recorded_for_the_issuing_department(issued_annual: dict[str, Certificate]) -> None:
+    forge = Forge(issued_annual)
     forged = _changed_payload(forge).encode()
     Client(REMOTE_ADDR="203.0.113.9").post(
         "/verify/credential", {"credential_file": SimpleUploadedFile("c.jwt", forged)}

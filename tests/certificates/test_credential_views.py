@@ -31,9 +31,7 @@ ISSUING = {
 HOLDERS = {"person_jinshui": "emp_jinshui"}
 
 
-@pytest.fixture(autouse=True)
-def _no_rate_limit(settings: Any) -> None:
-    settings.CECERT_RATE_LIMITS = {**settings.CECERT_RATE_LIMITS, "verify": (10_000, 60)}
+pytestmark = pytest.mark.usefixtures("unlimited_verification")
 
 
 @pytest.fixture

@@ -31,18 +31,7 @@ from tests.factories import World
 DATA = resources.files("cecert.certificates").joinpath("data")
 
 
-@pytest.fixture(autouse=True)
-def _no_rate_limit(settings: Any) -> None:
-    settings.CECERT_RATE_LIMITS = {**settings.CECERT_RATE_LIMITS, "verify": (10_000, 60)}
-
-
-@pytest.fixture
-def issued(world: World) -> dict[str, Certificate]:
-    out = {}
-    for key in ("emp_jinshui", "emp_zhongyuan", "emp_luoyang"):
-        full_year(world.people[key])
-        out[key] = issuance.issue_annual_certificate(world.people[key], YEAR, by=None)
-    return out
+pytestmark = pytest.mark.usefixtures("unlimited_verification")
 
 
 def _b64(segment: str) -> bytes:
@@ -87,8 +76,10 @@ def test_the_schema_is_1edtechs_file_at_the_recorded_version() -> None:
 # ---------------------------------------------------------------- what is exported
 
 
-def test_an_exported_credential_meets_the_schema_and_verifies_with_jwcrypto(issued: dict[str, Certificate]) -> None:
-    certificate = issued["emp_jinshui"]
+def test_an_exported_credential_meets_the_schema_and_verifies_with_jwcrypto(
+    issued_annual: dict[str, Certificate],
+) -> None:
+    certificate = issued_annual["emp_jinshui"]
     token = credentials.export_credential(certificate, by=None)
     header, credential = _jwcrypto_verified(token)
     assert header["alg"] == "ES256" and header["typ"] == "vc+jwt" and header["cty"] == "vc"
@@ -113,8 +104,8 @@ def test_an_exported_credential_meets_the_schema_and_verifies_with_jwcrypto(issu
     assert "豫人社[2017]121号" in criteria and certificate.snapshot["required"]["total"] in criteria
 
 
-def test_the_holder_is_named_and_the_id_number_only_salted_and_hashed(issued: dict[str, Certificate]) -> None:
-    certificate = issued["emp_jinshui"]
+def test_the_holder_is_named_and_the_id_number_only_salted_and_hashed(issued_annual: dict[str, Certificate]) -> None:
+    certificate = issued_annual["emp_jinshui"]
     person = certificate.person
     first = _payload(credentials.export_credential(certificate, by=None))
     second = _payload(credentials.export_credential(certificate, by=None))
@@ -136,9 +127,9 @@ def test_the_holder_is_named_and_the_id_number_only_salted_and_hashed(issued: di
         assert person.user.phone not in text
 
 
-def test_the_signature_checks_with_cryptography_alone(issued: dict[str, Certificate]) -> None:
+def test_the_signature_checks_with_cryptography_alone(issued_annual: dict[str, Certificate]) -> None:
     """No JOSE library at all: the department certificate from keys.json and ECDSA over header.payload."""
-    certificate = issued["emp_zhongyuan"]
+    certificate = issued_annual["emp_zhongyuan"]
     token = credentials.export_credential(certificate, by=None)
     header_b64, payload_b64, signature_b64 = token.split(".")
     kid = json.loads(_b64(header_b64))["kid"]
@@ -169,8 +160,8 @@ def test_a_completion_proof_is_exported_with_each_year(world: World) -> None:
 # ---------------------------------------------------------------- keys and issuers
 
 
-def test_the_issuer_id_resolves_to_the_profile_with_its_keys(issued: dict[str, Certificate]) -> None:
-    token = credentials.export_credential(issued["emp_luoyang"], by=None)
+def test_the_issuer_id_resolves_to_the_profile_with_its_keys(issued_annual: dict[str, Certificate]) -> None:
+    token = credentials.export_credential(issued_annual["emp_luoyang"], by=None)
     credential = _payload(token)
     kid = json.loads(_b64(token.split(".")[0]))["kid"]
     path = credential["issuer"]["id"].split("://", 1)[1].split("/", 1)[1]
@@ -217,8 +208,8 @@ def _bit(bits: bytes, index: int) -> int:
     return (bits[index // 8] >> (7 - index % 8)) & 1  # index 0 is the left-most bit
 
 
-def test_revocation_and_replacement_set_the_bit_any_verifier_reads(issued: dict[str, Certificate]) -> None:
-    a, b = issued["emp_jinshui"], issued["emp_zhongyuan"]  # both Zhengzhou's
+def test_revocation_and_replacement_set_the_bit_any_verifier_reads(issued_annual: dict[str, Certificate]) -> None:
+    a, b = issued_annual["emp_jinshui"], issued_annual["emp_zhongyuan"]  # both Zhengzhou's
     status_a = _payload(credentials.export_credential(a, by=None))["credentialStatus"]
     status_b = _payload(credentials.export_credential(b, by=None))["credentialStatus"]
     assert status_a["type"] == "BitstringStatusListEntry" and status_a["statusPurpose"] == "revocation"
@@ -238,20 +229,20 @@ def test_revocation_and_replacement_set_the_bit_any_verifier_reads(issued: dict[
     assert _bit(_status_bits(new_status["statusListCredential"]), int(new_status["statusListIndex"])) == 0
 
 
-def test_an_empty_or_unknown_status_list_is_404(issued: dict[str, Certificate]) -> None:
-    credentials.export_credential(issued["emp_jinshui"], by=None)
+def test_an_empty_or_unknown_status_list_is_404(issued_annual: dict[str, Certificate]) -> None:
+    credentials.export_credential(issued_annual["emp_jinshui"], by=None)
     assert Client().get("/verify/issuers/410100/status/0").status_code == 200
     assert Client().get("/verify/issuers/410100/status/1").status_code == 404
     assert Client().get("/verify/issuers/410300/status/0").status_code == 404  # nothing exported there
 
 
-def test_a_place_is_allocated_once_and_lists_roll_over(issued: dict[str, Certificate]) -> None:
-    a, b = issued["emp_jinshui"], issued["emp_zhongyuan"]
+def test_a_place_is_allocated_once_and_lists_roll_over(issued_annual: dict[str, Certificate]) -> None:
+    a, b = issued_annual["emp_jinshui"], issued_annual["emp_zhongyuan"]
     first = credentials.status_entry(a)
     assert credentials.status_entry(a).pk == first.pk
     second = credentials.status_entry(b)
     assert (first.sequence, second.sequence) == (0, 1)
-    assert credentials.status_entry(issued["emp_luoyang"]).sequence == 0  # per department
+    assert credentials.status_entry(issued_annual["emp_luoyang"]).sequence == 0  # per department
     # the place after the last of a list opens the next list at index 0
     rolled = CredentialStatusEntry(certificate=a, department=a.issuer, sequence=STATUS_LIST_BITS)
     assert (rolled.list_number, rolled.index) == (1, 0)

@@ -112,9 +112,10 @@ def verify_upload(request: HttpRequest) -> HttpResponse:
     elif pasted.strip():
         # More than the limit was pasted: refused as too large, never cut to size.
         result = verify_credential(pasted[: MAX_CREDENTIAL_BYTES + 1].encode())
-    else:
+    else:  # nothing was presented: answered, not recorded as a forgery
         result = verification.Verification("tampered", reason="vc_not_credential")
-    suspicious.record(result, route=VerificationRoute.CREDENTIAL_PAGE, client=client_address(request))
+    if upload is not None or pasted.strip():
+        suspicious.record(result, route=VerificationRoute.CREDENTIAL_PAGE, client=client_address(request))
     count_verdict("credential", result.status)
     # Pages read Chinese only: the reason's words, never the field names the API adds.
     page = result_page(result.status, result.public_views(), verification.REASONS.get(result.reason, ""))
