@@ -24,6 +24,7 @@ from cecert.certificates.domain import credentials, issuance, verification
 from cecert.certificates.domain.credential_verification import MAX_CREDENTIAL_BYTES, verify_credential
 from cecert.certificates.domain.signing_keys import current_key, rotate_key, signing_material
 from cecert.certificates.models import Certificate, SigningKey, SuspiciousVerification, VerificationRoute
+from tests.certificates.factories import YEAR
 
 pytestmark = pytest.mark.usefixtures("unlimited_verification")
 
@@ -305,3 +306,18 @@ def test_forged_credentials_are_recorded_for_the_issuing_department(issued_annua
     assert row.reason_label == verification.REASONS["vc_bad_signature"]
     Client().post("/verify/credential", {"credential_file": SimpleUploadedFile("c.jwt", forge.token.encode())})
     assert SuspiciousVerification.objects.count() == 1  # a genuine one is not
+
+
+def test_a_genuine_credential_stays_genuine_when_the_year_row_changes_later(
+    issued_annual: dict[str, Certificate],
+) -> None:
+    """The policy named in the criteria comes from the year row at export; verification compares the
+    snapshot's facts only, so a later change of that row does not turn an exported credential false."""
+    from cecert.records.models import PersonYear
+
+    forge = Forge(issued_annual)
+    rows = PersonYear.objects.filter(person=forge.certificate.person, year=YEAR)
+    assert rows.update(policy_id="henan-changed@2030-01-01") == 1
+    assert verify_credential(forge.token.encode()).status == "genuine"
+    criteria = forge.credential["credentialSubject"]["achievement"]["criteria"]["narrative"]
+    assert "henan-changed" not in criteria and f"认定所依据的学时政策：{YEAR}年：" in criteria

@@ -25,6 +25,8 @@ from jwcrypto import jws as jw_jws
 from cecert.certificates.domain import credentials, issuance
 from cecert.certificates.domain.credential_verification import verify_credential
 from cecert.certificates.models import STATUS_LIST_BITS, Certificate, CredentialStatusEntry
+from cecert.policies.domain.registry import policy_title
+from cecert.records.models import PersonYear
 from tests.certificates.factories import YEAR, full_year
 from tests.factories import World
 
@@ -102,6 +104,10 @@ def test_an_exported_credential_meets_the_schema_and_verifies_with_jwcrypto(
     }
     criteria = credential["credentialSubject"]["achievement"]["criteria"]["narrative"]
     assert "豫人社[2017]121号" in criteria and certificate.snapshot["required"]["total"] in criteria
+    # the filed policy that judged the year, by title and version key
+    row = PersonYear.objects.get(person=certificate.person, year=YEAR)
+    assert f"{YEAR}年：{policy_title(row.policy_id)}（{row.policy_id}）" in criteria
+    assert row.policy_id in credential["credentialSubject"]["achievement"]["tag"]
 
 
 def test_the_holder_is_named_and_the_id_number_only_salted_and_hashed(issued_annual: dict[str, Certificate]) -> None:

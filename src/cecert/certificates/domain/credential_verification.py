@@ -181,7 +181,11 @@ def _facts(credential: dict[str, Any]) -> dict[str, Any]:
         "issuer": (credential.get("issuer") or {}).get("id"),
         "validFrom": credential.get("validFrom"),
         "name": [i.get("identityHash") for i in subject.get("identifier", []) if i.get("identityType") == "name"],
-        "results": [(r.get("resultDescription"), r.get("value")) for r in subject.get("result", [])],
+        # which result (the description's own part of its id), of which year, and its value
+        "results": [
+            (str(r.get("resultDescription", "")).rpartition(":")[2], r.get("achievedLevel"), r.get("value"))
+            for r in subject.get("result", [])
+        ],
         "credentialStatus": credential.get("credentialStatus"),
     }
 

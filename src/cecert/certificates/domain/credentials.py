@@ -256,9 +256,14 @@ def identity_hash(value: str, salt: str) -> str:
 def _policies(certificate: Certificate) -> list[tuple[int, str, str]]:
     """(year, policy key, title) of the policies that judged the certificate's years, where the stored
     year row still states the requirement the certificate states (else the year is left out)."""
+    from cecert.accounts.models import Person
     from cecert.policies.domain.registry import policy_title
+    from cecert.records.domain.years import ensure_person_years
     from cecert.records.models import PersonYear
 
+    holder = Person.objects.filter(pk=certificate.person_id)
+    for year in range(certificate.year_from, certificate.year_to + 1):
+        ensure_person_years(holder, year)  # the engine's year row, written if no page has needed it yet
     s = certificate.snapshot
     stated = (
         {certificate.year_from: s["required"]["total"]}
@@ -295,12 +300,13 @@ def _achievement(certificate: Certificate, issuer: str) -> dict[str, Any]:
         f"依据{REGULATION}{ARTICLE_REQUIREMENT}，专业技术人员每年累计完成不少于规定学时的继续教育，"
         f"其中公需科目和专业科目分别计算。{requirement}。认定所依据的学时政策：{judged}。"
     )
-    digest = hashlib.sha256(f"{certificate.kind}|{years}|{requirement}|{judged}".encode()).hexdigest()
+    # From the snapshot only: the same achievement keeps its id whatever the year rows say later.
+    digest = hashlib.sha256(f"{certificate.kind}|{years}|{requirement}".encode()).hexdigest()
     achievement_id = f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{issuer}/achievements/{digest}')}"
     descriptions = [
-        ("public", "公需科目学时", required.get("public")),
-        ("professional", "专业科目学时", required.get("professional")),
-        ("total", "合计学时", required.get("total")),
+        ("public", f"公需科目{unit}", required.get("public")),
+        ("professional", f"专业科目{unit}", required.get("professional")),
+        ("total", f"合计{unit}", required.get("total")),
     ]
     result_descriptions: list[dict[str, Any]] = [
         {
@@ -308,9 +314,9 @@ def _achievement(certificate: Certificate, issuer: str) -> dict[str, Any]:
             "type": ["ResultDescription"],
             "name": name,
             "resultType": "ext:ContinuingEducationHours",
-            **({"requiredValue": required} if required is not None else {}),
+            **({"requiredValue": needed} if needed is not None else {}),
         }
-        for key, name, required in descriptions
+        for key, name, needed in descriptions
     ]
     result_descriptions.append(
         {
