@@ -85,6 +85,7 @@ def test_the_public_endpoints_need_no_login(world: World, certificates: dict[str
     assert jwks.status_code == 200 and all("d" not in k for k in jwks.json()["keys"])
     assert anonymous.get("/verify/issuers/410100").json()["name"] == world.orgs["hr_zhengzhou"].name
     assert anonymous.get("/verify/issuers/410100/status/0")["Content-Type"] == "application/vc+jwt"
+    assert 'href="/verify/jwks.json"' in anonymous.get("/verify/keys/").content.decode()
 
 
 def test_the_verification_page_offers_the_credential_form(world: World) -> None:

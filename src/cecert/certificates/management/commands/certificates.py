@@ -22,12 +22,23 @@ from cecert.core.errors import DomainError
 from cecert.regions.models import Region
 
 
+def _is_credential(path: Path, content: bytes) -> bool:
+    """A credential file (``.jwt``/``.json``, or text that opens like JSON or a JOSE header); anything
+    else is read as a certificate PDF, whose verifier says what it is not."""
+    if content.startswith(b"%PDF-"):
+        return False
+    opening = content.lstrip(b"\xef\xbb\xbf \t\r\n")[:3]
+    return path.suffix.lower() in (".jwt", ".json") or opening.startswith((b"{", b"eyJ"))
+
+
 class Command(BaseCommand):
     help = "证书 / certificates: verify a PDF or QR payload, issue one or a batch"
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
-        v = sub.add_parser("verify", help="查验证书PDF或电子凭证 / verify a certificate PDF or credential")
+        v = sub.add_parser(
+            "verify", help="查验证书PDF或电子凭证（.jwt/.json）/ verify a certificate PDF or a credential (.jwt/.json)"
+        )
         v.add_argument("file", type=Path)
         e = sub.add_parser("export-vc", help="导出电子凭证 / export a signed Open Badges 3.0 credential")
         e.add_argument("serial")
@@ -61,12 +72,12 @@ class Command(BaseCommand):
                 raise CommandError(f"no such file: {path}")
             with path.open("rb") as fh:  # never read past the limit: one byte more says "too large"
                 content = fh.read(verification.MAX_PDF_BYTES + 1)
-            if content.startswith(b"%PDF-"):
-                result = verification.verify_pdf_upload(content)
-                suspicious.record(result, route=VerificationRoute.CLI, client="")
-            else:
+            if _is_credential(path, content):
                 result = verify_credential(content)
                 suspicious.record(result, route=VerificationRoute.CREDENTIAL_CLI, client="")
+            else:
+                result = verification.verify_pdf_upload(content)
+                suspicious.record(result, route=VerificationRoute.CLI, client="")
             self._report(result)
         elif action == "export-vc":
             self._export(options["serial"], options["output"])
