@@ -173,12 +173,17 @@ def _check_time(payload: dict[str, Any], key: SigningKey) -> None:
         raise _Refused("tampered", "vc_expired", "validUntil")
 
 
+def _issuer_id(issuer: Any) -> Any:
+    """``issuer`` is a profile or (VC 2.0 allows it) the issuer's URL alone."""
+    return issuer.get("id") if isinstance(issuer, dict) else issuer
+
+
 def _facts(credential: dict[str, Any]) -> dict[str, Any]:
     """What the register must confirm: who, which certificate, when, which department, what hours."""
     subject = credential.get("credentialSubject", {})
     return {
         "id": credential.get("id"),
-        "issuer": (credential.get("issuer") or {}).get("id"),
+        "issuer": _issuer_id(credential.get("issuer")),
         "validFrom": credential.get("validFrom"),
         "name": [i.get("identityHash") for i in subject.get("identifier", []) if i.get("identityType") == "name"],
         # which result (the description's own part of its id), of which year, and its value
@@ -234,10 +239,7 @@ def verify_credential(data: bytes) -> Verification:
         problems = credentials.schema_errors(payload)
         if problems:
             raise _Refused("tampered", "vc_schema", problems[0])
-        issuer = payload["issuer"]
-        if (issuer.get("id") if isinstance(issuer, dict) else issuer) != credentials.issuer_id(
-            key.department.region.code
-        ):
+        if _issuer_id(payload["issuer"]) != credentials.issuer_id(key.department.region.code):
             raise _Refused("tampered", "vc_wrong_issuer", "issuer.id")
         _check_time(payload, key)
         try:
