@@ -42,6 +42,9 @@ def test_holder_downloads_a_credential_and_a_stranger_verifies_it(
     assert path.name == f"{certificate.serial}.jwt"
 
     verifier = browser.new_context(base_url=live_server.url, locale="zh-CN").new_page()
+    verifier.goto("/verify/keys/")
+    assert verifier.get_attribute("#jwks-link", "href") == "/verify/jwks.json"
+    _shoot(verifier, "keys")
     verifier.goto("/verify/")
     _shoot(verifier, "verify-forms")
     verifier.set_input_files("#credential_file", str(path))
