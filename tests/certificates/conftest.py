@@ -142,3 +142,22 @@ def proof_snapshot(**overrides: Any) -> CertificateSnapshot:
 def _certificate_keys(settings: Any) -> None:
     """Keys created lazily per department (the PDF cache is the test's own: tests/conftest.py)."""
     settings.CECERT_AUTO_CREATE_KEYS = True
+
+
+@pytest.fixture
+def unlimited_verification(settings: Any) -> None:
+    """Public verification without its rate limit (tests that post many uploads from one address)."""
+    settings.CECERT_RATE_LIMITS = {**settings.CECERT_RATE_LIMITS, "verify": (10_000, 60)}
+
+
+@pytest.fixture
+def issued_annual(world: Any) -> dict[str, Any]:
+    """Annual certificates of three people: two issued by Zhengzhou, one by Luoyang."""
+    from cecert.certificates.domain import issuance
+    from tests.certificates.factories import YEAR, full_year
+
+    out = {}
+    for key in ("emp_jinshui", "emp_zhongyuan", "emp_luoyang"):
+        full_year(world.people[key])
+        out[key] = issuance.issue_annual_certificate(world.people[key], YEAR, by=None)
+    return out

@@ -9,13 +9,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Router
 from ninja.security import django_auth
 
 from cecert.api.params import Limit, Offset
-from cecert.certificates.domain import verification
+from cecert.certificates.domain import credentials, verification
 from cecert.certificates.domain.rendering import certificate_pdf
 from cecert.certificates.models import Certificate
 
@@ -44,4 +44,15 @@ def get_certificate_pdf(request: HttpRequest, verification_id: uuid.UUID) -> Htt
     rendered = certificate_pdf(c)
     response = HttpResponse(rendered.content, content_type=rendered.content_type)
     response["Content-Disposition"] = f'attachment; filename="{rendered.filename}"'
+    return response
+
+
+@router.get("/{verification_id}/credential", auth=django_auth, summary="电子凭证 / the signed credential")
+def get_certificate_credential(request: HttpRequest, verification_id: uuid.UUID) -> HttpResponse:
+    """For the holder and the issuing department only; 404 for anyone else."""
+    c = get_object_or_404(_restricted(request).select_related("person", "issuer"), verification_id=verification_id)
+    if not credentials.may_export(request.user, c):  # type: ignore[arg-type]
+        raise Http404
+    response = HttpResponse(credentials.export_credential(c, by=request.user), content_type=credentials.MEDIA_TYPE)  # type: ignore[arg-type]
+    response["Content-Disposition"] = f'attachment; filename="{credentials.credential_filename(c)}"'
     return response

@@ -263,6 +263,9 @@ class VerificationRoute(models.TextChoices):
     QR_PAGE = "qr_page", _("查验页面二维码")
     QR_API = "qr_api", _("接口二维码")
     QR_CLI = "qr_cli", _("命令行二维码查验")
+    CREDENTIAL_PAGE = "vc_page", _("查验页面上传电子凭证")
+    CREDENTIAL_API = "vc_api", _("接口上传电子凭证")
+    CREDENTIAL_CLI = "vc_cli", _("命令行查验电子凭证")
 
 
 class SuspiciousVerificationQuerySet(models.QuerySet["SuspiciousVerification"]):
@@ -336,3 +339,47 @@ class SuspiciousVerification(models.Model):
         from cecert.certificates.domain.verification import REASONS
 
         return REASONS.get(self.reason, self.reason)
+
+
+# Bits per published status list (W3C Bitstring Status List: at least 16 KB uncompressed, 131,072 bits).
+STATUS_LIST_BITS = 131_072
+
+
+class CredentialStatusEntry(models.Model):
+    """A certificate's place in its issuing department's revocation status lists (ADR 0024).
+
+    ``sequence`` numbers a department's entries from 0 without gaps or repeats (unique with the
+    department); list ``sequence // STATUS_LIST_BITS`` holds it at index ``sequence % STATUS_LIST_BITS``.
+    The bit itself is not stored: it is the certificate's status, read when the list is published.
+    Allocated when a certificate is first exported as a credential; never changed or deleted.
+    """
+
+    certificate = models.OneToOneField(Certificate, on_delete=models.PROTECT, related_name="status_entry")
+    department = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    sequence = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("凭证状态列表位置")
+        constraints = [
+            models.UniqueConstraint(fields=["department", "sequence"], name="status_entry_sequence_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.department_id}:{self.list_number}#{self.index}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not self._state.adding:
+            raise ImmutableError("a status list entry never moves")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise ImmutableError("status list entries are never deleted")
+
+    @property
+    def list_number(self) -> int:
+        return self.sequence // STATUS_LIST_BITS
+
+    @property
+    def index(self) -> int:
+        return self.sequence % STATUS_LIST_BITS

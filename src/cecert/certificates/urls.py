@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from cecert.certificates import views
+from cecert.certificates import credential_views, views
 
 app_name = "certificates"
 
@@ -20,4 +20,5 @@ urlpatterns = [
     path("<uuid:verification_id>/", views.certificate_detail, name="detail"),
     path("<uuid:verification_id>/pdf/", views.certificate_download, name="pdf"),
     path("<uuid:verification_id>/revoke/", views.certificate_revoke, name="revoke"),
+    path("<uuid:verification_id>/credential/", credential_views.credential_download, name="credential"),
 ]

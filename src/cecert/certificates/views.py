@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cecert.accounts.models import Person, Role, User
-from cecert.certificates.domain import eligibility, issuance, suspicious, verification
+from cecert.certificates.domain import credentials, eligibility, issuance, suspicious, verification
 from cecert.certificates.domain.rendering import certificate_pdf
 from cecert.certificates.forms import IssuingFilterForm
 from cecert.certificates.models import (
@@ -90,6 +90,7 @@ def certificate_detail(request: HttpRequest, verification_id: uuid.UUID) -> Http
             "view": verification.public_view(certificate),
             "snapshot": certificate.snapshot,
             "may_revoke": certificate.status == CertificateStatus.VALID and issuing,
+            "may_export": credentials.may_export(user, certificate),
             "issuing": issuing,
             "suspicious": list(flagged[:50]) if flagged is not None else [],
             "suspicious_count": flagged.count() if flagged is not None else 0,

@@ -14,6 +14,7 @@ from ninja import File, Router, Schema
 from ninja.files import UploadedFile
 
 from cecert.certificates.domain import suspicious, verification
+from cecert.certificates.domain.credential_verification import verify_credential_upload
 from cecert.certificates.domain.signing_keys import published_keys
 from cecert.certificates.models import VerificationRoute
 from cecert.core.metrics import count_verdict
@@ -73,6 +74,23 @@ def verify_pdf(request: HttpRequest, file: UploadedFile = File(...)) -> Any:  # 
     result = verification.verify_upload(file)
     suspicious.record(result, route=VerificationRoute.API_UPLOAD, client=client_address(request))
     count_verdict("api_upload", result.status)
+    return result.as_dict()
+
+
+@router.post(
+    "/verify/credential",
+    auth=None,
+    operation_id="cecert_certificates_api_verify_credential",
+    summary="上传电子凭证查验（无需登录）/ verify an uploaded credential",
+)
+def verify_credential(request: HttpRequest, file: UploadedFile = File(...)) -> Any:  # noqa: B008 (ninja's API)
+    """An Open Badges 3.0 credential as a compact JWS (``application/vc+jwt``) or JSON carrying one
+    (ADR 0024). Answers like ``/verify/pdf``; a forged or tampered credential is recorded."""
+    if over_limit(request, "verify"):
+        return _too_many()
+    result = verify_credential_upload(file)
+    suspicious.record(result, route=VerificationRoute.CREDENTIAL_API, client=client_address(request))
+    count_verdict("api_credential", result.status)
     return result.as_dict()
 
 

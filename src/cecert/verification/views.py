@@ -39,10 +39,10 @@ def _not_stored(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
 
 
 def _limited(request: HttpRequest) -> HttpResponse | None:
-    return _too_many(request) if over_limit(request, "verify") else None
+    return too_many(request) if over_limit(request, "verify") else None
 
 
-def _too_many(request: HttpRequest) -> HttpResponse:
+def too_many(request: HttpRequest) -> HttpResponse:
     response = render(request, "certificates/verify_limited.html", status=429)
     response["Retry-After"] = "60"
     return response
@@ -77,7 +77,7 @@ def verify(request: HttpRequest) -> HttpResponse:
             barred_by=verification.changed_key(number),
         )
         if looked.exceeded:
-            return _too_many(request)
+            return too_many(request)
         return _verify_serial_cached(
             number, name, key, looked.value, keep=looked.asked_before, language=request.LANGUAGE_CODE
         )

@@ -26,6 +26,7 @@ from django.utils.dateparse import parse_datetime
 
 from cecert.accounts.models import Person
 from cecert.certificates.crypto.qr_payload import claimed_serial, decode_and_verify, format_hours, mask_name
+from cecert.certificates.domain.credential_reasons import CREDENTIAL_REASONS, CREDENTIAL_REASONS_EN
 from cecert.certificates.domain.signing_keys import recorded_certificate, sm2_public_key, sm2_public_keys, trust_roots
 from cecert.certificates.models import Certificate, CertificateKind, CertificateStatus
 from cecert.certificates.pdf import verify_pdf
@@ -310,6 +311,11 @@ _REASON_EN = {
     "qr_unknown_key": "unknown issuer key",
     "qr_mismatch": "QR does not match the register",
 }
+
+
+# Refusals of uploaded credentials read like the others (ADR 0024).
+REASONS.update(CREDENTIAL_REASONS)
+_REASON_EN.update(CREDENTIAL_REASONS_EN)
 
 
 def _refused(status: Status, reason: str, **kwargs: Any) -> Verification:

@@ -1,7 +1,8 @@
-"""``cecert certificates verify FILE.pdf | verify-qr PAYLOAD | issue | batches``.
+"""``cecert certificates verify FILE | verify-qr PAYLOAD | export-vc SERIAL | issue | batches``.
 
-``verify`` and ``verify-qr`` print JSON with ``status`` (genuine, revoked,
-tampered, not_found) and exit 0 only for genuine.
+``verify`` takes a certificate PDF or an exported credential (compact JWS, or JSON carrying one;
+ADR 0024); it and ``verify-qr`` print JSON with ``status`` (genuine, revoked, tampered, not_found)
+and exit 0 only for genuine. ``export-vc`` writes a certificate's signed Open Badges 3.0 credential.
 """
 
 from __future__ import annotations
@@ -14,10 +15,20 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from cecert.accounts.models import Person
-from cecert.certificates.domain import issuance, suspicious, verification
-from cecert.certificates.models import VerificationRoute
+from cecert.certificates.domain import credentials, issuance, suspicious, verification
+from cecert.certificates.domain.credential_verification import verify_credential
+from cecert.certificates.models import Certificate, VerificationRoute
 from cecert.core.errors import DomainError
 from cecert.regions.models import Region
+
+
+def _is_credential(path: Path, content: bytes) -> bool:
+    """A credential file (``.jwt``/``.json``, or text that opens like JSON or a JOSE header); anything
+    else is read as a certificate PDF, whose verifier says what it is not."""
+    if content.startswith(b"%PDF-"):
+        return False
+    opening = content.lstrip(b"\xef\xbb\xbf \t\r\n")[:3]
+    return path.suffix.lower() in (".jwt", ".json") or opening.startswith((b"{", b"eyJ"))
 
 
 class Command(BaseCommand):
@@ -25,8 +36,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
-        v = sub.add_parser("verify", help="查验证书PDF / verify a certificate PDF")
+        v = sub.add_parser(
+            "verify", help="查验证书PDF或电子凭证（.jwt/.json）/ verify a certificate PDF or a credential (.jwt/.json)"
+        )
         v.add_argument("file", type=Path)
+        e = sub.add_parser("export-vc", help="导出电子凭证 / export a signed Open Badges 3.0 credential")
+        e.add_argument("serial")
+        e.add_argument("--output", "-o", type=Path, help="写入文件（默认标准输出）/ file to write (default stdout)")
         q = sub.add_parser("verify-qr", help="查验二维码内容 / verify a QR payload")
         q.add_argument("payload")
         i = sub.add_parser("issue", help="发证 / issue one person's certificate or a region's batch")
@@ -55,9 +71,16 @@ class Command(BaseCommand):
             if not path.is_file():
                 raise CommandError(f"no such file: {path}")
             with path.open("rb") as fh:  # never read past the limit: one byte more says "too large"
-                result = verification.verify_pdf_upload(fh.read(verification.MAX_PDF_BYTES + 1))
-            suspicious.record(result, route=VerificationRoute.CLI, client="")
+                content = fh.read(verification.MAX_PDF_BYTES + 1)
+            if _is_credential(path, content):
+                result = verify_credential(content)
+                suspicious.record(result, route=VerificationRoute.CREDENTIAL_CLI, client="")
+            else:
+                result = verification.verify_pdf_upload(content)
+                suspicious.record(result, route=VerificationRoute.CLI, client="")
             self._report(result)
+        elif action == "export-vc":
+            self._export(options["serial"], options["output"])
         elif action == "verify-qr":
             result = verification.verify_qr(options["payload"])
             suspicious.record(result, route=VerificationRoute.QR_CLI, client="")
@@ -71,6 +94,22 @@ class Command(BaseCommand):
         self.stdout.write(json.dumps(result.as_dict(), ensure_ascii=False, indent=1))
         if not result.is_genuine:
             sys.exit(1)
+
+    def _export(self, serial: str, output: Path | None) -> None:
+        certificate = (
+            Certificate.objects.select_related("person", "issuer", "issuer__region").filter(serial=serial).first()
+        )
+        if certificate is None:
+            raise CommandError(f"无此证书 / no certificate with serial {serial}")
+        try:
+            token = credentials.export_credential(certificate, by=None)
+        except DomainError as exc:
+            raise CommandError(str(exc)) from exc
+        if output is None:
+            self.stdout.write(token)
+        else:
+            output.write_text(token + "\n", encoding="ascii")
+            self.stderr.write(f"{certificate.serial} → {output}")
 
     def _issue(self, options: dict[str, Any]) -> None:
         year = options["year"]
