@@ -13,7 +13,7 @@ from cecert.core.views import AuthenticatedHttpRequest, role_required
 
 @role_required(Role.AUDITOR)
 def audit_log(request: AuthenticatedHttpRequest) -> HttpResponse:
-    qs = AuditEntry.objects.order_by("-sequence")
+    qs = AuditEntry.objects.order_by("-id")
     action = request.GET.get("action", "").strip()
     if action:
         qs = qs.filter(action__startswith=action)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models import (
     BooleanField,
     Case,
@@ -44,6 +44,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from cecert.accounts.models import Person
+from cecert.core.replica import primary_reads
 from cecert.crediting.compliance import ComplianceResult, assess_compliance, required_for_year
 from cecert.crediting.policies import select_policy
 from cecert.crediting.schemas import LeaveSchema
@@ -137,7 +138,8 @@ def ensure_person_years(people: QuerySet[Person], year: int, *, recheck_inputs: 
     the per-call work is the anti-join for missing rows. ``recheck_inputs``
     also recomputes rows whose inputs no longer match (a repair; ``cecert years check``).
     """
-    with transaction.atomic():
+    # It reads what it writes (the missing rows): on the primary, also inside a report's replica reads.
+    with primary_reads(), transaction.atomic():
         stale = list(_stale_rows(people, year).values_list("pk", flat=True)) if recheck_inputs else []
         if stale:
             PersonYear.objects.filter(pk__in=stale).delete()
@@ -284,8 +286,8 @@ def year_status(people: QuerySet[Person], year: int, *, ensure: bool = True) -> 
     Only certified records count. The result equals ``assess_compliance`` for
     each person (see ``tests/records/test_year_status.py``).
     """
-    if ensure:
-        ensure_person_years(people, year)
+    if ensure and ensure_person_years(people, year):
+        people = people.using(DEFAULT_DB_ALIAS)  # rows just opened are read where they were written
     # Arithmetic in whole tenths of an hour, so it is exact on every backend (SQLite has no decimals).
     t: IntegerField[int, int] = IntegerField()
     qs = (

@@ -16,7 +16,7 @@ from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import Case as CaseExpr
 from django.db.models import CharField, Count, Expression, F, Min, Q, QuerySet, Value, When
 from django.db.models.functions import Substr
@@ -119,10 +119,11 @@ def grouped_figures(
     One SQL statement: ``SELECT keys, COUNT(*), SUM(...) FROM (year_status) GROUP BY keys``.
     """
     keys = keys or {}
-    if ensure:
-        ensure_person_years(people, year)
+    opened = ensure_person_years(people, year) if ensure else 0
+    # Where the people are read (a report's replica), unless this call has just opened rows on the primary.
+    db = connections[DEFAULT_DB_ALIAS if opened else people.db]
     inner_sql, params = _status_sql(people, year, keys)
-    q = connection.ops.quote_name
+    q = db.ops.quote_name
     key_cols = [f"s.{q('k_' + name)}" for name in keys]
     hour = f"s.{q('unit')} = 'hour'"
     select = [
@@ -151,8 +152,8 @@ def grouped_figures(
     if key_cols:
         sql += f" GROUP BY {', '.join(key_cols)}"
     out: dict[tuple[Any, ...], Figures] = {}
-    with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+    with transaction.atomic(using=db.alias), db.cursor() as cursor:
+        if db.vendor == "postgresql":
             # JIT compiling this wide expression list costs more (~1.7 s) than it saves at provincial scale.
             cursor.execute("SET LOCAL jit = off")
         cursor.execute(sql, params)
