@@ -52,7 +52,12 @@ class Replica:
         self._ctl("-m", "fast", "-w", "stop")
 
     def start(self) -> None:
-        self._ctl("-l", str(self.data_dir / "server.log"), "-w", "-t", "60", "start")
+        log = self.data_dir / "server.log"
+        try:
+            self._ctl("-l", str(log), "-w", "-t", "60", "start")
+        except ReplicaUnavailable as exc:
+            tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+            raise ReplicaUnavailable(f"{exc}\n{tail}") from exc
 
     def connect(self, dbname: str = "postgres") -> psycopg.Connection[Any]:
         return psycopg.connect(host="127.0.0.1", port=self.port, user="postgres", dbname=dbname, autocommit=True)
@@ -135,7 +140,8 @@ def replica_of(host: str, port: int) -> Iterator[Replica]:
         config = {
             "postgresql.conf": (
                 f"port = {replica.port}\nlisten_addresses = '127.0.0.1'\n"
-                f"unix_socket_directories = '{data_dir}'\nhot_standby = on\nmax_connections = 30\n"
+                f"unix_socket_directories = '{data_dir}'\nhot_standby = on\n"
+                # (a hot standby keeps the primary's max_connections and the like: those stay as cloned)
                 "shared_buffers = 16MB\nfsync = off\nhot_standby_feedback = on\n"
             ),
             "pg_hba.conf": "local all all trust\nhost all all 127.0.0.1/32 trust\n",

@@ -20,8 +20,7 @@ from django.test.utils import CaptureQueriesContext
 
 from cecert.accounts.models import Person
 from cecert.audit.models import AuditEntry
-from cecert.core import replica as replica_module
-from cecert.core.replica import REPLICA_ALIAS, ReplicaRouter, check_replica, forget_check, report_reads
+from cecert.core.replica import REPLICA_ALIAS, check_replica, forget_check
 from cecert.records.domain.years import ensure_person_years
 from tests.factories import World, build_world, logged_in
 from tests.replica_cluster import Replica, ReplicaUnavailable, replica_of
@@ -33,34 +32,40 @@ YEAR = 2025
 
 @pytest.fixture(scope="module")
 def replica_server(django_db_setup: None, django_db_blocker: Any) -> Iterator[Replica]:
+    """The replica, configured as the ``replica`` database (as DATABASE_REPLICA_URL does) for this module.
+
+    Module-scoped so that the alias exists before each test's database set-up, which lets the tests
+    name it in ``databases`` (the test database itself reaches the replica by streaming replication).
+    """
     primary = connections.settings["default"]
     if primary["ENGINE"] != "django.db.backends.postgresql":
         pytest.skip("a streaming replica is PostgreSQL's")
     try:
         with replica_of(primary["HOST"] or "127.0.0.1", int(primary["PORT"] or 5432)) as replica:
-            yield replica
+            connections.settings[REPLICA_ALIAS] = {
+                **copy.deepcopy(primary),
+                "HOST": "127.0.0.1",
+                "PORT": str(replica.port),
+                "OPTIONS": {"connect_timeout": 3},
+                "TEST": {"MIRROR": "default"},  # never created, flushed or migrated by the test run
+            }
+            try:
+                yield replica
+            finally:
+                with contextlib.suppress(AttributeError):
+                    connections[REPLICA_ALIAS].close()
+                    del connections[REPLICA_ALIAS]
+                del connections.settings[REPLICA_ALIAS]
+                forget_check()
     except ReplicaUnavailable as exc:
         pytest.skip(f"no replica can be made here: {exc}")
 
 
 @pytest.fixture
-def replica(replica_server: Replica, settings: Any) -> Iterator[Replica]:
-    """The replica configured as the ``replica`` database for this test (as DATABASE_REPLICA_URL does)."""
-    connections.settings[REPLICA_ALIAS] = {
-        **copy.deepcopy(connections.settings["default"]),
-        "HOST": "127.0.0.1",
-        "PORT": str(replica_server.port),
-        "OPTIONS": {"connect_timeout": 3},
-        "TEST": {"MIRROR": "default"},
-    }
+def replica(replica_server: Replica, settings: Any) -> Replica:
     settings.CECERT_REPLICA_CHECK_SECONDS = 0
     forget_check()
-    yield replica_server
-    with contextlib.suppress(AttributeError):
-        connections[REPLICA_ALIAS].close()
-        del connections[REPLICA_ALIAS]
-    del connections.settings[REPLICA_ALIAS]
-    forget_check()
+    return replica_server
 
 
 def _until(condition: Callable[[], bool]) -> bool:
@@ -101,7 +106,7 @@ def grouped(queries: CaptureQueriesContext) -> list[str]:
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, databases=["default", REPLICA_ALIAS])
 def test_dashboards_exports_and_checks_read_the_replica_and_write_the_primary(replica: Replica) -> None:
     world = world_on_the_replica()
     client = logged_in(world.users["hr_province"])
@@ -115,13 +120,13 @@ def test_dashboards_exports_and_checks_read_the_replica_and_write_the_primary(re
     assert figure(html, "people") == str(Person.objects.filter(state="approved").count())
     assert grouped(on_replica) and not grouped(on_primary)  # the figures were read on the replica
 
-    audited = AuditEntry.objects.filter(action="report.export").count()
+    audited = AuditEntry.objects.filter(action="export.shortfall").count()
     with CaptureQueriesContext(connections[REPLICA_ALIAS]) as on_replica:
         export = client.get(f"/reports/export/shortfall/?year={YEAR}")
         body = b"".join(export.streaming_content)
     assert export.status_code == 200 and body
     assert any("shortfall_total" in q["sql"] for q in on_replica.captured_queries)  # streamed from the replica
-    assert AuditEntry.objects.filter(action="report.export").count() == audited + 1  # the audit on the primary
+    assert AuditEntry.objects.filter(action="export.shortfall").count() == audited + 1  # the audit on the primary
 
     number = world.people["emp_jinshui"].certificate_number
     checked = client.post(
@@ -135,7 +140,7 @@ def test_dashboards_exports_and_checks_read_the_replica_and_write_the_primary(re
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, databases=["default", REPLICA_ALIAS])
 def test_a_lagging_replica_is_read_within_the_bound_and_skipped_beyond_it(replica: Replica, settings: Any) -> None:
     world = world_on_the_replica()
     client = logged_in(world.users["hr_province"])
@@ -157,7 +162,7 @@ def test_a_lagging_replica_is_read_within_the_bound_and_skipped_beyond_it(replic
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, databases=["default", REPLICA_ALIAS])
 def test_a_replica_that_is_down_falls_back_to_the_primary(replica: Replica) -> None:
     world = world_on_the_replica()
     client = logged_in(world.users["hr_province"])
@@ -173,26 +178,3 @@ def test_a_replica_that_is_down_falls_back_to_the_primary(replica: Replica) -> N
         assert export.status_code == 200 and b"".join(export.streaming_content)
     finally:
         replica.start()
-
-
-@pytest.mark.django_db
-def test_without_a_replica_reports_read_the_primary_and_say_so(world: World) -> None:
-    with report_reads() as source:
-        assert (source.replica, source.alias, source.note) == (False, "default", "数据为实时数据")
-        assert ReplicaRouter().db_for_read(Person) is None
-    page = logged_in(world.users["hr_province"]).get(f"/reports/?year={YEAR}").content.decode()
-    assert source_state(page) == "live"
-
-
-def test_writes_never_go_to_the_replica(world: World) -> None:
-    """Inside a report's replica reads, writes (and migrations) still go to the primary."""
-    router = ReplicaRouter()
-    token = replica_module._read_alias.set(REPLICA_ALIAS)  # what report_reads() sets when the replica is fit
-    try:
-        assert router.db_for_read(Person) == REPLICA_ALIAS
-        assert router.db_for_write(Person) == "default"
-        assert router.db_for_write(Person, instance=world.people["emp_jinshui"]) == "default"
-        assert router.allow_migrate(REPLICA_ALIAS, "records") is False
-        assert router.allow_migrate("default", "records") is None
-    finally:
-        replica_module._read_alias.reset(token)
