@@ -75,6 +75,13 @@ def confirmed_leaves(person: Person, year: int) -> list[LeaveSchema]:
 
 def refresh_person_year(person: Person, year: int) -> PersonYear:
     """Recompute one person's requirement for ``year`` with the engine (after a leave change)."""
+    from cecert.reports.domain.figures import figures_follow  # reports builds on records: imported late
+
+    with figures_follow([person.pk], [year]):
+        return _refresh_person_year(person, year)
+
+
+def _refresh_person_year(person: Person, year: int) -> PersonYear:
     employer = person.employer
     policy = year_policy(employer, year)
     leaves = confirmed_leaves(person, year)
@@ -196,6 +203,12 @@ def ensure_person_years(people: QuerySet[Person], year: int, *, recheck_inputs: 
                     employer__industry__isnull=True,
                 )
             )
+        # The report figures of the employers whose people get rows now are recomputed after the inserts.
+        employers = (
+            set(missing.exclude(Exists(on_leave)).values_list("employer_id", flat=True).distinct())
+            if by_requirement
+            else set()
+        )
         now = timezone.now()
         for key, conditions in by_requirement.items():
             total, public, professional, policy_id, unit, region_code, industry, explanation = key
@@ -218,6 +231,10 @@ def ensure_person_years(people: QuerySet[Person], year: int, *, recheck_inputs: 
                 explanation=explanation,
                 now=now,
             )
+        if employers:
+            from cecert.reports.domain.figures import refresh_employers  # reports builds on records
+
+            refresh_employers(employers, [year])
     return created
 
 
