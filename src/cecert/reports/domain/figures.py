@@ -106,15 +106,22 @@ def refresh_employers(employer_ids: Collection[int], years: Iterable[int]) -> No
             EmployerYearFigures.objects.bulk_create(
                 [EmployerYearFigures(year=year, employer_id=e) for e in ids], ignore_conflicts=True
             )
-            rows = list(
-                EmployerYearFigures.objects.select_for_update().filter(year=year, employer_id__in=ids).order_by("pk")
-            )
+            mine = EmployerYearFigures.objects.filter(year=year, employer_id__in=ids)
+            list(mine.select_for_update().order_by("pk").values_list("pk", flat=True))
             fresh = by_employer(_approved(employer_id__in=ids), year)
-            for row in rows:
-                figures = fresh.get(row.employer_id, Figures())
-                for name in FIELDS:
-                    setattr(row, name, getattr(figures, name))
-            EmployerYearFigures.objects.bulk_update(rows, FIELDS, batch_size=1000)
+            # Replaced rather than updated field by field (Django's bulk_update builds a CASE per row and
+            # column: seconds for a few hundred rows). A change waiting on a locked row then adds its
+            # difference to the new row (``ON CONFLICT DO UPDATE`` finds it).
+            mine.delete()
+            EmployerYearFigures.objects.bulk_create(
+                [
+                    EmployerYearFigures(
+                        year=year, employer_id=e, **{n: getattr(fresh.get(e, Figures()), n) for n in FIELDS}
+                    )
+                    for e in ids
+                ],
+                batch_size=2000,
+            )
 
 
 def rebuild_year(year: int) -> int:
