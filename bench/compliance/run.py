@@ -114,8 +114,8 @@ def generate(people: int, per_person: int) -> None:
         cur.execute("SELECT COALESCE(MAX(id), 0) FROM accounts_user")
         user0 = cur.fetchone()[0]
         cur.execute(
-            "INSERT INTO accounts_user (id, password, username, display_name, phone, email, is_active, date_joined)"
-            " SELECT %s + g, '!', 'bench-' || g, '人员' || g, '', '', true, now()"
+            "INSERT INTO accounts_user (id, password, username, display_name, phone, email, is_active, date_joined,"
+            " password_must_change) SELECT %s + g, '!', 'bench-' || g, '人员' || g, '', '', true, now(), false"
             " FROM generate_series(1, %s) g",
             [user0, people],
         )

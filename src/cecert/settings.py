@@ -43,6 +43,9 @@ CECERT_TIMESTAMP_URL = os.environ.get("CECERT_TIMESTAMP_URL", "")
 CECERT_AUDIT_ANCHOR_DIR = os.environ.get(
     "CECERT_AUDIT_ANCHOR_DIR", "" if PRODUCTION else str(VAR_DIR / "audit-anchors")
 )
+# How many hash chains the audit trail is split over (ADR 0025): audited writes of different chains
+# do not wait for each other. Raising it adds chains; lowering it leaves the higher ones closed.
+CECERT_AUDIT_CHAINS = int(os.environ.get("CECERT_AUDIT_CHAINS", "16"))
 # A running batch issuance whose worker has not reported for this long is interrupted (中断) and resumed.
 CECERT_BATCH_LEASE_SECONDS = int(os.environ.get("CECERT_BATCH_LEASE_SECONDS", "900"))
 
@@ -132,6 +135,23 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
     }
+
+# Dashboards, exports and title checks read a PostgreSQL streaming replica when one is configured
+# and fit (cecert.core.replica, ADR 0026); writes, and reads of one's own writes, stay on the primary.
+DATABASE_ROUTERS = ["cecert.core.replica.ReplicaRouter"]
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"], conn_max_age=int(os.environ.get("CECERT_CONN_MAX_AGE", "0"))
+    )
+    # A replica that stopped answering must not hold a report for long: it falls back to the primary.
+    DATABASES["replica"]["OPTIONS"] = {"connect_timeout": 3}
+    # The test run makes no database on the replica (it cannot: it is read-only); tests that read a
+    # replica make their own from the test database (tests/core/replica_cluster.py).
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+# A replica further behind than this is not read; the page then says its figures are live.
+CECERT_REPLICA_MAX_LAG_SECONDS = float(os.environ.get("CECERT_REPLICA_MAX_LAG_SECONDS", "30"))
+# How long one process trusts its last look at the replica's lag.
+CECERT_REPLICA_CHECK_SECONDS = float(os.environ.get("CECERT_REPLICA_CHECK_SECONDS", "5"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

@@ -30,19 +30,19 @@ def as_database_owner() -> Iterator[None]:
             cursor.execute("SET session_replication_role = DEFAULT")
 
 
-def truncate_and_rewrite_head(keep: int) -> None:
-    """Delete every entry after ``keep`` and point the head row at the new last entry."""
+def truncate_and_rewrite_head(chain: int, keep: int) -> None:
+    """Delete every entry of ``chain`` after ``keep`` and point its head row at the new last entry."""
     with as_database_owner():
-        AuditEntry.objects.filter(sequence__gt=keep).delete()
-        last = AuditEntry.objects.get(sequence=keep)
-        AuditHead.objects.filter(id=1).update(last_sequence=keep, last_hash=last.entry_hash)
+        AuditEntry.objects.filter(chain=chain, sequence__gt=keep).delete()
+        last = AuditEntry.objects.get(chain=chain, sequence=keep)
+        AuditHead.objects.filter(id=chain).update(last_sequence=keep, last_hash=last.entry_hash)
 
 
-def rewrite_consistently(sequence: int, **changes: object) -> None:
-    """Edit an entry and re-hash it and every later entry, so that the chain alone looks intact."""
+def rewrite_consistently(chain: int, sequence: int, **changes: object) -> None:
+    """Edit an entry and re-hash it and every later entry of its chain, so that the chain alone looks intact."""
     with as_database_owner():
-        previous = AuditEntry.objects.get(sequence=sequence).previous_hash
-        for entry in AuditEntry.objects.filter(sequence__gte=sequence).order_by("sequence"):
+        previous = AuditEntry.objects.get(chain=chain, sequence=sequence).previous_hash
+        for entry in AuditEntry.objects.filter(chain=chain, sequence__gte=sequence).order_by("sequence"):
             if entry.sequence == sequence:
                 for name, value in changes.items():
                     setattr(entry, name, value)
@@ -53,4 +53,4 @@ def rewrite_consistently(sequence: int, **changes: object) -> None:
                 previous_hash=entry.previous_hash, entry_hash=entry.entry_hash, **edited
             )
             previous = entry.entry_hash
-        AuditHead.objects.filter(id=1).update(last_hash=previous)
+        AuditHead.objects.filter(id=chain).update(last_hash=previous)

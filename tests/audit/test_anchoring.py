@@ -38,8 +38,34 @@ def anchor() -> Path:
 def log(world: World) -> World:
     advanced(world, declared(world.people["emp_jinshui"]))
     call_command("audit", "keys", "create", stdout=StringIO())  # as at deployment
-    assert AuditEntry.objects.count() > 5
+    more_entries(5)  # one chain with several entries, for the attacks on a chain's tail
+    assert AuditEntry.objects.count() > 10
     return world
+
+
+def heads_in_trail() -> list[dict[str, Any]]:
+    """Each chain's last entry as the trail holds it, as a checkpoint lists it."""
+    heads = []
+    for chain in sorted(set(AuditEntry.objects.values_list("chain", flat=True))):
+        entries = AuditEntry.objects.filter(chain=chain)
+        last = entries.order_by("-sequence").first()
+        assert last is not None
+        heads.append(
+            {"chain": chain, "sequence": last.sequence, "entry_hash": last.entry_hash, "count": entries.count()}
+        )
+    return heads
+
+
+def events_chain() -> int:
+    """The chain the test events go to (they are about no entity, so all land in one)."""
+    entry = AuditEntry.objects.filter(action="test.event").order_by("id").last()
+    assert entry is not None
+    return entry.chain
+
+
+def covered(made: dict[str, Any], chain: int) -> int:
+    """The sequence a checkpoint (the command's output) sealed for ``chain``."""
+    return next(c["sequence"] for c in made["chains"] if c["chain"] == chain)
 
 
 def verify(*args: str) -> tuple[bool, dict[str, Any], str]:
@@ -68,25 +94,23 @@ def writable(path: Path) -> None:
 
 
 def test_a_checkpoint_is_a_signed_read_only_document_and_the_trail_records_it(log: World, anchor: Path) -> None:
-    head = AuditEntry.objects.order_by("-sequence").first()
-    assert head is not None
+    heads = heads_in_trail()
+    total = AuditEntry.objects.count()
     made = checkpoint()
-    assert made["checkpoint"] == 1 and made["sequence"] == head.sequence and made["count"] == head.sequence
+    assert made["checkpoint"] == 1 and made["chains"] == heads and made["entries"] == total
     doc_path = anchor / "checkpoint-00000001.json"
     document = json.loads(doc_path.read_bytes())
-    assert document["chains"] == [
-        {"chain": "main", "sequence": head.sequence, "entry_hash": head.entry_hash, "count": head.sequence}
-    ]
+    assert document["chains"] == heads  # every chain's head sealed together
     assert document["previous_sha256"] is None
     for path in (doc_path, anchor / "checkpoint-00000001.json.p7s", *(anchor / "keys").iterdir()):
         assert stat.S_IMODE(path.stat().st_mode) == 0o444
     assert (anchor / "keys" / f"{document['key_id']}.pem").exists()
-    entry = AuditEntry.objects.order_by("-sequence").first()
+    entry = AuditEntry.objects.order_by("-id").first()
     assert entry is not None and entry.action == "audit.checkpoint" and entry.after["number"] == 1
 
     ok, report, _ = verify()
     assert ok and report["intact"] and report["anchor"]["checkpoints"] == 1
-    assert report["anchor"]["latest"]["sequence"] == head.sequence
+    assert report["anchor"]["latest"]["entries"] == total and report["chains"] == len(heads_in_trail())
 
     # Nothing new but its own record: no second checkpoint.
     assert checkpoint() == {"checkpoint": None, "reason": "no new entries"}
@@ -105,31 +129,38 @@ def test_an_anchor_file_is_never_overwritten(log: World, anchor: Path) -> None:
 
 
 def test_truncated_tail_with_rewritten_head_fails(log: World) -> None:
-    covered = checkpoint()["sequence"]
+    chain = events_chain()
+    sealed = covered(checkpoint(), chain)
     more_entries()
-    truncate_and_rewrite_head(keep=covered - 3)
+    truncate_and_rewrite_head(chain, keep=sealed - 3)
     assert verify_chain() is None  # the chain alone no longer notices
     ok, report, message = verify()
     assert not ok and not report["intact"]
-    assert any(f"it covers entry {covered}" in p for p in report["anchor"]["problems"])
+    assert any(f"it covers chain {chain} entry {sealed}," in p for p in report["anchor"]["problems"])
     assert "shorter than checkpoint 1" in message
 
 
 def test_checkpointed_entry_rewritten_consistently_fails(log: World) -> None:
-    covered = checkpoint()["sequence"]
-    rewrite_consistently(covered - 2, reason="改过的原因")
+    chain = events_chain()
+    sealed = covered(checkpoint(), chain)
+    rewrite_consistently(chain, sealed - 2, reason="改过的原因")
     assert verify_chain() is None
     ok, _, message = verify()
-    assert not ok and f"entry {covered} differs from checkpoint 1" in message
+    assert not ok and f"chain {chain} entry {sealed} differs from checkpoint 1" in message
 
 
 def test_edited_middle_row_fails(log: World) -> None:
     checkpoint()
-    target = AuditEntry.objects.order_by("sequence")[2]
+    target = AuditEntry.objects.filter(chain=events_chain()).order_by("sequence")[2]
     with as_database_owner():
         AuditEntry.objects.filter(pk=target.pk).update(reason="改过的原因")
     ok, report, _ = verify()
-    assert (ok, report["first_broken"], report["problem"]) == (False, target.sequence, "content changed")
+    assert (ok, report["chain"], report["first_broken"], report["problem"]) == (
+        False,
+        target.chain,
+        target.sequence,
+        "content changed",
+    )
 
 
 def test_edited_checkpoint_document_fails(log: World, anchor: Path) -> None:
@@ -137,7 +168,7 @@ def test_edited_checkpoint_document_fails(log: World, anchor: Path) -> None:
     path = anchor / "checkpoint-00000001.json"
     writable(path)
     document = json.loads(path.read_bytes())
-    document["chains"][0]["sequence"] -= 3  # claim a shorter trail
+    document["chains"][-1]["sequence"] -= 1  # claim a shorter trail
     path.write_text(json.dumps(document, ensure_ascii=False, sort_keys=True, indent=1) + "\n")
     ok, _, message = verify()
     assert not ok and "checkpoint 1 was altered after signing" in message
@@ -158,19 +189,17 @@ def _foreign_key() -> AuditKey:
 
 
 def test_checkpoint_signed_by_another_key_fails(log: World, anchor: Path) -> None:
-    first = checkpoint()
-    truncate_and_rewrite_head(keep=first["sequence"] - 3)
+    chain = events_chain()
+    truncate_and_rewrite_head(chain, keep=covered(checkpoint(), chain) - 3)
     # The forger writes a new checkpoint over the shortened trail, with their own key.
     previous = (anchor / "checkpoint-00000001.json").read_bytes()
-    head = AuditEntry.objects.order_by("-sequence").first()
-    assert head is not None
     document = {
         "format": anchoring.FORMAT,
         "number": 2,
         "created_at": "2026-12-01T00:00:00+00:00",
         "previous_sha256": anchoring._sha256(previous),
         "key_id": "forged",
-        "chains": [{"chain": "main", "sequence": head.sequence, "entry_hash": head.entry_hash, "count": head.sequence}],
+        "chains": heads_in_trail(),
     }
     raw = json.dumps(document).encode()
     anchoring.write_once(

@@ -84,7 +84,7 @@ def test_the_base_admin_corrects_and_resubmits_a_returned_application(world: Wor
     assert base.jurisdiction_path == region("410102").path  # now in 中原区: another HR department decides
     assert (admin.display_name, admin.phone, admin.username) == ("李四", "13900000003", "returned_base")
     assert admin.is_active is False  # waits for HR like a first application
-    entry = AuditEntry.objects.filter(action="base.applied", object_id=str(base.pk)).latest("sequence")
+    entry = AuditEntry.objects.filter(action="base.applied", object_id=str(base.pk)).latest("id")
     assert (entry.actor_id, entry.actor_role) == (admin.pk, Role.BASE_ADMIN)
     assert (entry.before["state"], entry.before["name"], entry.before["region"]) == (
         "returned",

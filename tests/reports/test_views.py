@@ -156,12 +156,12 @@ def test_exports_are_audited_and_mask_id_numbers(populated: World) -> None:
     world = populated
     user = world.users["hr_province"]
     client = logged_in(user)
-    before = AuditEntry.objects.order_by("-sequence").values_list("sequence", flat=True).first() or 0
+    before = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
     response = client.get("/reports/export/shortfall/?year=2025")
     rows = read_xlsx(b"".join(response.streaming_content))
     assert all("********" in r[1] for r in rows[2:])
-    entry = AuditEntry.objects.order_by("-sequence").first()
-    assert list(AuditEntry.objects.filter(sequence__gt=before).values_list("action", flat=True)) == ["export.shortfall"]
+    entry = AuditEntry.objects.order_by("-id").first()
+    assert list(AuditEntry.objects.filter(id__gt=before).values_list("action", flat=True)) == ["export.shortfall"]
     assert entry is not None and entry.action == "export.shortfall" and entry.actor_id == user.pk
     assert entry.after is not None and entry.after["rows"] == len(rows) - 2 and entry.after["year"] == 2025
     assert entry.after["full_id_numbers"] is False

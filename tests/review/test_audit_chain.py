@@ -3,6 +3,7 @@ reorderings are found and named."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from io import StringIO
 
@@ -18,7 +19,7 @@ from tests.records.factories import advanced, declared
 @pytest.fixture
 def log(world: World) -> list[AuditEntry]:
     advanced(world, declared(world.people["emp_jinshui"]))
-    entries = list(AuditEntry.objects.order_by("sequence"))
+    entries = list(AuditEntry.objects.order_by("chain", "sequence"))
     assert len(entries) > 5
     return entries
 
@@ -43,7 +44,12 @@ def test_edited_entry_is_found(log: list[AuditEntry]) -> None:
     with as_database_owner():
         AuditEntry.objects.filter(pk=target.pk).update(reason="改过的原因")
     ok, report = _verify()
-    assert (ok, report["first_broken"], report["problem"]) == (False, target.sequence, "content changed")
+    assert (ok, report["chain"], report["first_broken"], report["problem"]) == (
+        False,
+        target.chain,
+        target.sequence,
+        "content changed",
+    )
 
 
 def test_deleted_entry_is_found(log: list[AuditEntry]) -> None:
@@ -51,11 +57,11 @@ def test_deleted_entry_is_found(log: list[AuditEntry]) -> None:
     with as_database_owner():
         AuditEntry.objects.filter(pk=target.pk).delete()
     ok, report = _verify()
-    assert (ok, report["first_broken"]) == (False, target.sequence)
+    assert (ok, report["chain"], report["first_broken"]) == (False, target.chain, target.sequence)
 
 
 def test_reordered_pair_is_found(log: list[AuditEntry]) -> None:
-    a, b = log[2], log[3]
+    a, b = next((x, y) for x, y in itertools.pairwise(log) if x.chain == y.chain)  # neighbours in one chain
     with as_database_owner():
         AuditEntry.objects.filter(pk=a.pk).update(sequence=10_000)
         AuditEntry.objects.filter(pk=b.pk).update(sequence=a.sequence)

@@ -1,8 +1,11 @@
 """Logins, logouts and failed logins go to the audit trail (never the password or ID number).
 
 ``person_transferred`` is sent when a transfer is approved, inside its
-transaction, with ``person`` (the ``Person``, already under the new employer).
-The records app recomputes the person's yearly requirement rows from it.
+transaction, with ``person`` (the ``Person``, already under the new employer) and
+``from_employer_id``. The records app recomputes the person's yearly requirement
+rows from it; the reports app then the two employers' figures.
+``person_approved`` is sent when a registration is approved, inside its transaction,
+with ``person``: the reports app counts them into their employer's figures.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from django.dispatch import Signal, receiver
 from cecert.audit.domain import record
 
 person_transferred = Signal()
+person_approved = Signal()
 
 
 @receiver(user_logged_in)

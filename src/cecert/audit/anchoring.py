@@ -19,8 +19,9 @@ numbers or as one the trail mentions but the directory lacks. Any checkpoint can
 without cecert: ``openssl cms -verify -binary -inform DER -in N.json.p7s -content N.json
 -CAfile keys/<key_id>.pem -purpose any``.
 
-Checkpoints hold a list of chains (today one, ``main``) so that per-partition chains (issue 17)
-can later be sealed together into one checkpoint.
+A checkpoint seals the heads of every chain together (ADR 0025): ``chains`` lists each chain's
+number, last sequence, that entry's hash and its count of entries. Documents of the first format
+(``cecert-audit-checkpoint/1``, one chain called ``main``) are read as chain 1.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import datetime as dt
 import functools
 import hashlib
 import json
+import operator
 import os
 import re
 from collections.abc import Iterator
@@ -42,16 +44,17 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-from cecert.audit.domain import record
-from cecert.audit.models import AuditEntry, AuditKey
+from cecert.audit.domain import genesis_hash, record
+from cecert.audit.models import AuditEntry, AuditHead, AuditKey
 from cecert.core.crypto import SIGNATURE_KEY_USAGE, key_id
 from cecert.core.errors import DomainError
 
-FORMAT = "cecert-audit-checkpoint/1"
-CHAIN = "main"
+FORMAT = "cecert-audit-checkpoint/2"
+FORMAT_ONE_CHAIN = "cecert-audit-checkpoint/1"  # before ADR 0025: one chain, named "main" (chain 1)
+FORMATS = (FORMAT, FORMAT_ONE_CHAIN)
 KEY_NAME = "继续教育证书平台审计日志签名"
 CHECKPOINT_ACTION = "audit.checkpoint"
 _NAME = re.compile(r"^checkpoint-(\d{8})\.json$")
@@ -220,6 +223,51 @@ def sign_detached(data: bytes, key: AuditKey, *, timestamp_url: str | None) -> b
 
 
 @dataclass(frozen=True)
+class ChainHead:
+    chain: int
+    sequence: int
+    entry_hash: str
+    count: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"chain": self.chain, "sequence": self.sequence, "entry_hash": self.entry_hash, "count": self.count}
+
+
+def _any_of(conditions: list[models.Q]) -> models.Q:
+    return functools.reduce(operator.or_, conditions)
+
+
+def _entry_hashes(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], str]:
+    """The hashes of the entries at the given (chain, sequence) pairs that exist."""
+    found: dict[tuple[int, int], str] = {}
+    for start in range(0, len(pairs), 500):
+        match = _any_of([models.Q(chain=c, sequence=s) for c, s in pairs[start : start + 500]])
+        rows = AuditEntry.objects.filter(match).values_list("chain", "sequence", "entry_hash")
+        found.update(((c, s), h) for c, s, h in rows)
+    return found
+
+
+def _counts_up_to(pairs: list[tuple[int, int]]) -> dict[int, int]:
+    """Each chain's count of entries up to the given sequence, in one query."""
+    if not pairs:
+        return {}
+    up_to = _any_of([models.Q(chain=c, sequence__lte=s) for c, s in pairs])
+    rows = AuditEntry.objects.filter(up_to).values("chain").annotate(n=models.Count("id")).values_list("chain", "n")
+    return dict(rows)
+
+
+def current_heads() -> list[ChainHead]:
+    """Every chain's committed head, with the last entry's hash and the chain's count of entries.
+
+    A head row changes in the same transaction as its entry, so one read of the heads is a consistent
+    cut across chains; the hashes and counts are then taken from the entries themselves.
+    """
+    pairs = sorted(AuditHead.objects.filter(last_sequence__gt=0).values_list("id", "last_sequence"))
+    hashes, counts = _entry_hashes(pairs), _counts_up_to(pairs)
+    return [ChainHead(c, s, hashes.get((c, s), genesis_hash(c)), counts.get(c, 0)) for c, s in pairs]
+
+
+@dataclass(frozen=True)
 class Checkpoint:
     number: int
     document: dict[str, Any]
@@ -227,9 +275,20 @@ class Checkpoint:
     signature: bytes | None
 
     @property
-    def chain(self) -> dict[str, Any]:
-        chains = {c["chain"]: c for c in self.document.get("chains", [])}
-        return chains.get(CHAIN, {"chain": CHAIN, "sequence": 0, "entry_hash": "0" * 64, "count": 0})
+    def chains(self) -> dict[int, ChainHead]:
+        """Each sealed chain's head by chain number (a first-format ``main`` is chain 1)."""
+        heads: dict[int, ChainHead] = {}
+        for item in self.document.get("chains", []):
+            try:
+                number = 1 if item["chain"] == "main" else int(item["chain"])
+                heads[number] = ChainHead(number, int(item["sequence"]), str(item["entry_hash"]), int(item["count"]))
+            except (KeyError, TypeError, ValueError):
+                continue
+        return heads
+
+    @property
+    def entries(self) -> int:
+        return sum(head.count for head in self.chains.values())
 
     @property
     def sha256(self) -> str:
@@ -270,13 +329,9 @@ def make_checkpoint(*, force: bool = False) -> Checkpoint | None:
     _publish_certificate(key)
     docs, sigs = _numbers(directory)
     previous = _load(directory, docs[-1]) if docs else None
-    head = AuditEntry.objects.order_by("-sequence").only("sequence", "entry_hash", "action").first()
-    sequence = head.sequence if head is not None else 0
-    if previous is not None and not force:
-        covered = int(previous.chain.get("sequence", 0))
-        # Nothing since the last checkpoint but its own record in the trail.
-        if sequence == covered or (sequence == covered + 1 and head is not None and head.action == CHECKPOINT_ACTION):
-            return None
+    heads = current_heads()
+    if previous is not None and not force and _nothing_new(previous, heads):
+        return None
     number = max([0, *docs, *sigs]) + 1
     document = {
         "format": FORMAT,
@@ -284,14 +339,7 @@ def make_checkpoint(*, force: bool = False) -> Checkpoint | None:
         "created_at": timezone.now().isoformat(),
         "previous_sha256": previous.sha256 if previous is not None else None,
         "key_id": key.key_id,
-        "chains": [
-            {
-                "chain": CHAIN,
-                "sequence": sequence,
-                "entry_hash": head.entry_hash if head is not None else "0" * 64,
-                "count": AuditEntry.objects.filter(sequence__lte=sequence).count(),
-            }
-        ],
+        "chains": [head.as_dict() for head in heads],
     }
     raw = json.dumps(document, ensure_ascii=False, sort_keys=True, indent=1).encode() + b"\n"
     timestamp_url = settings.CECERT_TIMESTAMP_URL or None
@@ -303,13 +351,31 @@ def make_checkpoint(*, force: bool = False) -> Checkpoint | None:
         CHECKPOINT_ACTION,
         after={
             "number": number,
-            "sequence": sequence,
+            "chains": len(heads),
+            "entries": checkpoint.entries,
             "sha256": checkpoint.sha256,
             "key_id": key.key_id,
             "timestamped": timestamp_url is not None,
         },
     )
     return checkpoint
+
+
+def _nothing_new(previous: Checkpoint, heads: list[ChainHead]) -> bool:
+    """Nothing since ``previous`` but (at most) its own record in the trail."""
+    covered = previous.chains
+    advanced = [(h.chain, h.sequence) for h in heads if h.sequence != covered.get(h.chain, _NO_HEAD).sequence]
+    if not advanced:
+        return True
+    if len(advanced) > 1:
+        return False
+    chain, sequence = advanced[0]
+    if sequence != covered.get(chain, _NO_HEAD).sequence + 1:
+        return False
+    return AuditEntry.objects.filter(chain=chain, sequence=sequence, action=CHECKPOINT_ACTION).exists()
+
+
+_NO_HEAD = ChainHead(0, 0, "", 0)
 
 
 # ---------------------------------------------------------------- verifying against checkpoints
@@ -388,20 +454,12 @@ def timestamp_time(checkpoint: Checkpoint) -> str | None:
     return None
 
 
-def _entry_hashes(sequences: list[int]) -> dict[int, str]:
-    found: dict[int, str] = {}
-    for start in range(0, len(sequences), 1000):
-        chunk = sequences[start : start + 1000]
-        found.update(AuditEntry.objects.filter(sequence__in=chunk).values_list("sequence", "entry_hash"))
-    return found
-
-
-def _recorded_checkpoints() -> Iterator[tuple[int, int, str]]:
-    for sequence, after in (
-        AuditEntry.objects.filter(action=CHECKPOINT_ACTION).order_by("sequence").values_list("sequence", "after")
+def _recorded_checkpoints() -> Iterator[tuple[str, int, str]]:
+    for chain, sequence, after in (
+        AuditEntry.objects.filter(action=CHECKPOINT_ACTION).order_by("id").values_list("chain", "sequence", "after")
     ):
         if isinstance(after, dict) and "number" in after:
-            yield sequence, int(after["number"]), str(after.get("sha256", ""))
+            yield f"{chain}:{sequence}", int(after["number"]), str(after.get("sha256", ""))
 
 
 def verify_checkpoints(*, all_signatures: bool = False) -> AnchorReport:
@@ -428,7 +486,7 @@ def verify_checkpoints(*, all_signatures: bool = False) -> AnchorReport:
     trusted = _trusted_certificates(directory)
     by_number = {c.number: c for c in checkpoints}
     for c in checkpoints:
-        if c.document.get("format") != FORMAT or c.document.get("number") != c.number:
+        if c.document.get("format") not in FORMATS or c.document.get("number") != c.number:
             report.problems.append(f"检查点 {c.number} 格式或编号不符 / checkpoint {c.number} malformed")
             continue
         before = by_number.get(c.number - 1)
@@ -442,29 +500,32 @@ def verify_checkpoints(*, all_signatures: bool = False) -> AnchorReport:
         problem = signature_problem(c, trusted)
         if problem is not None:
             report.problems.append(problem)
-    wanted = {c.number: c.chain for c in checkpoints if c.document.get("format") == FORMAT}
-    hashes_ = _entry_hashes(sorted({int(chain["sequence"]) for chain in wanted.values() if chain["sequence"]}))
-    total = AuditEntry.objects.count()
+    sealed = [
+        (c.number, head) for c in checkpoints if c.document.get("format") in FORMATS for head in c.chains.values()
+    ]
+    hashes_ = _entry_hashes(sorted({(head.chain, head.sequence) for _, head in sealed if head.sequence}))
     latest_number = checkpoints[-1].number if checkpoints else 0
-    for number, chain in wanted.items():
-        sequence, expected = int(chain["sequence"]), str(chain["entry_hash"])
-        if sequence == 0:
+    latest_counts = _counts_up_to([(head.chain, head.sequence) for number, head in sealed if number == latest_number])
+    for number, head in sealed:
+        if head.sequence == 0:
             continue
-        actual = hashes_.get(sequence)
+        actual = hashes_.get((head.chain, head.sequence))
         if actual is None:
+            have = AuditEntry.objects.filter(chain=head.chain).aggregate(m=models.Max("sequence"))["m"] or 0
             report.problems.append(
-                f"审计日志比检查点 {number} 短：检查点记到第 {sequence} 条，现有 {total} 条"
-                f" / trail shorter than checkpoint {number}: it covers entry {sequence}, the trail has {total}"
+                f"审计日志比检查点 {number} 短：链 {head.chain} 检查点记到第 {head.sequence} 条，现有 {have} 条"
+                f" / trail shorter than checkpoint {number}: it covers chain {head.chain} entry {head.sequence},"
+                f" the chain ends at {have}"
             )
-        elif actual != expected:
+        elif actual != head.entry_hash:
             report.problems.append(
-                f"第 {sequence} 条与检查点 {number} 记录的哈希不同 / entry {sequence} differs from checkpoint {number}"
+                f"链 {head.chain} 第 {head.sequence} 条与检查点 {number} 记录的哈希不同"
+                f" / chain {head.chain} entry {head.sequence} differs from checkpoint {number}"
             )
-        elif number == latest_number and AuditEntry.objects.filter(sequence__lte=sequence).count() != int(
-            chain["count"]
-        ):
+        elif number == latest_number and latest_counts.get(head.chain) != head.count:
             report.problems.append(
-                f"检查点 {number} 之前的条目数不符 / entries up to checkpoint {number} were added or removed"
+                f"检查点 {number} 之前链 {head.chain} 的条目数不符"
+                f" / entries of chain {head.chain} up to checkpoint {number} were added or removed"
             )
     for sequence, number, sha in _recorded_checkpoints():
         found = by_number.get(number)
@@ -481,7 +542,8 @@ def verify_checkpoints(*, all_signatures: bool = False) -> AnchorReport:
         latest = checkpoints[-1]
         report.latest = {
             "number": latest.number,
-            "sequence": latest.chain.get("sequence"),
+            "chains": len(latest.chains),
+            "entries": latest.entries,
             "created_at": latest.document.get("created_at"),
             "timestamp": timestamp_time(latest),
         }

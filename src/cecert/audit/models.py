@@ -1,4 +1,4 @@
-"""The append-only, hash-chained audit trail."""
+"""The append-only audit trail, kept as several hash chains (ADR 0006, ADR 0025)."""
 
 from __future__ import annotations
 
@@ -8,18 +8,22 @@ from django.utils.translation import gettext_lazy as _
 
 
 class AuditHead(models.Model):
-    """A single row locked while appending, so the chain has one order."""
+    """The head of one chain (``id`` is the chain's number), locked while appending to that chain.
+
+    Each chain has its own order; writes to different chains do not wait for each other.
+    """
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_hash = models.CharField(max_length=64, default="0" * 64)
     last_sequence = models.PositiveBigIntegerField(default=0)
 
     def __str__(self) -> str:
-        return f"audit head #{self.last_sequence}"
+        return f"audit chain {self.id} head #{self.last_sequence}"
 
 
 class AuditEntry(models.Model):
-    sequence = models.PositiveBigIntegerField(_("序号"), unique=True)
+    chain = models.PositiveSmallIntegerField(_("链"), default=1)
+    sequence = models.PositiveBigIntegerField(_("序号"))
     at = models.DateTimeField(_("时间"))
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -37,12 +41,13 @@ class AuditEntry(models.Model):
     entry_hash = models.CharField(max_length=64, unique=True)
 
     class Meta:
-        ordering = ["sequence"]
+        ordering = ["chain", "sequence"]
         verbose_name = _("审计日志")
         verbose_name_plural = _("审计日志")
+        constraints = [models.UniqueConstraint(fields=["chain", "sequence"], name="audit_entry_chain_sequence")]
 
     def __str__(self) -> str:
-        return f"#{self.sequence} {self.action}"
+        return f"{self.chain}#{self.sequence} {self.action}"
 
 
 class AuditKey(models.Model):

@@ -18,7 +18,7 @@ PAGE_SIZE = 100
 
 @role_required(Role.AUDITOR)
 def audit_log(request: AuthenticatedHttpRequest) -> HttpResponse:
-    qs = AuditEntry.objects.order_by("-sequence")
+    qs = AuditEntry.objects.order_by("-id")  # sequences count within a chain (ADR 0025)
     groups = action_groups()
     group = request.GET.get("group", "").strip()
     if group in groups:

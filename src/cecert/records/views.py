@@ -155,7 +155,7 @@ def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
     record = get_in_scope_or_404(_records(request), request, pk=pk)
     user = _user(request)
     editable = record.state in EDITABLE_STATES and user.has_perm("records.submit", record)
-    history = AuditEntry.objects.filter(object_type="records.record", object_id=str(record.pk)).order_by("sequence")
+    history = AuditEntry.objects.filter(object_type="records.record", object_id=str(record.pk)).order_by("id")
     have = set(record.proofs.values_list("kind", flat=True))
     required = [(r, r.kind in have) for r in required_proofs(record.activity_type, record.activity)]
     return render(

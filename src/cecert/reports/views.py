@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods
 from cecert.accounts.models import Role, User
 from cecert.audit.domain import record as audit
 from cecert.certificates.domain.suspicious import summary as suspicious_summary
+from cecert.core.replica import report_reads
 from cecert.reports.domain import queries
 from cecert.reports.domain.check_types import DEFAULT as DEFAULT_CHECK
 from cecert.reports.domain.check_types import types_for
@@ -58,7 +59,11 @@ def _user(request: HttpRequest) -> User:
 
 
 def officer_only(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    """Logged in with an officer role; anything else, and any ``OutOfScope``, answers 404."""
+    """Logged in with an officer role; anything else, and any ``OutOfScope``, answers 404.
+
+    The page's reads go to the reporting replica when one is fit (``report_reads``; writes stay on the
+    primary); ``request.read_source`` says where they went, and the page shows it.
+    """
 
     @wraps(view)
     @login_required
@@ -66,11 +71,18 @@ def officer_only(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpRes
         if not (_user(request).roles & set(REPORT_ROLES)):
             raise Http404
         try:
-            return view(request, *args, **kwargs)
+            with report_reads() as source:
+                request.read_source = source  # type: ignore[attr-defined]
+                return view(request, *args, **kwargs)
         except OutOfScope:
             raise Http404 from None
 
     return wrapped
+
+
+def _read_alias(request: HttpRequest) -> str:
+    """The database a streamed export reads after the view has returned (where its page read)."""
+    return str(request.read_source.alias)  # type: ignore[attr-defined]
 
 
 def acting_role(user: User) -> str:
@@ -338,8 +350,8 @@ def backlog(request: HttpRequest) -> HttpResponse:
 # exports
 
 
-def _shortfall_export(scope: ReportScope, year: int, ids: IdNumberPolicy) -> Table:
-    qs = queries.shortfall_people(scope.people, year, ensure=True)
+def _shortfall_export(scope: ReportScope, year: int, ids: IdNumberPolicy, using: str) -> Table:
+    qs = queries.shortfall_people(scope.people, year, ensure=True).using(using)
     if ids.any_full:
         qs = qs.values(*queries.SHORTFALL_FIELDS, "id_number_encrypted")
     return shortfall_table(qs.iterator(chunk_size=2000), ids, year)
@@ -362,11 +374,12 @@ def export(request: HttpRequest, name: str) -> HttpResponseBase:
     elif name == "trend":
         table, _rows = _trend_table(scope, year)
     elif name == "shortfall":
-        table = _shortfall_export(scope, year, ids)
+        table = _shortfall_export(scope, year, ids, _read_alias(request))
     elif name == "backlog":
         table = backlog_summary_table(queries.backlog_summary(scope.people))
     else:
-        table = backlog_records_table(_backlog_values(scope, ids).iterator(chunk_size=2000), ids)
+        records = _backlog_values(scope, ids).using(_read_alias(request))
+        table = backlog_records_table(records.iterator(chunk_size=2000), ids)
     details = {"year": year, "node": scope.node.query(), "full_id_numbers": ids.any_full}
     return export_response(table, user=user, role=acting_role(user), request=request, details=details)
 

@@ -29,7 +29,7 @@ from cecert.accounts.models import (
     TransferState,
     User,
 )
-from cecert.accounts.signals import person_transferred
+from cecert.accounts.signals import person_approved, person_transferred
 from cecert.audit.domain import record
 from cecert.core.crypto import encrypt_text
 from cecert.core.errors import DomainError
@@ -173,6 +173,8 @@ def transition_registration(
                 )
             User.objects.filter(pk=person.user_id).update(is_active=True)
         person.save()
+        if to_state == RegistrationState.APPROVED:
+            person_approved.send(sender=Person, person=person)
         record(
             f"registration.{to_state}",
             actor=by,
@@ -288,7 +290,11 @@ def transition_transfer(
         if to_state == TransferState.APPROVED:
             # The certificate number stays: it names where the person first registered.
             Person.objects.filter(pk=transfer.person_id).update(employer_id=transfer.to_employer_id)
-            person_transferred.send(sender=Transfer, person=Person.objects.get(pk=transfer.person_id))
+            person_transferred.send(
+                sender=Transfer,
+                person=Person.objects.get(pk=transfer.person_id),
+                from_employer_id=transfer.from_employer_id,
+            )
         record(
             f"transfer.{to_state}",
             actor=by,

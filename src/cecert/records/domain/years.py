@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models import (
     BooleanField,
     Case,
@@ -44,6 +44,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from cecert.accounts.models import Person
+from cecert.core.replica import primary_reads
 from cecert.crediting.compliance import ComplianceResult, assess_compliance, required_for_year
 from cecert.crediting.policies import select_policy
 from cecert.crediting.schemas import LeaveSchema
@@ -74,6 +75,13 @@ def confirmed_leaves(person: Person, year: int) -> list[LeaveSchema]:
 
 def refresh_person_year(person: Person, year: int) -> PersonYear:
     """Recompute one person's requirement for ``year`` with the engine (after a leave change)."""
+    from cecert.reports.domain.figures import figures_follow  # reports builds on records: imported late
+
+    with figures_follow([person.pk], [year]):
+        return _refresh_person_year(person, year)
+
+
+def _refresh_person_year(person: Person, year: int) -> PersonYear:
     employer = person.employer
     policy = year_policy(employer, year)
     leaves = confirmed_leaves(person, year)
@@ -137,7 +145,8 @@ def ensure_person_years(people: QuerySet[Person], year: int, *, recheck_inputs: 
     the per-call work is the anti-join for missing rows. ``recheck_inputs``
     also recomputes rows whose inputs no longer match (a repair; ``cecert years check``).
     """
-    with transaction.atomic():
+    # It reads what it writes (the missing rows): on the primary, also inside a report's replica reads.
+    with primary_reads(), transaction.atomic():
         stale = list(_stale_rows(people, year).values_list("pk", flat=True)) if recheck_inputs else []
         if stale:
             PersonYear.objects.filter(pk__in=stale).delete()
@@ -194,6 +203,12 @@ def ensure_person_years(people: QuerySet[Person], year: int, *, recheck_inputs: 
                     employer__industry__isnull=True,
                 )
             )
+        # The report figures of the employers whose people get rows now are recomputed after the inserts.
+        employers = (
+            set(missing.exclude(Exists(on_leave)).values_list("employer_id", flat=True).distinct())
+            if by_requirement
+            else set()
+        )
         now = timezone.now()
         for key, conditions in by_requirement.items():
             total, public, professional, policy_id, unit, region_code, industry, explanation = key
@@ -216,6 +231,10 @@ def ensure_person_years(people: QuerySet[Person], year: int, *, recheck_inputs: 
                 explanation=explanation,
                 now=now,
             )
+        if employers:
+            from cecert.reports.domain.figures import refresh_employers  # reports builds on records
+
+            refresh_employers(employers, [year])
     return created
 
 
@@ -287,8 +306,8 @@ def year_status(people: QuerySet[Person], year: int, *, ensure: bool = True) -> 
     amounts add to the sums; the year is met when the current platform said so, and a year it found
     short stays short unless records certified here add to it.
     """
-    if ensure:
-        ensure_person_years(people, year)
+    if ensure and ensure_person_years(people, year):
+        people = people.using(DEFAULT_DB_ALIAS)  # rows just opened are read where they were written
     # Arithmetic in whole tenths of an hour, so it is exact on every backend (SQLite has no decimals).
     t: IntegerField[int, int] = IntegerField()
     qs = (

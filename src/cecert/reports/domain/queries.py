@@ -16,9 +16,9 @@ from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import Case as CaseExpr
-from django.db.models import CharField, Count, Expression, F, Min, Q, QuerySet, Value, When
+from django.db.models import CharField, Count, Expression, F, IntegerField, Min, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Substr
 from django.utils import timezone
 
@@ -74,6 +74,9 @@ class Figures:
     def __add__(self, other: Figures) -> Figures:
         return Figures(**{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)})
 
+    def __sub__(self, other: Figures) -> Figures:
+        return Figures(**{f.name: getattr(self, f.name) - getattr(other, f.name) for f in fields(self)})
+
     @property
     def short(self) -> int:
         return self.people - self.met
@@ -119,10 +122,11 @@ def grouped_figures(
     One SQL statement: ``SELECT keys, COUNT(*), SUM(...) FROM (year_status) GROUP BY keys``.
     """
     keys = keys or {}
-    if ensure:
-        ensure_person_years(people, year)
+    opened = ensure_person_years(people, year) if ensure else 0
+    # Where the people are read (a report's replica), unless this call has just opened rows on the primary.
+    db = connections[DEFAULT_DB_ALIAS if opened else people.db]
     inner_sql, params = _status_sql(people, year, keys)
-    q = connection.ops.quote_name
+    q = db.ops.quote_name
     key_cols = [f"s.{q('k_' + name)}" for name in keys]
     hour = f"s.{q('unit')} = 'hour'"
     select = [
@@ -151,8 +155,8 @@ def grouped_figures(
     if key_cols:
         sql += f" GROUP BY {', '.join(key_cols)}"
     out: dict[tuple[Any, ...], Figures] = {}
-    with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+    with transaction.atomic(using=db.alias), db.cursor() as cursor:
+        if db.vendor == "postgresql":
             # JIT compiling this wide expression list costs more (~1.7 s) than it saves at provincial scale.
             cursor.execute("SET LOCAL jit = off")
         cursor.execute(sql, params)
@@ -213,11 +217,49 @@ def _area_key(node: Node) -> tuple[str, Expression | F]:
     return "employer", F("employer_id")
 
 
+def kept_figures(
+    scope: ReportScope, year: int, keys: dict[str, Expression | F]
+) -> dict[tuple[Any, ...], Figures] | None:
+    """The scope's figures grouped by ``keys`` from the kept per-employer rows; None when the year is not kept.
+
+    ``keys`` and the scope's filters name the employer as the people's do (``employer__…``), so the same
+    expressions apply to ``EmployerYearFigures``. The jurisdiction filter is ``person_scope`` itself;
+    its clause for one's own person (``user_id``) matches no employer row (an annotated NULL).
+    """
+    from cecert.accounts.jurisdiction import person_scope
+    from cecert.reports.models import EmployerYearFigures, KeptYear
+
+    if not KeptYear.objects.filter(year=year, ready=True).exists():
+        return None
+    rows = EmployerYearFigures.objects.filter(year=year)
+    kinds = {f.name: isinstance(f.default, int) for f in fields(Figures)}  # counts, else amounts
+    grouped = (
+        rows.annotate(user_id=Value(None, output_field=IntegerField()))
+        .filter(person_scope(scope.user), scope.node.person_filter())
+        .values(**{f"k_{name}": expr for name, expr in keys.items()})
+        .annotate(**{f"s_{n}": Sum(n) for n in kinds})
+        .order_by()
+    )
+    out: dict[tuple[Any, ...], Figures] = {}
+    for row in grouped:
+        if row["s_people"]:
+            values: dict[str, Any] = {
+                n: int(row[f"s_{n}"] or 0) if count else _dec(row[f"s_{n}"]) for n, count in kinds.items()
+            }
+            out[tuple(row[f"k_{name}"] for name in keys)] = Figures(**values)
+    return out
+
+
+def scope_figures(scope: ReportScope, year: int, keys: dict[str, Expression | F]) -> dict[tuple[Any, ...], Figures]:
+    """The kept figures when the year is kept (no per-person work), else the one grouped query over people."""
+    kept = kept_figures(scope, year, keys)
+    return kept if kept is not None else grouped_figures(scope.people, year, keys)
+
+
 def dashboard(scope: ReportScope, year: int) -> Dashboard:
-    """Everything on the dashboard for one year: ONE grouped query (area × industry), rolled up."""
-    people = scope.people
+    """Everything on the dashboard for one year: the kept figures (or ONE grouped query), rolled up."""
     kind, area_expr = _area_key(scope.node)
-    grouped = grouped_figures(people, year, {"area": area_expr, "industry": F("employer__industry_id")})
+    grouped = scope_figures(scope, year, {"area": area_expr, "industry": F("employer__industry_id")})
     by_area: dict[Any, Figures] = {}
     by_industry: dict[Any, Figures] = {}
     for (area, industry), figures in grouped.items():
@@ -271,10 +313,9 @@ def _industry_rows(by_industry: dict[Any, Figures]) -> list[GroupRow]:
 
 def trend(scope: ReportScope, years: Iterable[int]) -> list[GroupRow]:
     """Completion and hours per year: one grouped query per year (no per-person work)."""
-    people = scope.people
     rows = []
     for year in years:
-        figures = grouped_figures(people, year).get((), Figures())
+        figures = scope_figures(scope, year, {}).get((), Figures())
         rows.append(GroupRow(str(year), f"{year}年", figures))
     return rows
 

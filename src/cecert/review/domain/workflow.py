@@ -7,6 +7,7 @@ actor must hold on the record.
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -21,6 +22,7 @@ from cecert.notifications.domain.sending import notify as send
 from cecert.records.enums import EDITABLE_STATES, LIVE_STATES, Channel, RecordState, RecordSubject
 from cecert.records.models import Record
 from cecert.records.proofs import required_proofs
+from cecert.reports.domain.figures import figures_follow
 from cecert.review.domain.notifications import certifiers, employer_admins, notify
 from cecert.review.signals import record_overturned
 
@@ -170,8 +172,25 @@ def transition_record(
 ) -> Record:
     """Move ``record`` to ``to_state`` as ``by``; ``DomainError`` (nothing changed) when refused.
 
-    ``into`` is the kept record when merging a duplicate (``to_state="merged"``).
+    ``into`` is the kept record when merging a duplicate (``to_state="merged"``). A move into or out of
+    "certified" changes the person's certified amounts: the employer's report figures follow it in the
+    same transaction (``cecert.reports.domain.figures``).
     """
+    with transaction.atomic():
+        current = Record.objects.filter(pk=record.pk).values("state", "person_id", "year").first()
+        changes_sums = current is not None and (S.CERTIFIED in (to_state, current["state"]) or to_state == S.OVERTURNED)
+        follow = (
+            figures_follow([current["person_id"]], [current["year"]])
+            if current is not None and changes_sums
+            else contextlib.nullcontext()
+        )
+        with follow:
+            return _transition_record(record, to_state, by=by, reason=reason, request=request, into=into)
+
+
+def _transition_record(
+    record: Record, to_state: str, *, by: User, reason: str, request: HttpRequest | None, into: Record | None
+) -> Record:
     with transaction.atomic():
         record = (
             Record.objects.select_for_update(of=("self",))

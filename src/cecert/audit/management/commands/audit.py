@@ -12,7 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from cecert.audit import anchoring
-from cecert.audit.domain import verify_chain
+from cecert.audit.domain import chain_problems
 from cecert.audit.models import AuditEntry, AuditKey
 from cecert.core.errors import DomainError
 
@@ -40,16 +40,25 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
 
     def _verify(self, options: dict[str, Any]) -> None:
-        problem = verify_chain()
+        broken = chain_problems()
         anchors = anchoring.verify_checkpoints(all_signatures=options["all_signatures"])
         count = AuditEntry.objects.count()
-        report: dict[str, Any] = {"intact": problem is None and not anchors.problems, "entries": count}
-        if problem is not None:
-            report.update(first_broken=problem.sequence, problem=problem.problem)
+        chains = AuditEntry.objects.values("chain").distinct().count()
+        report: dict[str, Any] = {"intact": not broken and not anchors.problems, "entries": count, "chains": chains}
+        if broken:
+            first = broken[0]
+            report.update(
+                first_broken=first.sequence,
+                chain=first.chain,
+                problem=first.problem,
+                broken_chains=[{"chain": p.chain, "sequence": p.sequence, "problem": p.problem} for p in broken],
+            )
         report["anchor"] = anchors.as_dict()
         self.stdout.write(json.dumps(report, ensure_ascii=False))
-        if problem is not None:
-            raise CommandError(f"审计日志已被篡改 / audit trail broken at {problem}", returncode=1)
+        if broken:
+            raise CommandError(
+                "审计日志已被篡改 / audit trail broken at " + "; ".join(str(p) for p in broken), returncode=1
+            )
         if anchors.problems:
             raise CommandError(
                 "审计日志与检查点不符 / audit trail does not match its checkpoints: " + "; ".join(anchors.problems),
@@ -71,7 +80,8 @@ class Command(BaseCommand):
                 {
                     "checkpoint": checkpoint.number,
                     "file": anchoring.checkpoint_name(checkpoint.number),
-                    **checkpoint.chain,
+                    "entries": checkpoint.entries,
+                    "chains": [head.as_dict() for head in checkpoint.chains.values()],
                     "timestamped": checkpoint.signature is not None
                     and anchoring.timestamp_time(checkpoint) is not None,
                 }
