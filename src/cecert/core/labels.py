@@ -81,6 +81,7 @@ ACTION_LABELS = {
     "certificates.key_created": "创建证书签名密钥",
     "certificates.key_rotated": "轮换证书签名密钥",
     "certificates.reissue_after_overturn": "抽查撤销后重出证书",
+    "certificates.credential_exported": "导出电子凭证（开放徽章）",
     "certificates.reissued": "重出证书",
     "certificates.revoked": "撤销证书",
     "certificates.root_created": "创建根证书",
