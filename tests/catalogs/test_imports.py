@@ -16,6 +16,7 @@ from python_calamine import CalamineWorkbook
 from cecert.accounts.models import User
 from cecert.catalogs.domain import imports as im
 from cecert.catalogs.domain.bases import enrol
+from cecert.catalogs.domain.imports import reading
 from cecert.catalogs.enums import ImportKind, ImportState
 from cecert.catalogs.models import Enrolment, ImportRow, ImportRun
 from cecert.core.errors import DomainError
@@ -240,7 +241,7 @@ def test_an_interrupted_commit_resumes_and_never_writes_a_row_twice(
     world: World, staff: tuple[Organisation, User, list[Any]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     employer, admin, people = staff
-    monkeypatch.setattr(im, "CHUNK_ROWS", 500)
+    monkeypatch.setattr(reading, "CHUNK_ROWS", 500)
     rows = _training_rows(
         employer,
         people,

@@ -11,6 +11,7 @@ from django.contrib.auth.hashers import is_password_usable
 from cecert.accounts.models import CertificateNumberSequence, Person, RegistrationState
 from cecert.audit.models import AuditEntry
 from cecert.catalogs.domain import imports as im
+from cecert.catalogs.domain.imports import reading
 from cecert.catalogs.enums import ImportKind, ImportState
 from cecert.core.errors import DomainError
 from cecert.movein.models import MovedInPerson
@@ -101,7 +102,7 @@ def test_the_same_file_twice_creates_nothing_new(world: World) -> None:
 def test_an_interrupted_commit_resumes_without_writing_a_row_twice(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(im, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(reading, "CHUNK_ROWS", 2)
     hr, officer = world.orgs["hr_zhengzhou"], world.users["hr_zhengzhou"]
     rows = [person_row(f"人员{n}", new_id(n), f"41010500001{n:02d}", world.orgs["emp_jinshui"]) for n in range(10, 15)]
     run = dry_run(hr, PEOPLE, rows, officer)
