@@ -40,7 +40,7 @@ OFFICER = [
     "/reports/?year=2025",
     "/certificates/",
     "/organisations/employers/",
-    "/review/notifications/",
+    "/notifications/",
 ]
 HR = [*OFFICER, "/review/spot-checks/", "/violations/"]
 
