@@ -1,0 +1,283 @@
+"""The year-end rush: a December evening's mix against nginx + two gunicorn instances, stepped and bounded.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres PYTHONPATH=src \\
+        .venv/bin/python bench/rush/run.py --people 2000 --steps 10,20,40 --step-seconds 60
+    # --argon2-only measures the login's hashing cost and stops
+
+1. **Argon2 per login, one core**: ``--argon2-runs`` runs of ``--argon2-verifications`` password
+   verifications with the project's hasher (``TunedArgon2PasswordHasher``) in this process; the
+   minimum run is the cost least disturbed by other work on the machine.
+2. **The world** (database ``cecert_bench_rush``): the demo's organisations, officers and employer
+   admins (``build_demo_world`` without people), then N professionals by ``INSERT … SELECT
+   generate_series`` sharing one password hash, ``--reviewers`` employer admins with confirmed
+   authenticators, and ``--certificates`` professionals with certified 2025 records and an issued
+   annual certificate (number, name and signed QR payload written out for the verifiers).
+3. **The platform**: ``tests/deploy/instances.py`` (the deploy test's helper): the shipped nginx site
+   with TLS in front of two gunicorn instances in production mode (``deploy/gunicorn.conf.py``),
+   PostgreSQL, Redis (db 12, flushed), an S3 store (moto) and a ``cecert db_worker``.
+4. **Locust** (``bench/rush/locustfile.py``), headless, once per step of ``--steps`` users, each step
+   ``--step-seconds`` long (and killed 90 s after that at the latest). One JSON line per step:
+   users, requests/s, p50/p95/p99, errors, and the same per request name (the login apart).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import importlib.util
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse, urlunparse
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+DATABASE = "cecert_bench_rush"
+REDIS_URL = "redis://127.0.0.1:6379/12"
+PASSWORD = "Rush@2026cecert"  # noqa: S105  (a benchmark account's password, printed in the world file)
+CERTIFIED_YEAR = 2025
+
+
+def _compliance_bench() -> Any:
+    """``bench/compliance/run.py`` (database creation), loaded as a module."""
+    spec = importlib.util.spec_from_file_location("bench_compliance", HERE.parent / "compliance" / "run.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def argon2_cost(verifications: int, runs: int) -> dict[str, Any]:
+    """Seconds of one core per password verification: the minimum over ``runs`` runs of ``verifications``."""
+    from cecert.accounts.hashers import TunedArgon2PasswordHasher
+
+    hasher = TunedArgon2PasswordHasher()
+    encoded = hasher.encode(PASSWORD, hasher.salt())
+    per_run = []
+    for _ in range(runs):
+        start = time.process_time()  # CPU time of this process: other processes' load does not count
+        wall = time.perf_counter()
+        for _ in range(verifications):
+            assert hasher.verify(PASSWORD, encoded)
+        per_run.append(((time.process_time() - start) / verifications, (time.perf_counter() - wall) / verifications))
+    cpu = min(cpu for cpu, _ in per_run)
+    return {
+        "argon2": {"time_cost": hasher.time_cost, "memory_kib": hasher.memory_cost, "lanes": hasher.parallelism},
+        "verifications_per_run": verifications,
+        "runs": runs,
+        "cpu_s_per_login_min": round(cpu, 4),
+        "wall_s_per_login_min": round(min(w for _, w in per_run), 4),
+        "cpu_s_per_login_runs": [round(c, 4) for c, _ in per_run],
+    }
+
+
+def build_world(people: int, reviewers: int, certificates: int) -> dict[str, Any]:
+    """The rush's accounts and certificates; set-based for the professionals (see the module docstring)."""
+    from django.contrib.auth.hashers import make_password
+    from django.db import connection, transaction
+
+    from cecert.accounts.domain.numbering import allocate_certificate_number
+    from cecert.accounts.domain.second_factor import enrol_device
+    from cecert.accounts.models import Membership, Person, Role, User
+    from cecert.certificates.domain.issuance import issue_annual_certificate
+    from cecert.certificates.domain.rendering import qr_payload
+    from cecert.demo.world import build_demo_world
+    from cecert.organisations.models import Organisation, OrganisationKind, OrganisationState
+    from cecert.records.domain.sums import rebuild_certified_sums
+    from cecert.regions.domain import certificate_prefix
+
+    build_demo_world(people=0)
+    employers = list(
+        Organisation.objects.filter(kind=OrganisationKind.EMPLOYER, state=OrganisationState.APPROVED)
+        .select_related("region")
+        .order_by("pk")
+    )
+    password = make_password(PASSWORD)  # one hash for all: every login still verifies it in full
+    world: dict[str, Any] = {"password": PASSWORD, "professionals": [], "reviewers": [], "certificates": []}
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("SELECT COALESCE(MAX(id), 0) FROM accounts_user")
+        user0 = cur.fetchone()[0]
+        cur.execute(
+            "INSERT INTO accounts_user (id, password, username, display_name, phone, email, is_active, date_joined,"
+            " password_must_change) SELECT %s + g, %s, 'rush-' || g, '人员' || g, '', '', true, now(), false"
+            " FROM generate_series(1, %s) g",
+            [user0, password, people],
+        )
+        cur.execute("SELECT setval(pg_get_serial_sequence('accounts_user', 'id'), (SELECT MAX(id) FROM accounts_user))")
+        cur.execute("SELECT COALESCE(MAX(id), 0) FROM accounts_person")
+        person0 = cur.fetchone()[0]
+        cur.execute(
+            "INSERT INTO accounts_person (id, user_id, id_number_digest, id_number_encrypted, id_number_masked, name,"
+            " gender, birth_date, education, specialty, title_series, employer_id, state, state_reason,"
+            " registered_at, approved_at) SELECT %s + g, %s + g, 'rush-' || g, '-', '-', '人员' || g, 'male',"
+            " '1980-01-01', 'bachelor', '临床医学', '卫生', (%s::bigint[])[1 + (g %% %s)], 'approved', '', now(), now()"
+            " FROM generate_series(1, %s) g",
+            [person0, user0, [e.pk for e in employers], len(employers), people],
+        )
+        cur.execute(
+            "SELECT setval(pg_get_serial_sequence('accounts_person', 'id'), (SELECT MAX(id) FROM accounts_person))"
+        )
+    world["professionals"] = [f"rush-{g}" for g in range(1, people + 1)]
+
+    # Reviewers: employer admins with a confirmed authenticator each (a code is accepted once per account,
+    # so every concurrent reviewer needs an account of its own).
+    for index in range(reviewers):
+        employer = employers[index % len(employers)]
+        user = User.objects.create(username=f"rush-reviewer-{index}", display_name=f"{employer.name}审核员{index}")
+        User.objects.filter(pk=user.pk).update(password=password)
+        Membership.objects.create(user=user, role=Role.EMPLOYER_ADMIN, organisation=employer)
+        device = enrol_device(user, confirmed=True)
+        world["reviewers"].append({"username": user.username, "totp_secret": device.secret})
+
+    # Certificates to verify: the first professionals, with a number, certified 2025 records and a certificate.
+    holders = list(Person.objects.filter(user__username__startswith="rush-").select_related("employer__region"))
+    holders = sorted(holders, key=lambda p: p.pk)[:certificates]
+    for person in holders:
+        person.certificate_number = allocate_certificate_number(
+            certificate_prefix(person.employer.region, provincial_direct=person.employer.provincial_direct)
+        )
+    Person.objects.bulk_update(holders, ["certificate_number"])
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("SELECT id FROM accounts_user WHERE username = 'base1'")
+        creator = cur.fetchone()[0]
+        cur.execute(
+            "INSERT INTO records_record (person_id, year, activity_type, activity, subject, title, form, start_date,"
+            " end_date, assessment, hours, amount, unit, deems_public, deems_professional, explanation, clause,"
+            " completes, policy_id, channel, state, state_reason, state_changed_at, provenance, dedupe_key,"
+            " created_by_id, created_at, updated_at)"
+            " SELECT p, %s, 'online_course', jsonb_build_object('type', 'online_course', 'subject', s, 'hours', h),"
+            " s, '年度' || s || '科目学习', '网络学习', '2025-06-01', '2025-06-03', '合格', h, h, 'hour', false,"
+            " false, '-', '7(1)', '[]'::jsonb, 'henan-2017-121@2017-08-17', 'person', 'certified', '', now(),"
+            " '[]'::jsonb, md5(p::text || s), %s, now(), now()"
+            " FROM unnest(%s::bigint[]) p CROSS JOIN (VALUES ('public', 30), ('professional', 62)) AS plan(s, h)",
+            [CERTIFIED_YEAR, creator, [p.pk for p in holders]],
+        )
+    rebuild_certified_sums()
+    for person in holders:
+        certificate = issue_annual_certificate(person, CERTIFIED_YEAR, by=None)
+        world["certificates"].append({"number": certificate.serial, "name": person.name, "qr": qr_payload(certificate)})
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE")
+    return world
+
+
+def _read_stats(prefix: Path) -> dict[str, Any]:
+    """Locust's ``*_stats.csv``: the aggregated row and one row per request name."""
+    rows = list(csv.DictReader((prefix.parent / f"{prefix.name}_stats.csv").open(encoding="utf-8")))
+
+    def summary(row: dict[str, str]) -> dict[str, Any]:
+        return {
+            "requests": int(row["Request Count"]),
+            "errors": int(row["Failure Count"]),
+            "rps": round(float(row["Requests/s"]), 2),
+            "p50_ms": float(row["50%"] or 0),
+            "p95_ms": float(row["95%"] or 0),
+            "p99_ms": float(row["99%"] or 0),
+        }
+
+    total = next(r for r in rows if r["Name"] == "Aggregated")
+    return {**summary(total), "by_name": {r["Name"]: summary(r) for r in rows if r["Name"] != "Aggregated"}}
+
+
+def run_step(users: int, seconds: int, spawn_rate: float, host: str, env: dict[str, str], out: Path) -> dict[str, Any]:
+    prefix = out / f"step-{users}"
+    command = [
+        str(Path(sys.executable).parent / "locust"),
+        "-f",
+        str(HERE / "locustfile.py"),
+        "--headless",
+        "-u",
+        str(users),
+        "-r",
+        str(spawn_rate),
+        "-t",
+        f"{seconds}s",
+        "--stop-timeout",
+        "10",
+        "--host",
+        host,
+        "--csv",
+        str(prefix),
+        "--only-summary",
+        "--loglevel",
+        "WARNING",
+    ]
+    with (out / f"step-{users}.log").open("wb") as log:
+        subprocess.run(command, env=env, stdout=log, stderr=subprocess.STDOUT, timeout=seconds + 90, check=False)  # noqa: S603
+    return {"users": users, "seconds": seconds, **_read_stats(prefix)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--people", type=int, default=2000)
+    parser.add_argument("--certificates", type=int, default=50)
+    parser.add_argument("--steps", default="10,20,40", help="user counts, one locust run each")
+    parser.add_argument("--step-seconds", type=int, default=60)
+    parser.add_argument("--spawn-rate", type=float, default=5)
+    parser.add_argument("--argon2-verifications", type=int, default=20)
+    parser.add_argument("--argon2-runs", type=int, default=5)
+    parser.add_argument("--argon2-only", action="store_true")
+    args = parser.parse_args()
+    steps = [int(s) for s in args.steps.split(",")]
+
+    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    if not base.startswith("postgres"):
+        sys.exit("PostgreSQL only: set DATABASE_URL=postgres://…")
+    database_url = urlunparse(urlparse(base)._replace(path=f"/{DATABASE}"))
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cecert.settings")
+    os.environ.setdefault("CECERT_VAR_DIR", tempfile.mkdtemp(prefix="rush-var-"))
+    sys.path.insert(0, str(ROOT))  # tests.deploy.instances, tests.s3_server
+    import django
+
+    if args.argon2_only:
+        django.setup()
+        print(json.dumps(argon2_cost(args.argon2_verifications, args.argon2_runs)), flush=True)
+        return
+    _compliance_bench()._create_database(base, DATABASE, fresh=True)  # a fresh world each run
+    django.setup()
+    import redis
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from tests.deploy.instances import two_instances
+    from tests.s3_server import moto_server
+
+    print(json.dumps(argon2_cost(args.argon2_verifications, args.argon2_runs)), flush=True)
+    out = Path(tempfile.mkdtemp(prefix="rush-"))
+    world_file = out / "world.json"
+    call_command("migrate", verbosity=0)
+    reviewers = math.ceil(max(steps) * 0.2) + 2
+    start = time.perf_counter()
+    world = build_world(args.people, reviewers, args.certificates)
+    world_file.write_text(json.dumps(world, ensure_ascii=False), "utf-8")
+    print(json.dumps({"world_s": round(time.perf_counter() - start, 1), "people": args.people,
+                      "reviewers": reviewers, "certificates": len(world["certificates"]), "files": str(out)}),
+          flush=True)  # fmt: skip
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    (out / "platform").mkdir()
+    with (
+        moto_server(out / "moto.log") as s3,
+        two_instances(
+            out / "platform",
+            settings=settings,
+            database_url=database_url,
+            redis_url=REDIS_URL,
+            s3=s3,
+            task_worker=True,
+        ) as platform,
+    ):
+        host = f"https://127.0.0.1:{platform['sites']['front']}"
+        env = {**os.environ, "RUSH_WORLD": str(world_file), "RUSH_CA": str(platform["tls_cert"])}
+        for users in steps:
+            print(json.dumps(run_step(users, args.step_seconds, args.spawn_rate, host, env, out)), flush=True)
+
+
+if __name__ == "__main__":
+    main()
