@@ -13,6 +13,7 @@ with a redirect and a message, not an error status).
 
 from __future__ import annotations
 
+import base64
 import io
 import itertools
 import json
@@ -34,7 +35,10 @@ QUEUE_IDS = re.compile(r'name="ids" value="(\d+)"')
 DONE = re.compile(r"已处理 (\d+) 条记录")
 BATCH = 20  # records approved at once by a reviewer
 _professionals = itertools.cycle(WORLD["professionals"])
-_reviewers = iter(WORLD["reviewers"])  # one account per concurrent reviewer: a TOTP code is accepted once
+# One account per concurrent reviewer, and fresh accounts for each run (run.py passes the first one): a TOTP
+# code is accepted once per account, so an account that logged in during the previous run's last 30 s
+# would be refused now.
+_reviewers = iter(WORLD["reviewers"][int(os.environ.get("RUSH_FIRST_REVIEWER", "0")) :])
 _certificates = itertools.cycle(WORLD["certificates"])
 _visitors = itertools.count(1)
 
@@ -51,11 +55,9 @@ def _proof_pdf() -> bytes:
 PROOF = _proof_pdf()
 
 
-def totp_code(secret: str, *, steps_ahead: int = 0) -> str:
-    """The code an authenticator app shows for the base32 ``secret`` (RFC 6238, 30 s, 6 digits)."""
-    import base64
-
-    return str(hotp(base64.b32decode(secret), int(time.time()) // 30 + steps_ahead)).zfill(6)
+def totp_code(secret: str) -> str:
+    """The code an authenticator app shows now for the base32 ``secret`` (RFC 6238, 30 s, 6 digits)."""
+    return str(hotp(base64.b32decode(secret), int(time.time()) // 30)).zfill(6)
 
 
 class SourceAddressAdapter(HTTPAdapter):
@@ -171,17 +173,12 @@ class Reviewer(BrowserUser):
             raise RuntimeError("more concurrent reviewers than reviewer accounts in the world file")
         if not self.log_in(self.account["username"], WORLD["password"], "login (reviewer)"):
             return
-        for ahead in (0, 1):  # the next step's code if this step's was used by the previous run
-            token = self._token("/accounts/2fa/verify/", "second factor page")
-            code = totp_code(self.account["totp_secret"], steps_ahead=ahead)
-            with self._post("/accounts/2fa/verify/", {"csrfmiddlewaretoken": token, "code": code},
-                            "second factor") as response:  # fmt: skip
-                if "/accounts/2fa/" not in response.url:
-                    return
-                if ahead:
-                    response.failure("second factor refused")
-                else:
-                    response.success()  # retried with the next code below
+        token = self._token("/accounts/2fa/verify/", "second factor page")
+        code = totp_code(self.account["totp_secret"])
+        with self._post("/accounts/2fa/verify/", {"csrfmiddlewaretoken": token, "code": code},
+                        "second factor") as response:  # fmt: skip
+            if 'name="code"' in response.text:  # the code form again: refused (new recovery codes would be success)
+                response.failure("second factor refused")
 
     @task
     def approve_batch(self) -> None:

@@ -83,7 +83,7 @@ def build_world(people: int, reviewers: int, certificates: int) -> dict[str, Any
     from django.db import connection, transaction
 
     from cecert.accounts.domain.numbering import allocate_certificate_number
-    from cecert.accounts.domain.second_factor import enrol_device
+    from cecert.accounts.domain.second_factor import enrol_device, issue_recovery_codes
     from cecert.accounts.models import Membership, Person, Role, User
     from cecert.certificates.domain.issuance import issue_annual_certificate
     from cecert.certificates.domain.rendering import qr_payload
@@ -133,6 +133,7 @@ def build_world(people: int, reviewers: int, certificates: int) -> dict[str, Any
         User.objects.filter(pk=user.pk).update(password=password)
         Membership.objects.create(user=user, role=Role.EMPLOYER_ADMIN, organisation=employer)
         device = enrol_device(user, confirmed=True)
+        issue_recovery_codes(user)  # as an enrolled officer has them (without, the first login shows new ones)
         world["reviewers"].append({"username": user.username, "totp_secret": device.secret})
 
     # Certificates to verify: the first professionals, with a number, certified 2025 records and a certificate.
@@ -165,6 +166,11 @@ def build_world(people: int, reviewers: int, certificates: int) -> dict[str, Any
     with connection.cursor() as cur:
         cur.execute("ANALYZE")
     return world
+
+
+def _reviewers_for(users: int) -> int:
+    """Reviewer accounts a step of ``users`` needs: locust gives 20 % of its users the reviewer class."""
+    return math.ceil(users * 0.2) + 1
 
 
 def _read_stats(prefix: Path) -> dict[str, Any]:
@@ -253,7 +259,7 @@ def main() -> None:
     out = Path(tempfile.mkdtemp(prefix="rush-"))
     world_file = out / "world.json"
     call_command("migrate", verbosity=0)
-    reviewers = math.ceil(max(steps) * 0.2) + 2
+    reviewers = sum(_reviewers_for(users) for users in steps)  # fresh accounts for every step (locustfile)
     start = time.perf_counter()
     world = build_world(args.people, reviewers, args.certificates)
     world_file.write_text(json.dumps(world, ensure_ascii=False), "utf-8")
@@ -275,7 +281,10 @@ def main() -> None:
     ):
         host = f"https://127.0.0.1:{platform['sites']['front']}"
         env = {**os.environ, "RUSH_WORLD": str(world_file), "RUSH_CA": str(platform["tls_cert"])}
+        first_reviewer = 0
         for users in steps:
+            env["RUSH_FIRST_REVIEWER"] = str(first_reviewer)
+            first_reviewer += _reviewers_for(users)
             print(json.dumps(run_step(users, args.step_seconds, args.spawn_rate, host, env, out)), flush=True)
 
 
