@@ -24,14 +24,17 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import importlib.util
 import json
 import math
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse, urlunparse
@@ -53,31 +56,98 @@ def _compliance_bench() -> Any:
     return module
 
 
+# OWASP's Password Storage Cheat Sheet lists these Argon2id settings as equivalent minimums (memory KiB, passes).
+OWASP_ARGON2ID = ((47104, 1), (19456, 2), (12288, 3))
+
+
+def _verification_cpu(verify: Callable[[], object], verifications: int, runs: int) -> tuple[float, float, list[float]]:
+    """(minimum CPU s, minimum wall s, CPU s of each run) per verification."""
+    cpu, wall = [], []
+    for _ in range(runs):
+        started_cpu, started = time.process_time(), time.perf_counter()  # process CPU: others' load is not counted
+        for _ in range(verifications):
+            verify()
+        cpu.append((time.process_time() - started_cpu) / verifications)
+        wall.append((time.perf_counter() - started) / verifications)
+    return min(cpu), min(wall), cpu
+
+
 def argon2_cost(verifications: int, runs: int) -> dict[str, Any]:
-    """Seconds of one core per password verification: the minimum over ``runs`` runs of ``verifications``."""
+    """Seconds of one core per password verification: the minimum over ``runs`` runs of ``verifications``,
+    for the project's hasher and, for comparison, OWASP's single-lane Argon2id settings (argon2-cffi)."""
+    from argon2 import PasswordHasher
+
     from cecert.accounts.hashers import TunedArgon2PasswordHasher
 
     hasher = TunedArgon2PasswordHasher()
     encoded = hasher.encode(PASSWORD, hasher.salt())
-    per_run = []
-    for _ in range(runs):
-        start = time.process_time()  # CPU time of this process: other processes' load does not count
-        wall = time.perf_counter()
-        for _ in range(verifications):
-            assert hasher.verify(PASSWORD, encoded)
-        per_run.append(((time.process_time() - start) / verifications, (time.perf_counter() - wall) / verifications))
-    cpu = min(cpu for cpu, _ in per_run)
+    cpu, wall, each = _verification_cpu(lambda: hasher.verify(PASSWORD, encoded), verifications, runs)
+    alternatives = {}
+    for memory, passes in OWASP_ARGON2ID:
+        other = PasswordHasher(time_cost=passes, memory_cost=memory, parallelism=1)
+        other_hash = other.hash(PASSWORD)
+        other_cpu, _, _ = _verification_cpu(functools.partial(other.verify, other_hash, PASSWORD), verifications, runs)
+        alternatives[f"m={memory // 1024}MiB,t={passes},p=1"] = round(other_cpu, 4)
     return {
         "argon2": {"time_cost": hasher.time_cost, "memory_kib": hasher.memory_cost, "lanes": hasher.parallelism},
         "verifications_per_run": verifications,
         "runs": runs,
         "cpu_s_per_login_min": round(cpu, 4),
-        "wall_s_per_login_min": round(min(w for _, w in per_run), 4),
-        "cpu_s_per_login_runs": [round(c, 4) for c, _ in per_run],
+        "wall_s_per_login_min": round(wall, 4),
+        "cpu_s_per_login_runs": [round(c, 4) for c in each],
+        "owasp_alternatives_cpu_s": alternatives,
     }
 
 
-def build_world(people: int, reviewers: int, certificates: int) -> dict[str, Any]:
+def visit_cpu(people: list[str], warm_up: int = 3) -> dict[str, Any]:
+    """Median CPU of this process per request of a professional's visit, in-process (Django's test client,
+    ``DEBUG`` off): what one application core spends, without nginx, TLS or the database's own CPU."""
+    import uuid
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    from cecert.demo.world import blank_pdf
+
+    pdf = blank_pdf()
+    spent: dict[str, list[float]] = {}
+
+    def timed(name: str, send: Callable[..., Any], *args: Any) -> Any:
+        started = time.process_time()
+        response = send(*args)
+        spent.setdefault(name, []).append(time.process_time() - started)
+        if response.status_code >= 400:
+            raise RuntimeError(f"{name}: {response.status_code}")
+        return response
+
+    for index, username in enumerate(people):
+        if index == warm_up:
+            spent.clear()
+        client = Client()
+        timed("login page", client.get, "/accounts/login/")
+        timed("login", client.post, "/accounts/login/", {"username": username, "password": PASSWORD})
+        timed("progress", client.get, "/records/progress/")
+        timed("declare form", client.get, "/records/declare/?type=online_course")
+        declaration = {
+            "title": f"年终网络课程 {uuid.uuid4().hex[:8]}",
+            "form": "网络学习",
+            "start_date": "2026-11-20",
+            "end_date": "2026-11-22",
+            "assessment": "合格",
+            "a-subject": "public",
+            "a-hours": "6",
+        }
+        detail = timed("declare", client.post, "/records/declare/?type=online_course", declaration)["Location"]
+        timed("record page", client.get, detail)
+        upload = {"kind": "completion", "file": SimpleUploadedFile("证明.pdf", pdf, "application/pdf")}
+        timed("upload proof", client.post, f"{detail}proofs/", upload)
+        timed("submit", client.post, f"{detail}transition/", {"to": "submitted"})
+        timed("logout", client.post, "/accounts/logout/")
+    medians = {name: round(statistics.median(values) * 1000, 1) for name, values in spent.items()}
+    return {"visits": len(people) - warm_up, "cpu_ms_median": medians, "visit_cpu_ms": round(sum(medians.values()), 1)}
+
+
+def build_world(people: int, reviewers: int, employers: int, certificates: int) -> dict[str, Any]:
     """The rush's accounts and certificates; set-based for the professionals (see the module docstring)."""
     from django.contrib.auth.hashers import make_password
     from django.db import connection, transaction
@@ -89,14 +159,29 @@ def build_world(people: int, reviewers: int, certificates: int) -> dict[str, Any
     from cecert.certificates.domain.rendering import qr_payload
     from cecert.demo.world import build_demo_world
     from cecert.organisations.models import Organisation, OrganisationKind, OrganisationState
+    from cecert.organisations.uscc import make_uscc
     from cecert.records.domain.sums import rebuild_certified_sums
     from cecert.regions.domain import certificate_prefix
 
     build_demo_world(people=0)
-    employers = list(
-        Organisation.objects.filter(kind=OrganisationKind.EMPLOYER, state=OrganisationState.APPROVED)
-        .select_related("region")
-        .order_by("pk")
+    # One employer per concurrent reviewer (like the demo's hospital in 金水区): two reviewers of one employer
+    # would race for the same records, and the second batch would find them approved already.
+    model = Organisation.objects.get(kind=OrganisationKind.EMPLOYER, uscc=make_uscc("12410105MB0000001"))
+    Organisation.objects.bulk_create(
+        Organisation(
+            kind=OrganisationKind.EMPLOYER,
+            name=f"郑州市金水区第{n}医院",
+            region=model.region,
+            industry=model.industry,
+            authority=model.authority,
+            uscc=make_uscc(f"12410105MB{1000 + n:07d}"),
+            state=OrganisationState.APPROVED,
+            jurisdiction_path=model.jurisdiction_path,
+        )
+        for n in range(employers)
+    )
+    rush_employers = list(
+        Organisation.objects.filter(name__startswith="郑州市金水区第").select_related("region").order_by("pk")
     )
     password = make_password(PASSWORD)  # one hash for all: every login still verifies it in full
     world: dict[str, Any] = {"password": PASSWORD, "professionals": [], "reviewers": [], "certificates": []}
@@ -118,7 +203,7 @@ def build_world(people: int, reviewers: int, certificates: int) -> dict[str, Any
             " registered_at, approved_at) SELECT %s + g, %s + g, 'rush-' || g, '-', '-', '人员' || g, 'male',"
             " '1980-01-01', 'bachelor', '临床医学', '卫生', (%s::bigint[])[1 + (g %% %s)], 'approved', '', now(), now()"
             " FROM generate_series(1, %s) g",
-            [person0, user0, [e.pk for e in employers], len(employers), people],
+            [person0, user0, [e.pk for e in rush_employers], employers, people],
         )
         cur.execute(
             "SELECT setval(pg_get_serial_sequence('accounts_person', 'id'), (SELECT MAX(id) FROM accounts_person))"
@@ -128,7 +213,7 @@ def build_world(people: int, reviewers: int, certificates: int) -> dict[str, Any
     # Reviewers: employer admins with a confirmed authenticator each (a code is accepted once per account,
     # so every concurrent reviewer needs an account of its own).
     for index in range(reviewers):
-        employer = employers[index % len(employers)]
+        employer = rush_employers[index % employers]
         user = User.objects.create(username=f"rush-reviewer-{index}", display_name=f"{employer.name}审核员{index}")
         User.objects.filter(pk=user.pk).update(password=password)
         Membership.objects.create(user=user, role=Role.EMPLOYER_ADMIN, organisation=employer)
@@ -229,6 +314,7 @@ def main() -> None:
     parser.add_argument("--argon2-verifications", type=int, default=20)
     parser.add_argument("--argon2-runs", type=int, default=5)
     parser.add_argument("--argon2-only", action="store_true")
+    parser.add_argument("--visits", type=int, default=20, help="in-process visits for the CPU per request")
     args = parser.parse_args()
     steps = [int(s) for s in args.steps.split(",")]
 
@@ -238,6 +324,7 @@ def main() -> None:
     database_url = urlunparse(urlparse(base)._replace(path=f"/{DATABASE}"))
     os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cecert.settings")
+    os.environ.setdefault("CECERT_DEBUG", "0")  # the in-process visits: no query log, no template debugging
     os.environ.setdefault("CECERT_VAR_DIR", tempfile.mkdtemp(prefix="rush-var-"))
     sys.path.insert(0, str(ROOT))  # tests.deploy.instances, tests.s3_server
     import django
@@ -260,9 +347,11 @@ def main() -> None:
     world_file = out / "world.json"
     call_command("migrate", verbosity=0)
     reviewers = sum(_reviewers_for(users) for users in steps)  # fresh accounts for every step (locustfile)
+    employers = max(_reviewers_for(users) for users in steps)  # one each for a step's reviewers
     start = time.perf_counter()
-    world = build_world(args.people, reviewers, args.certificates)
+    world = build_world(args.people, reviewers, employers, args.certificates)
     world_file.write_text(json.dumps(world, ensure_ascii=False), "utf-8")
+    print(json.dumps(visit_cpu(world["professionals"][-(args.visits + 3) :]), ensure_ascii=False), flush=True)
     print(json.dumps({"world_s": round(time.perf_counter() - start, 1), "people": args.people,
                       "reviewers": reviewers, "certificates": len(world["certificates"]), "files": str(out)}),
           flush=True)  # fmt: skip
