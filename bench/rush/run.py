@@ -6,12 +6,16 @@
 
 1. **Argon2 per login, one core**: ``--argon2-runs`` runs of ``--argon2-verifications`` password
    verifications with the project's hasher (``TunedArgon2PasswordHasher``) in this process; the
-   minimum run is the cost least disturbed by other work on the machine.
-2. **The world** (database ``cecert_bench_rush``): the demo's organisations, officers and employer
-   admins (``build_demo_world`` without people), then N professionals by ``INSERT … SELECT
-   generate_series`` sharing one password hash, ``--reviewers`` employer admins with confirmed
-   authenticators, and ``--certificates`` professionals with certified 2025 records and an issued
-   annual certificate (number, name and signed QR payload written out for the verifiers).
+   minimum run is the cost least disturbed by other work on the machine; OWASP's single-lane
+   Argon2id settings are measured the same way for comparison.
+2. **The world** (database ``cecert_bench_rush``, fresh): the demo's organisations and officers
+   (``build_demo_world`` without people), one employer per concurrent reviewer, N professionals by
+   ``INSERT … SELECT generate_series`` sharing one password hash, employer admins with confirmed
+   authenticators and recovery codes (fresh ones for every step), and ``--certificates``
+   professionals with certified 2025 records and an issued annual certificate (number, name and
+   signed QR payload written out for the verifiers).
+   Then ``--visits`` professionals' visits (login … logout) in this process through Django's test
+   client, ``DEBUG`` off: the median CPU per request, which with step 1 gives the cores per login.
 3. **The platform**: ``tests/deploy/instances.py`` (the deploy test's helper): the shipped nginx site
    with TLS in front of two gunicorn instances in production mode (``deploy/gunicorn.conf.py``),
    PostgreSQL, Redis (db 12, flushed), an S3 store (moto) and a ``cecert db_worker``.
