@@ -21,6 +21,7 @@ import os
 import re
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 from django_otp.oath import hotp
@@ -28,7 +29,7 @@ from locust import HttpUser, between, task
 from pypdf import PdfWriter
 from requests.adapters import HTTPAdapter
 
-WORLD: dict[str, Any] = json.loads(open(os.environ["RUSH_WORLD"], encoding="utf-8").read())  # noqa: SIM115
+WORLD: dict[str, Any] = json.loads(Path(os.environ["RUSH_WORLD"]).read_text("utf-8"))
 CA_FILE = os.environ["RUSH_CA"]
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 QUEUE_IDS = re.compile(r'name="ids" value="(\d+)"')
