@@ -10,17 +10,10 @@ not the proxy's.
 
 from __future__ import annotations
 
-import datetime as dt
 import http.client
 import io
-import os
 import re
-import shutil
-import socket
 import ssl
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -34,88 +27,12 @@ from cecert.certificates.domain.signing_keys import create_department_key
 from cecert.certificates.models import Certificate
 from cecert.records.models import Record
 from tests.browser.conftest import enrolled_officer, launch, login, logout, submit
+from tests.deploy.instances import two_instances
 from tests.factories import PASSWORD, build_world
-from tests.s3_server import S3Server, moto_server, s3_environ
+from tests.s3_server import S3Server, moto_server
 
-REPO = Path(__file__).resolve().parents[2]
-SITE = REPO / "deploy" / "nginx" / "cecert.conf"
-GUNICORN_CONF = REPO / "deploy" / "gunicorn.conf.py"
-BIN = Path(sys.executable).parent
 REDIS_URL = "redis://127.0.0.1:6379/11"
 CLIENT_BEHIND_PROXY = "127.0.0.5"  # any 127/8 address is local on Linux: a client that is not the proxy
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_for(url_host: str, port: int, path: str, *, tls: ssl.SSLContext | None = None, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            conn: http.client.HTTPConnection
-            if tls:
-                conn = http.client.HTTPSConnection(url_host, port, timeout=2, context=tls)
-            else:
-                conn = http.client.HTTPConnection(url_host, port, timeout=2)
-            conn.request("GET", path)
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{url_host}:{port}{path} did not answer")
-        time.sleep(0.3)
-
-
-def _self_signed(directory: Path) -> tuple[Path, Path]:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.UTC)
-    import ipaddress
-
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = directory / "tls.pem", directory / "tls.key"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    return cert_path, key_path
-
-
-def _site(name: str, https_port: int, upstreams: list[int], tls: tuple[Path, Path], static_root: Path) -> str:
-    """The shipped site file, its placeholders filled; zone and upstream names made unique per copy."""
-    text = SITE.read_text("utf-8")
-    values = {
-        "SERVER_NAME": "127.0.0.1",
-        "HTTPS_LISTEN": f"127.0.0.1:{https_port}",
-        "HTTP_LISTEN": f"127.0.0.1:{_free_port()}",
-        "TLS_CERT": str(tls[0]),
-        "TLS_KEY": str(tls[1]),
-        "STATIC_ROOT": str(static_root),
-        "UPSTREAM_SERVERS": " ".join(f"server 127.0.0.1:{port};" for port in upstreams),
-    }
-    for key, value in values.items():
-        text = text.replace("{{" + key + "}}", value)
-    assert not re.search(r"\{\{[A-Z_]+\}\}", text), "a placeholder of the shipped site was not filled"
-    return text.replace("cecert_verify", f"cecert_verify_{name}").replace("cecert_app", f"cecert_app_{name}")
 
 
 @pytest.fixture
@@ -129,107 +46,15 @@ def object_store(tmp_path: Path) -> Iterator[S3Server]:
 def platform(tmp_path: Path, transactional_db: None, object_store: S3Server) -> Iterator[dict[str, Any]]:
     if connection.vendor != "postgresql":
         pytest.skip("two instances share one database: run with DATABASE_URL=postgres://… (make test-deploy)")
-    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-    if not Path(nginx).exists():
-        pytest.fail("nginx not found: run `make system-deps`")
     import redis
 
     redis.Redis.from_url(REDIS_URL).flushdb()
-
-    s3 = object_store
-    bucket = s3.new_bucket()
-    var = {"a": tmp_path / "var-a", "b": tmp_path / "var-b"}  # one per machine: nothing shared on disk
     db = connection.settings_dict
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(REPO / "src"),
-        "CECERT_ENV": "production",
-        "SECRET_KEY": django_settings.SECRET_KEY,
-        "CECERT_ID_HASH_KEY": django_settings.CECERT_ID_HASH_KEY,
-        "CECERT_ID_ENCRYPTION_KEY": django_settings.CECERT_ID_ENCRYPTION_KEY,
-        "CECERT_KEY_PASSPHRASE": django_settings.CECERT_KEY_PASSPHRASE,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-        "CECERT_REDIS_URL": REDIS_URL,
-        "CECERT_ALLOWED_HOSTS": "127.0.0.1",
-        "CECERT_TRUSTED_PROXIES": "127.0.0.1/32",
-        "CECERT_WORKERS": "2",
-        "CECERT_LOG_FORMAT": "json",
-        **s3_environ(s3.endpoint, bucket),
-    }
-    subprocess.run(  # noqa: S603
-        [BIN / "cecert", "collectstatic", "--noinput", "-v0"],
-        env={**env, "CECERT_VAR_DIR": str(var["a"])},
-        check=True,
-        timeout=300,
-    )
-    shutil.copytree(var["a"] / "static", var["b"] / "static")  # each machine ships the same static files
-
-    ports = {"a": _free_port(), "b": _free_port()}
-    sites = {"a": _free_port(), "b": _free_port(), "front": _free_port()}
-    env["CECERT_CSRF_TRUSTED_ORIGINS"] = ",".join(f"https://127.0.0.1:{port}" for port in sites.values())
-    env["CECERT_PUBLIC_URL"] = f"https://127.0.0.1:{sites['front']}"
-    processes: list[subprocess.Popen[bytes]] = []
-    logs: dict[str, Path] = {}
-    try:
-        for name, port in ports.items():
-            logs[name] = tmp_path / f"gunicorn-{name}.log"
-            metrics = tmp_path / f"metrics-{name}"
-            metrics.mkdir()
-            instance_env = {
-                **env,
-                "CECERT_VAR_DIR": str(var[name]),
-                "CECERT_BIND": f"127.0.0.1:{port}",
-                "PROMETHEUS_MULTIPROC_DIR": str(metrics),
-            }
-            processes.append(
-                subprocess.Popen(  # noqa: S603
-                    [BIN / "gunicorn", "-c", str(GUNICORN_CONF), "cecert.wsgi:application"],
-                    env=instance_env,
-                    stdout=logs[name].open("wb"),
-                    stderr=subprocess.STDOUT,
-                )
-            )
-        tls = _self_signed(tmp_path)
-        nginx_dir = tmp_path / "nginx"
-        nginx_dir.mkdir()
-        upstreams = {"a": [ports["a"]], "b": [ports["b"]], "front": [ports["a"], ports["b"]]}
-        for name, port in sites.items():
-            (nginx_dir / f"site-{name}.conf").write_text(_site(name, port, upstreams[name], tls, var["a"] / "static"))
-        (nginx_dir / "nginx.conf").write_text(
-            f"""user root;
-worker_processes 1;
-pid {nginx_dir}/nginx.pid;
-error_log {nginx_dir}/error.log;
-daemon off;
-events {{ worker_connections 256; }}
-http {{
-    include /etc/nginx/mime.types;
-    access_log {nginx_dir}/access.log;
-    client_body_temp_path {nginx_dir}/body;
-    proxy_temp_path {nginx_dir}/proxy;
-    fastcgi_temp_path {nginx_dir}/fastcgi;
-    uwsgi_temp_path {nginx_dir}/uwsgi;
-    scgi_temp_path {nginx_dir}/scgi;
-    include {nginx_dir}/site-*.conf;
-}}
-"""
-        )
-        subprocess.run([nginx, "-t", "-p", str(nginx_dir), "-c", str(nginx_dir / "nginx.conf")], check=True, timeout=30)  # noqa: S603
-        processes.append(subprocess.Popen([nginx, "-p", str(nginx_dir), "-c", str(nginx_dir / "nginx.conf")]))  # noqa: S603
-        for port in ports.values():
-            _wait_for("127.0.0.1", port, "/healthz")
-        trust = ssl.create_default_context(cafile=str(tls[0]))  # our self-signed certificate, verified as such
-        for port in sites.values():
-            _wait_for("127.0.0.1", port, "/healthz", tls=trust)
-        yield {"sites": sites, "ports": ports, "logs": logs, "var": var, "tls": trust, "s3": s3, "bucket": bucket}
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+    database_url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    with two_instances(
+        tmp_path, settings=django_settings, database_url=database_url, redis_url=REDIS_URL, s3=object_store
+    ) as running:
+        yield running
 
 
 def _png() -> bytes:

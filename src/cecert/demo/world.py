@@ -210,7 +210,7 @@ def _demo_regulation_examples(ind_health: Organisation, ind_edu: Organisation) -
     from cecert.review.domain.spotchecks import decide_item, draw_spot_check
     from cecert.violations.domain.cases import open_case_from_spot_check
 
-    pdf = _blank_pdf()  # proofs are parsed in full (core.filecheck): a real, if empty, PDF
+    pdf = blank_pdf()  # proofs are parsed in full (core.filecheck): a real, if empty, PDF
     hr_henan = User.objects.get(username="hr_henan")
     year = today_in_henan().year
     guide = guide_for_year(year, by=hr_henan)
@@ -332,7 +332,7 @@ def _demo_certificate(world: DemoWorld) -> None:
     world.certificate_serial = str(getattr(certificate, "serial", ""))
 
 
-def _blank_pdf() -> bytes:
+def blank_pdf() -> bytes:
     """One blank A4 page written by pypdf: a proof file the upload checks accept."""
     import io
 
