@@ -267,3 +267,22 @@ def test_people_outside_the_department_read_as_not_found(world: World) -> None:
     )
     assert [i[1:] for i in issues_of(run)] == [i[1:] for i in issues_of(nobody)]
     assert issues_of(run)[0][2] == im.UNKNOWN_PERSON
+
+
+def test_the_kept_dashboard_figures_follow_moved_in_years_and_people(world: World, moved_in: Person) -> None:
+    """A kept year's employer figures (issue 17) are recomputed when past years or people arrive in bulk."""
+    from cecert.reports.domain.figures import figure_mismatches, rebuild_year
+
+    for year in THREE:
+        rebuild_year(year)
+    before = {year: figure_mismatches(year) for year in THREE}
+    three_years(world, moved_in)
+    assert before == {year: [] for year in THREE}
+    assert {year: figure_mismatches(year) for year in THREE} == {year: [] for year in THREE}
+    imported(
+        world.orgs["hr_zhengzhou"],
+        ImportKind.MOVEIN_PEOPLE,
+        [person_row("王五", new_id(2), "4101050000501", world.orgs["emp_jinshui"])],
+        world.users["hr_zhengzhou"],
+    )
+    assert {year: figure_mismatches(year) for year in THREE} == {year: [] for year in THREE}

@@ -6,6 +6,9 @@ transaction, with ``person`` (the ``Person``, already under the new employer) an
 rows from it; the reports app then the two employers' figures.
 ``person_approved`` is sent when a registration is approved, inside its transaction,
 with ``person``: the reports app counts them into their employer's figures.
+``people_moved_in`` is sent when people or their past years arrive in bulk from the current
+platform (moving in, ADR 0023), inside the chunk's transaction, with ``employer_ids`` and ``years``
+(``None``: every year): the reports app recomputes those employers' kept figures.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from cecert.audit.domain import record
 
 person_transferred = Signal()
 person_approved = Signal()
+people_moved_in = Signal()
 
 
 @receiver(user_logged_in)

@@ -9,7 +9,7 @@ class ReportsConfig(AppConfig):
     verbose_name = "统计报表"
 
     def ready(self) -> None:
-        from cecert.accounts.signals import person_approved, person_transferred
+        from cecert.accounts.signals import people_moved_in, person_approved, person_transferred
         from cecert.reports.domain.figures import figure_years, refresh_employers
 
         # After the records app has recomputed the person's requirement rows (it is installed first).
@@ -25,5 +25,10 @@ class ReportsConfig(AppConfig):
                 ensure_person_years(Person.objects.filter(pk=person.pk), year)
             refresh_employers([person.employer_id], years)
 
+        def moved_in(sender: Any, employer_ids: Any, years: Any, **kwargs: Any) -> None:
+            kept = figure_years()
+            refresh_employers(employer_ids, kept if years is None else [y for y in years if y in kept])
+
         person_transferred.connect(transferred, weak=False, dispatch_uid="reports.person_transferred")
+        people_moved_in.connect(moved_in, weak=False, dispatch_uid="reports.people_moved_in")
         person_approved.connect(approved, weak=False, dispatch_uid="reports.person_approved")

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from cecert.accounts.idnumbers import IdNumber, id_number_digest, mask_id_number
 from cecert.accounts.models import PERSON_LOGIN_PREFIX, Education, Person, RegistrationState, Role, User
+from cecert.accounts.signals import people_moved_in
 from cecert.catalogs.domain.imports import DUPLICATE_EXISTING, INVALID, MISSING, Column, Issue
 from cecert.catalogs.enums import ImportKind
 from cecert.catalogs.models import ImportRun
@@ -302,4 +303,6 @@ def write(run: ImportRun, accepted: list[PersonRow], by: User) -> int:
         role=Role.EMPLOYER_ADMIN if run.kind == ImportKind.STAFF_PEOPLE else Role.HR_OFFICER,
         after={"kept_numbers": len(kept), "new_numbers": len(new), "people": person_ids},
     )
+    # New approved people count in their employers' kept figures of every year.
+    people_moved_in.send(sender=Person, employer_ids={a.employer.pk for a in accepted}, years=None)
     return len(accepted)

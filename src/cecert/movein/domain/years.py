@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from cecert.accounts.idnumbers import IdNumber, id_number_digest
 from cecert.accounts.models import Person, RegistrationState, Role, User
+from cecert.accounts.signals import people_moved_in
 from cecert.catalogs.domain.imports import (
     DUPLICATE_EXISTING,
     INVALID,
@@ -312,4 +313,7 @@ def write(run: ImportRun, accepted: list[YearRow], by: User) -> int:
         role=Role.HR_OFFICER,
         after={"certificates": sum(1 for a in accepted if a.serial), "years": sorted({a.year for a in accepted})},
     )
+    # A past year's status now reads these amounts and verdicts: the employers' kept figures follow.
+    employers = set(Person.objects.filter(pk__in={a.person_id for a in accepted}).values_list("employer_id", flat=True))
+    people_moved_in.send(sender=Person, employer_ids=employers, years={a.year for a in accepted})
     return len(accepted)
