@@ -46,6 +46,8 @@ CECERT_AUDIT_ANCHOR_DIR = os.environ.get(
 # How many hash chains the audit trail is split over (ADR 0025): audited writes of different chains
 # do not wait for each other. Raising it adds chains; lowering it leaves the higher ones closed.
 CECERT_AUDIT_CHAINS = int(os.environ.get("CECERT_AUDIT_CHAINS", "16"))
+# Full years after a year ends before its records may leave the live table (PostgreSQL partitions, ADR 0027).
+CECERT_RECORDS_KEEP_YEARS = int(os.environ.get("CECERT_RECORDS_KEEP_YEARS", "5"))
 # A running batch issuance whose worker has not reported for this long is interrupted (中断) and resumed.
 CECERT_BATCH_LEASE_SECONDS = int(os.environ.get("CECERT_BATCH_LEASE_SECONDS", "900"))
 

@@ -21,6 +21,7 @@ EXPECTED = {
     "certified_sums_check",
     "prune",
     "prune_codes",
+    "ensure_partitions",
     "prune_api_records",
     "send_due_deliveries",
     "review_deadlines",

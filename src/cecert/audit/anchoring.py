@@ -47,7 +47,7 @@ from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-from cecert.audit.domain import genesis_hash, record
+from cecert.audit.domain import genesis_hash, record, seals
 from cecert.audit.models import AuditEntry, AuditHead, AuditKey
 from cecert.core.crypto import SIGNATURE_KEY_USAGE, key_id
 from cecert.core.errors import DomainError
@@ -263,8 +263,12 @@ def current_heads() -> list[ChainHead]:
     cut across chains; the hashes and counts are then taken from the entries themselves.
     """
     pairs = sorted(AuditHead.objects.filter(last_sequence__gt=0).values_list("id", "last_sequence"))
-    hashes, counts = _entry_hashes(pairs), _counts_up_to(pairs)
-    return [ChainHead(c, s, hashes.get((c, s), genesis_hash(c)), counts.get(c, 0)) for c, s in pairs]
+    hashes, counts, archived = _entry_hashes(pairs), _counts_up_to(pairs), seals()
+    # The count covers the whole chain: a detached year's entries (up to its seal) count as they did before.
+    return [
+        ChainHead(c, s, hashes.get((c, s), genesis_hash(c)), counts.get(c, 0) + archived.get(c, (0, ""))[0])
+        for c, s in pairs
+    ]
 
 
 @dataclass(frozen=True)
@@ -506,8 +510,9 @@ def verify_checkpoints(*, all_signatures: bool = False) -> AnchorReport:
     hashes_ = _entry_hashes(sorted({(head.chain, head.sequence) for _, head in sealed if head.sequence}))
     latest_number = checkpoints[-1].number if checkpoints else 0
     latest_counts = _counts_up_to([(head.chain, head.sequence) for number, head in sealed if number == latest_number])
+    archived = seals()  # entries up to a chain's seal left with a detached year (ADR 0027)
     for number, head in sealed:
-        if head.sequence == 0:
+        if head.sequence <= archived.get(head.chain, (0, ""))[0]:
             continue
         actual = hashes_.get((head.chain, head.sequence))
         if actual is None:
@@ -522,7 +527,10 @@ def verify_checkpoints(*, all_signatures: bool = False) -> AnchorReport:
                 f"链 {head.chain} 第 {head.sequence} 条与检查点 {number} 记录的哈希不同"
                 f" / chain {head.chain} entry {head.sequence} differs from checkpoint {number}"
             )
-        elif number == latest_number and latest_counts.get(head.chain) != head.count:
+        elif (
+            number == latest_number
+            and latest_counts.get(head.chain, 0) + archived.get(head.chain, (0, ""))[0] != head.count
+        ):
             report.problems.append(
                 f"检查点 {number} 之前链 {head.chain} 的条目数不符"
                 f" / entries of chain {head.chain} up to checkpoint {number} were added or removed"

@@ -27,8 +27,11 @@ class AuditConfig(AppConfig):
     verbose_name = "审计日志"
 
     def ready(self) -> None:
+        from cecert.audit.archive import PARTITIONED
+        from cecert.core.partitioning import register_partitioned_table
         from cecert.core.scheduler import register_job
 
+        register_partitioned_table(PARTITIONED)
         checks.register(check_anchor_dir, checks.Tags.security, deploy=True)
         register_job(
             "audit_checkpoint", "0 * * * *", "cecert.audit.tasks.checkpoint_task", "审计链签名检查点（ADR 0017）"

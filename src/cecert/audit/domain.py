@@ -12,6 +12,7 @@ of its own number, so no entry can be moved to the head of another chain unseen.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 import weakref
@@ -24,6 +25,7 @@ from django.utils import timezone
 
 from cecert.audit.models import AuditEntry, AuditHead
 from cecert.core.network import client_address
+from cecert.core.partitioning import detached_years
 
 if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
@@ -39,7 +41,8 @@ def _canonical(entry: dict[str, Any]) -> bytes:
 def entry_digest(entry: AuditEntry) -> str:
     content = {
         "sequence": entry.sequence,
-        "at": entry.at.isoformat(),
+        # In UTC whatever zone the value was made in: the database gives it back in UTC.
+        "at": entry.at.astimezone(datetime.UTC).isoformat(),
         "actor": entry.actor_id,
         "actor_label": entry.actor_label,
         "actor_role": entry.actor_role,
@@ -57,6 +60,11 @@ def entry_digest(entry: AuditEntry) -> str:
 
 def client_ip(request: HttpRequest | None) -> str:
     return "" if request is None else client_address(request)
+
+
+# The audit table's name, partitioned by year on PostgreSQL (ADR 0027), and the entry that seals a detached year.
+TABLE = "audit_auditentry"
+DETACHED_ACTION = "audit.year_detached"
 
 
 def genesis_hash(chain: int) -> str:
@@ -160,11 +168,30 @@ class ChainProblem:
         return f"chain {self.chain} entry {self.sequence}: {self.problem}"
 
 
+def seals() -> dict[int, tuple[int, str]]:
+    """Per chain, the (sequence, hash) the live trail continues from; empty while no year is detached."""
+    years = set(detached_years(TABLE))
+    if not years:
+        return {}
+    merged: dict[int, tuple[int, str]] = {}
+    for after in AuditEntry.objects.filter(action=DETACHED_ACTION).order_by("id").values_list("after", flat=True):
+        if not isinstance(after, dict) or after.get("year") not in years:
+            continue
+        for chain, (sequence, entry_hash) in after.get("seals", {}).items():
+            if int(chain) not in merged or int(sequence) > merged[int(chain)][0]:
+                merged[int(chain)] = (int(sequence), str(entry_hash))
+    return merged
+
+
 def chain_problems(batch_size: int = 5000) -> list[ChainProblem]:
-    """Walk every chain; the first broken entry of each broken chain (empty when all are intact)."""
+    """Walk every chain; the first broken entry of each broken chain (empty when all are intact).
+
+    A chain starts from its genesis hash, or from its seal when old years are detached (``audit.archive``).
+    """
     problems: list[ChainProblem] = []
     heads = {h.id: h for h in AuditHead.objects.all()}
-    walked: dict[int, tuple[int, str]] = {}  # chain -> (last sequence, last hash) while intact
+    # chain -> (last sequence, last hash) while intact; a detached year's seal is where the live trail resumes
+    walked: dict[int, tuple[int, str]] = dict(seals())
     broken: set[int] = set()
     for entry in AuditEntry.objects.order_by("chain", "sequence").iterator(chunk_size=batch_size):
         chain = entry.chain

@@ -90,6 +90,7 @@ FIELD_LABELS = {
     "retry_after": "重试等待（秒）",
     "rows": "行数",
     "sample": "样本数",
+    "seals": "各链封存位置（序号、哈希）",
     "scope": "适用范围",
     "seed": "随机种子",
     "sequence": "日志序号",

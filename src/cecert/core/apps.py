@@ -13,3 +13,6 @@ class CoreConfig(AppConfig):
 
         checks.register(check_trusted_proxies, checks.Tags.security)
         register_job("prune", "15 3 * * *", "cecert.core.jobs.prune_task", "清理过期会话和已完成的后台任务记录")
+        register_job(
+            "ensure_partitions", "45 3 * * *", "cecert.core.jobs.ensure_partitions_task", "预建今后两年的年度分区"
+        )

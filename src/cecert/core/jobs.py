@@ -17,3 +17,12 @@ def prune_task() -> dict[str, int]:
     if settings.TASKS["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend":
         call_command("prune_db_task_results", verbosity=0)
     return {}
+
+
+@task()
+def ensure_partitions_task() -> dict[str, list[int]]:
+    """Partitions for this year and the next two on every partitioned table (PostgreSQL; ADR 0027),
+    so the default partition never has to catch a current year."""
+    from cecert.core.partitioning import ensure_ahead
+
+    return ensure_ahead()

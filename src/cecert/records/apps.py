@@ -30,13 +30,16 @@ class RecordsConfig(AppConfig):
     def ready(self) -> None:
         from cecert.accounts.signals import person_transferred
         from cecert.core.labels import register_label_lookup
+        from cecert.core.partitioning import register_partitioned_table
         from cecert.core.scheduler import register_job
+        from cecert.records.domain.archive import PARTITIONED
         from cecert.records.domain.years import refresh_moved_person
 
         def recompute_requirements(sender: Any, person: Any, **kwargs: Any) -> None:
             refresh_moved_person(person)
 
         person_transferred.connect(recompute_requirements, weak=False, dispatch_uid="records.person_transferred")
+        register_partitioned_table(PARTITIONED)
         register_label_lookup("proof", proof_name)
         register_label_lookup("channel", channel_name)
         register_job(

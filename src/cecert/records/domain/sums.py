@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from django.db import connection, transaction
 
+from cecert.core.partitioning import detached_years
+
 TABLE = "records_certifiedyearsum"
 
 # One certified row's contribution, written for a row alias ``r`` (NEW/OLD in SQLite, a transition table in PG).
@@ -36,18 +38,18 @@ SELECT r.person_id, r.year, SUM({_PUBLIC.format(r="r")}) AS public_tenths,
        SUM({_DEEMS_PUBLIC.format(r="r")}) AS deems_public_records,
        SUM({_DEEMS_PROFESSIONAL.format(r="r")}) AS deems_professional_records
 FROM records_record r
-WHERE r.state = 'certified'
+WHERE r.state = 'certified'{{live}}
 GROUP BY r.person_id, r.year
 """  # noqa: S608 - constant SQL, no input
 
-REBUILD_SQL = [f"DELETE FROM {TABLE}", f"INSERT INTO {TABLE} ({COLUMNS}) {REBUILD_SELECT}"]  # noqa: S608
+REBUILD_SQL = [f"DELETE FROM {TABLE}{{live_sums}}", f"INSERT INTO {TABLE} ({COLUMNS}) {REBUILD_SELECT}"]  # noqa: S608
 
 # Rows of the table that differ from a fresh recomputation (zero rows count as absent).
 MISMATCH_SQL = f"""
 SELECT COALESCE(s.person_id, f.person_id), COALESCE(s.year, f.year)
 FROM (SELECT * FROM {TABLE}
-      WHERE public_tenths <> 0 OR professional_tenths <> 0
-         OR deems_public_records <> 0 OR deems_professional_records <> 0) s
+      WHERE (public_tenths <> 0 OR professional_tenths <> 0
+         OR deems_public_records <> 0 OR deems_professional_records <> 0){{live_and}}) s
 FULL OUTER JOIN (SELECT * FROM ({REBUILD_SELECT}) g
                  WHERE public_tenths <> 0 OR professional_tenths <> 0
                     OR deems_public_records <> 0 OR deems_professional_records <> 0) f
@@ -62,15 +64,27 @@ WHERE s.person_id IS NULL OR f.person_id IS NULL
 TRIGGERS = ("records_sums_insert", "records_sums_update", "records_sums_delete", "records_sums_truncate")
 
 
+def _live_years(sql: str) -> str:
+    """The statement limited to years whose records are in the live table: a detached year's sums stay as
+    they were when it left (``records.domain.archive``, ADR 0027)."""
+    detached = detached_years("records_record")
+    listed = ", ".join(str(int(year)) for year in detached)
+    return sql.format(
+        live=f" AND r.year NOT IN ({listed})" if detached else "",
+        live_sums=f" WHERE year NOT IN ({listed})" if detached else "",
+        live_and=f" AND year NOT IN ({listed})" if detached else "",
+    )
+
+
 def rebuild_certified_sums() -> None:
     """Recompute the whole table in one statement (after a bulk load with the triggers disabled)."""
     with transaction.atomic(), connection.cursor() as cursor:
         for statement in REBUILD_SQL:
-            cursor.execute(statement)
+            cursor.execute(_live_years(statement))
 
 
 def certified_sum_mismatches(limit: int = 100) -> list[tuple[int, int]]:
     """(person id, year) pairs where the maintained sums differ from the records; empty when consistent."""
     with connection.cursor() as cursor:
-        cursor.execute(f"{MISMATCH_SQL} LIMIT %s", [limit])
+        cursor.execute(f"{_live_years(MISMATCH_SQL)} LIMIT %s", [limit])
         return [(int(person), int(year)) for person, year in cursor.fetchall()]
