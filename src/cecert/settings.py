@@ -130,6 +130,10 @@ DATABASES = {
         conn_max_age=int(os.environ.get("CECERT_CONN_MAX_AGE", "0")),
     )
 }
+# PostgreSQL through Django's backend with one feature corrected for year-partitioned tables (ADR 0027).
+POSTGRESQL_ENGINE = "cecert.core.backends.postgresql"
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["ENGINE"] = POSTGRESQL_ENGINE
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a busy timeout let the dev server and a task worker share the file.
     DATABASES["default"]["OPTIONS"] = {
@@ -146,6 +150,7 @@ if os.environ.get("DATABASE_REPLICA_URL"):
         os.environ["DATABASE_REPLICA_URL"], conn_max_age=int(os.environ.get("CECERT_CONN_MAX_AGE", "0"))
     )
     # A replica that stopped answering must not hold a report for long: it falls back to the primary.
+    DATABASES["replica"]["ENGINE"] = POSTGRESQL_ENGINE
     DATABASES["replica"]["OPTIONS"] = {"connect_timeout": 3}
     # The test run makes no database on the replica (it cannot: it is read-only); tests that read a
     # replica make their own from the test database (tests/core/replica_cluster.py).
@@ -363,7 +368,7 @@ CECERT_VERIFY_CACHE_SECONDS = int(os.environ.get("CECERT_VERIFY_CACHE_SECONDS", 
 # (cecert.core.prepared); turn off behind a pooler in transaction mode that does not keep prepared
 # statements (PgBouncer before 1.21, or without max_prepared_statements).
 CECERT_PREPARED_READS = os.environ.get("CECERT_PREPARED_READS", "1") == "1"
-if CECERT_PREPARED_READS and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+if CECERT_PREPARED_READS and DATABASES["default"]["ENGINE"] == POSTGRESQL_ENGINE:
     # Django turns psycopg's preparation off (None); only server-binding cursors prepare, and only
     # cecert.core.prepared makes them: each of its statements is prepared at its first execution.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 0)

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.db import connections
 from django.test.utils import CaptureQueriesContext
 
@@ -38,7 +39,7 @@ def replica_server(django_db_setup: None, django_db_blocker: Any) -> Iterator[Re
     name it in ``databases`` (the test database itself reaches the replica by streaming replication).
     """
     primary = connections.settings["default"]
-    if primary["ENGINE"] != "django.db.backends.postgresql":
+    if primary["ENGINE"] != settings.POSTGRESQL_ENGINE:
         pytest.skip("a streaming replica is PostgreSQL's")
     try:
         with replica_of(primary["HOST"] or "127.0.0.1", int(primary["PORT"] or 5432)) as replica:
