@@ -393,12 +393,12 @@ def main() -> None:
                 rates.setdefault((chains, count), []).append(result["writes_per_s"])
                 print(json.dumps({"round": round_, **result}), flush=True)
     for chains in chain_counts:
-        one = statistics.median(rates[(chains, counts[0])])
+        median = {w: round(statistics.median(rates[(chains, w)]), 1) for w in counts}
+        one = median[counts[0]]
         print(json.dumps({
             "chains": chains,
-            "writes_per_s": {str(w): statistics.median(rates[(chains, w)]) for w in counts},
-            "scaling": {f"{w}/{counts[0]}": round(statistics.median(rates[(chains, w)]) / one, 2) if one else None
-                        for w in counts[1:]},
+            "writes_per_s": {str(w): rate for w, rate in median.items()},
+            "scaling": {f"{w}/{counts[0]}": round(median[w] / one, 2) if one else None for w in counts[1:]},
         }), flush=True)  # fmt: skip
     print(json.dumps(verify(), ensure_ascii=False), flush=True)
 
