@@ -24,7 +24,8 @@ audited writes scale with the writers (cores).
    repeats the grid. Writers report each transaction's wall time, the time spent in the head row's
    ``SELECT … FOR UPDATE`` (measured with Django's public ``connection.execute_wrapper``: the wait for
    the head plus one short statement) and how long the head was then held until commit; this script
-   samples ``pg_stat_activity`` of the writers' backends every ``--sample-ms`` for lock waits of any kind.
+   samples ``pg_stat_activity`` of the writers' backends every ``--sample-ms`` (waiting on the head, on
+   another lock, on WAL, working, or waiting for their writer's Python).
 4. **Verification**: ``cecert audit verify`` over the whole trail at the end (every chain intact).
 
 JSON lines out: the world; one line per (round, chains, writers); one line per chain count with the
@@ -37,6 +38,7 @@ import argparse
 import importlib.util
 import io
 import json
+import math
 import os
 import statistics
 import subprocess
@@ -51,9 +53,8 @@ from typing import Any
 from urllib.parse import urlparse, urlunparse
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
 DATABASE = "cecert_bench_audit"
-YEAR = 2026  # an open year: first review is refused in a closed one
+YEAR = 2026  # the records' year: the fresh world sets no deadline, so first review is allowed
 WRITER_NAME = "cecert-bench-audit-writer"  # application_name of the writers' connections
 
 
@@ -71,7 +72,7 @@ def _percentile(values: list[float], q: float) -> float:
     if not values:
         return 0.0
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
+    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
 
 
 # ---------------------------------------------------------------- world
