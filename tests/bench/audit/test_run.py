@@ -61,7 +61,7 @@ def test_a_tiny_run_reports_every_cell_and_leaves_every_chain_intact(
 
     assert [s["chains"] for s in scaling] == [1, 16]
     for line in scaling:
-        cells = {(r["writers"]): r["writes_per_s"] for r in runs if r["chains"] == line["chains"]}
+        cells = {r["writers"]: r["writes_per_s"] for r in runs if r["chains"] == line["chains"]}
         assert line["scaling"] == {"2/1": round(cells[2] / cells[1], 2)}
 
     assert verified["exit_ok"] is True and verified["verify"]["intact"] is True
