@@ -371,8 +371,8 @@ def main() -> None:
     per_writer = args.records_per_writer or int(250 * args.seconds)
     database_url = urlunparse(urlparse(base)._replace(path=f"/{args.database}"))
     os.environ["DATABASE_URL"] = database_url
-    # The writers share this var directory: its secrets (keys of encrypted fields) are the world's.
-    os.environ.setdefault("CECERT_VAR_DIR", tempfile.mkdtemp(prefix="audit-bench-var-"))
+    if "CECERT_VAR_DIR" not in os.environ:  # the writers inherit it: its secrets are the world's
+        os.environ["CECERT_VAR_DIR"] = tempfile.mkdtemp(prefix="audit-bench-var-")
     _bench("compliance")._create_database(base, args.database, fresh=True)
     django.setup()
     from django.core.management import call_command

@@ -336,7 +336,8 @@ def main() -> None:
     os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cecert.settings")
     os.environ.setdefault("CECERT_DEBUG", "0")  # the in-process visits: no query log, no template debugging
-    os.environ.setdefault("CECERT_VAR_DIR", tempfile.mkdtemp(prefix="rush-var-"))
+    if "CECERT_VAR_DIR" not in os.environ:  # (setdefault would make a directory even when it is set)
+        os.environ["CECERT_VAR_DIR"] = tempfile.mkdtemp(prefix="rush-var-")
     if args.audit_chains:  # the instances and the task worker inherit this environment
         os.environ["CECERT_AUDIT_CHAINS"] = str(args.audit_chains)
     sys.path.insert(0, str(ROOT))  # tests.deploy.instances, tests.s3_server
