@@ -3,6 +3,7 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres PYTHONPATH=src \\
         .venv/bin/python bench/rush/run.py --people 2000 --steps 10,20,40 --step-seconds 60
     # --argon2-only measures the login's hashing cost and stops
+    # --audit-chains 1: the platform with one audit chain (ADR 0025's default is 16), for comparison
 
 1. **Argon2 per login, one core**: ``--argon2-runs`` runs of ``--argon2-verifications`` password
    verifications with the project's hasher (``TunedArgon2PasswordHasher``) in this process; the
@@ -21,7 +22,8 @@
    PostgreSQL, Redis (db 12, flushed), an S3 store (moto) and a ``cecert db_worker``.
 4. **Locust** (``bench/rush/locustfile.py``), headless, once per step of ``--steps`` users, each step
    ``--step-seconds`` long (and killed 90 s after that at the latest). One JSON line per step:
-   users, requests/s, p50/p95/p99, errors, and the same per request name (the login apart).
+   users, requests/s, p50/p95/p99, errors, the same per request name (the login apart), and the audit
+   entries appended per second (``--audit-chains 1`` runs the platform with one audit chain to compare).
 """
 
 from __future__ import annotations
@@ -320,17 +322,24 @@ def main() -> None:
     parser.add_argument("--argon2-runs", type=int, default=5)
     parser.add_argument("--argon2-only", action="store_true")
     parser.add_argument("--visits", type=int, default=20, help="in-process visits for the CPU per request")
+    parser.add_argument("--database", default=DATABASE, help="created afresh on the DATABASE_URL server")
+    parser.add_argument(
+        "--audit-chains", type=int, help="CECERT_AUDIT_CHAINS of the instances and the worker (default: theirs, 16)"
+    )
     args = parser.parse_args()
     steps = [int(s) for s in args.steps.split(",")]
 
     base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
     if not base.startswith("postgres"):
         sys.exit("PostgreSQL only: set DATABASE_URL=postgres://…")
-    database_url = urlunparse(urlparse(base)._replace(path=f"/{DATABASE}"))
+    database_url = urlunparse(urlparse(base)._replace(path=f"/{args.database}"))
     os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cecert.settings")
     os.environ.setdefault("CECERT_DEBUG", "0")  # the in-process visits: no query log, no template debugging
-    os.environ.setdefault("CECERT_VAR_DIR", tempfile.mkdtemp(prefix="rush-var-"))
+    if "CECERT_VAR_DIR" not in os.environ:  # (setdefault would make a directory even when it is set)
+        os.environ["CECERT_VAR_DIR"] = tempfile.mkdtemp(prefix="rush-var-")
+    if args.audit_chains:  # the instances and the task worker inherit this environment
+        os.environ["CECERT_AUDIT_CHAINS"] = str(args.audit_chains)
     sys.path.insert(0, str(ROOT))  # tests.deploy.instances, tests.s3_server
     import django
 
@@ -338,12 +347,14 @@ def main() -> None:
         django.setup()
         print(json.dumps(argon2_cost(args.argon2_verifications, args.argon2_runs)), flush=True)
         return
-    _compliance_bench()._create_database(base, DATABASE, fresh=True)  # a fresh world each run
+    _compliance_bench()._create_database(base, args.database, fresh=True)  # a fresh world each run
     django.setup()
     import redis
     from django.conf import settings
     from django.core.management import call_command
+    from django.db.models import Max
 
+    from cecert.audit.models import AuditEntry
     from tests.deploy.instances import two_instances
     from tests.s3_server import moto_server
 
@@ -358,7 +369,8 @@ def main() -> None:
     world_file.write_text(json.dumps(world, ensure_ascii=False), "utf-8")
     print(json.dumps(visit_cpu(world["professionals"][-(args.visits + 3) :]), ensure_ascii=False), flush=True)
     print(json.dumps({"world_s": round(time.perf_counter() - start, 1), "people": args.people,
-                      "reviewers": reviewers, "certificates": len(world["certificates"]), "files": str(out)}),
+                      "reviewers": reviewers, "certificates": len(world["certificates"]), "files": str(out),
+                      "audit_chains": settings.CECERT_AUDIT_CHAINS}),
           flush=True)  # fmt: skip
     redis.Redis.from_url(REDIS_URL).flushdb()
     (out / "platform").mkdir()
@@ -379,7 +391,13 @@ def main() -> None:
         for users in steps:
             env["RUSH_FIRST_REVIEWER"] = str(first_reviewer)
             first_reviewer += _reviewers_for(users)
-            print(json.dumps(run_step(users, args.step_seconds, args.spawn_rate, host, env, out)), flush=True)
+            last = AuditEntry.objects.aggregate(last=Max("id"))["last"] or 0
+            step = run_step(users, args.step_seconds, args.spawn_rate, host, env, out)
+            # Logins, declarations, uploads, submissions and approvals each append an audit entry.
+            entries = AuditEntry.objects.filter(id__gt=last)
+            step["audit_entries_per_s"] = round(entries.count() / args.step_seconds, 2)
+            step["audit_chains_used"] = entries.values("chain").distinct().count()
+            print(json.dumps(step), flush=True)
 
 
 if __name__ == "__main__":
