@@ -46,10 +46,7 @@ class MovedInYear:
         }
 
 
-def moved_in_year(person_id: int, year: int) -> MovedInYear | None:
-    row = LegacyYear.objects.filter(person_id=person_id, year=year).select_related("issuer").first()
-    if row is None:
-        return None
+def _moved_in(row: LegacyYear) -> MovedInYear:
     return MovedInYear(
         public_hours=Decimal(row.public_tenths) / 10,
         professional_hours=Decimal(row.professional_tenths) / 10,
@@ -58,6 +55,17 @@ def moved_in_year(person_id: int, year: int) -> MovedInYear | None:
         issuer=row.issuer.name if row.issuer else "",
         issued_on=row.issued_on,
     )
+
+
+def moved_in_year(person_id: int, year: int) -> MovedInYear | None:
+    return moved_in_years(person_id, person_id, year).get(person_id)
+
+
+def moved_in_years(first_id: int, last_id: int, year: int) -> dict[int, MovedInYear]:
+    """``{person id: moved-in year}`` of the people with ids ``first_id``–``last_id``: one query (a key
+    range rather than a long ``IN`` list, like the batch's other reads)."""
+    rows = LegacyYear.objects.filter(person_id__gte=first_id, person_id__lte=last_id, year=year)
+    return {row.person_id: _moved_in(row) for row in rows.select_related("issuer").iterator(chunk_size=5000)}
 
 
 def legacy_met_certificates(person_ids: Iterable[int], year_from: int, year_to: int) -> dict[tuple[int, int], str]:
