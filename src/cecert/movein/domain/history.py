@@ -1,10 +1,11 @@
 """Moved-in years as the rest of the platform reads them (ADR 0023).
 
 * The year status (``records.domain.years.year_status``) joins ``LegacyYear``
-  1:1 beside the certified sums: a moved-in year adds its certified amounts and
-  counts as met when the current platform said so.
-* Completion proofs (``certificates.domain.sources.certified_year``) state a
-  moved-in year's amounts and verdict, and name where they came from.
+  1:1 beside the certified sums: a moved-in year adds its certified amounts, is
+  judged from the sum, and stays met when the current platform said so.
+* Certificates (``certificates.domain.sources.certified_years``, single and
+  batch issuance alike) state a moved-in year's amounts and verdict, and name
+  where they came from.
 * Article 14's checks (``reports.domain.certificates.annual_met_certificates``)
   accept a moved-in annual certificate that shows the year met: it was issued
   and sealed by the HR department named in it (Articles 12, 13) and is held here
