@@ -15,13 +15,12 @@ from typing import Any
 import pytest
 
 from cecert.accounts.models import Person
-from cecert.catalogs.enums import ImportKind
 from cecert.crediting.evaluation import today_in_henan
 from cecert.records.domain.years import year_status
 from cecert.records.models import Record
 from tests.certificates.factories import certified_record
 from tests.factories import World
-from tests.movein.conftest import imported, new_id, person_row, year_row
+from tests.movein.conftest import moved_in_with_a_year
 
 LAST = today_in_henan().year - 1
 
@@ -32,11 +31,7 @@ def _private_media(settings: Any, tmp_path: Path) -> None:
 
 
 def moved_in(world: World, public: str, professional: str, met: str) -> Person:
-    hr, officer = world.orgs["hr_zhengzhou"], world.users["hr_zhengzhou"]
-    imported(hr, ImportKind.MOVEIN_PEOPLE, [person_row("李四", new_id(1), "", world.orgs["emp_jinshui"])], officer)
-    person = Person.objects.get(moved_in__isnull=False)
-    imported(hr, ImportKind.MOVEIN_YEARS, [year_row("李四", new_id(1), LAST, public, professional, met)], officer)
-    return person
+    return moved_in_with_a_year(world, LAST, public, professional, met)
 
 
 def status(person: Person) -> tuple[str, str, bool]:

@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 
 from cecert.accounts.models import Person
-from cecert.catalogs.enums import ImportKind
 from cecert.certificates.domain import issuance, sources
 from cecert.certificates.domain.rendering import to_render_snapshot
 from cecert.certificates.models import Certificate
@@ -24,7 +23,7 @@ from cecert.records.domain.closing import year_is_closed
 from cecert.records.models import YearClosing
 from tests.certificates.factories import certified_record
 from tests.factories import World
-from tests.movein.conftest import imported, new_id, person_row, year_row
+from tests.movein.conftest import moved_in_with_a_year
 
 LAST = today_in_henan().year - 1
 
@@ -36,28 +35,8 @@ def _keys_and_files(settings: Any, tmp_path: Path) -> None:
 
 
 def moved_in_person(world: World, *, public: str, professional: str, met: str) -> Person:
-    """李四, moved in with number 4101050000500 and the year ``LAST`` as the current platform certified it."""
-    hr, officer = world.orgs["hr_zhengzhou"], world.users["hr_zhengzhou"]
-    imported(
-        hr,
-        ImportKind.MOVEIN_PEOPLE,
-        [person_row("李四", new_id(1), "4101050000500", world.orgs["emp_jinshui"])],
-        officer,
-    )
-    person = Person.objects.get(certificate_number="4101050000500")
-    row = year_row(
-        "李四",
-        new_id(1),
-        LAST,
-        public,
-        professional,
-        met,
-        年度证书编号=f"ZZ-{LAST}-000500",
-        发证机构=hr.name,
-        发证日期=f"{LAST + 1}-03-01",
-    )
-    imported(hr, ImportKind.MOVEIN_YEARS, [row], officer)
-    return person
+    """李四, moved in with the year ``LAST`` as the current platform certified it."""
+    return moved_in_with_a_year(world, LAST, public, professional, met, serial=f"ZZ-{LAST}-000500")
 
 
 def close_or_open(world: World, closed: bool) -> None:

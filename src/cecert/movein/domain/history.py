@@ -69,6 +69,48 @@ def moved_in_years(first_id: int, last_id: int, year: int) -> dict[int, MovedInY
     return {row.person_id: _moved_in(row) for row in rows.select_related("issuer").iterator(chunk_size=5000)}
 
 
+@dataclass(frozen=True)
+class LegacyCertificate:
+    """A moved-in annual certificate as the register holds it: what public verification may say of it.
+
+    ``holder_name`` is compared with the name a verifier gives and never shown."""
+
+    serial: str
+    holder_name: str
+    year: int
+    issuer: str
+    issued_on: dt.date
+    moved_in_on: dt.date
+    met: bool
+
+
+def legacy_certificate(serial: str) -> LegacyCertificate | None:
+    """The moved-in annual certificate with this serial (as written, or in capitals: a verifier's form
+    capitalises what is typed), or ``None``. One indexed query."""
+    from django.utils import timezone
+
+    serial = serial.strip()
+    if not serial:
+        return None
+    rows = LegacyYear.objects.filter(certificate_serial__in={serial, serial.upper()}).values_list(
+        "certificate_serial", "person__name", "year", "issuer__name", "issued_on", "imported_at", "met"
+    )
+    found = sorted(rows, key=lambda row: row[0] != serial)  # the serial as written first
+    if not found:
+        return None
+    number, name, year, issuer, issued_on, imported_at, met = found[0]
+    assert number is not None and issued_on is not None  # a serial comes with its issuer and date (constraint)
+    return LegacyCertificate(
+        serial=number,
+        holder_name=name,
+        year=year,
+        issuer=issuer or "",
+        issued_on=issued_on,
+        moved_in_on=timezone.localdate(imported_at),
+        met=met,
+    )
+
+
 def legacy_met_certificates(person_ids: Iterable[int], year_from: int, year_to: int) -> dict[tuple[int, int], str]:
     """``{(person id, year): serial}`` of moved-in annual certificates that show the year met."""
     rows = LegacyYear.objects.filter(
