@@ -148,3 +148,24 @@ def test_a_proof_over_moved_in_years_alone_is_reissued_not_dropped(world: World)
     proof = issuance.issue_completion_proof(person, LAST, LAST, by=person.user)
     new = issuance.reissue_certificate(proof, "更正", by=None)
     assert new is not None and new.replaces_id == proof.pk and new.snapshot["years"][0]["moved_in"]
+
+
+@pytest.mark.parametrize("here", [False, True], ids=["nothing_here", "records_here"])
+def test_the_issuing_list_holds_a_moved_in_year_only_with_records_certified_here(world: World, here: bool) -> None:
+    """The list offers whom issuing accepts: a moved-in year alone gets no annual certificate here."""
+    from cecert.certificates.domain.eligibility import EligibilityFilters, eligible_people, selected_people
+
+    person = moved_in_person(world, public="10", professional="40.5", met="否")
+    if here:
+        certified_record(person, subject="public", hours=14, year=LAST)
+        certified_record(person, subject="professional", hours=30, year=LAST)
+    department, officer = world.orgs["hr_zhengzhou"], world.users["hr_zhengzhou"]
+    rows = eligible_people(department, EligibilityFilters(year=LAST), user=officer).filter(pk=person.pk)
+    if here:
+        [row] = rows
+        assert (str(row.earned_public), str(row.earned_professional), row.met) == ("24.0", "70.5", True)
+        assert [r.pk for r in selected_people(department, LAST, [person.pk], user=officer)] == [person.pk]
+    else:
+        assert not rows.exists()
+        with pytest.raises(DomainError):
+            selected_people(department, LAST, [person.pk], user=officer)

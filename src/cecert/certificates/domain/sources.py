@@ -197,13 +197,15 @@ def certified_years(
 
 def certified_year_status(people: Any, year: int, *, ensure: bool = True) -> Any:
     """``people`` with the year's status (records' ``year_status``: certified sums ⋈ requirement, one query),
-    limited to those with something certified that year (a row of zeros counts as nothing). ``ensure=False``
-    skips creating missing requirement rows: enough when only the certified sums are asked about."""
+    limited to those with something certified here that year (a row of zeros counts as nothing; a year
+    moved in from the current platform alone does not count: it gets no annual certificate here, ADR 0023).
+    ``ensure=False`` skips creating missing requirement rows: enough when only the certified sums are
+    asked about."""
     from django.db.models import Q
 
     from cecert.records.domain.years import year_status
 
-    something = Q(pub_t__gt=0) | Q(prof_t__gt=0) | Q(deemed_pub__gt=0) | Q(deemed_prof__gt=0)
+    something = Q(here_t__gt=0) | Q(deemed_pub__gt=0) | Q(deemed_prof__gt=0)
     return year_status(people, year, ensure=ensure).filter(something)
 
 

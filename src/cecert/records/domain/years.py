@@ -329,6 +329,8 @@ def year_status(people: QuerySet[Person], year: int, *, ensure: bool = True) -> 
             + Coalesce(F("lg__professional_tenths"), 0, output_field=t),
             deemed_pub=Coalesce(F("cs__deems_public_records"), 0, output_field=t),
             deemed_prof=Coalesce(F("cs__deems_professional_records"), 0, output_field=t),
+            # what was certified here, without a moved-in year's amounts (annual certificates need it)
+            here_t=Coalesce(F("cs__public_tenths") + F("cs__professional_tenths"), 0, output_field=t),
         )
         .annotate(
             need_pub_t=Case(When(deemed_pub__gt=0, then=0), default=F("required_public") * 10, output_field=t),
