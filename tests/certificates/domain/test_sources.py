@@ -20,7 +20,7 @@ from cecert.certificates.models import Certificate
 from cecert.core.errors import DomainError
 from cecert.crediting.evaluation import today_in_henan
 from cecert.records.domain.closing import year_is_closed
-from cecert.records.models import YearClosing
+from cecert.records.models import PersonYear, YearClosing
 from tests.certificates.factories import certified_record
 from tests.factories import World
 from tests.movein.conftest import moved_in_with_a_year
@@ -141,6 +141,8 @@ def test_a_year_with_nothing_certified_anywhere_reads_the_same_both_ways(world: 
     single = sources.certified_year(person, LAST)
     assert single.records == () and single.moved_in is None and single.total_hours == 0
     assert sources.certified_years([person], LAST) == {person.pk: single}
+    # nothing to judge: no requirement row is opened for the year (a proof may span 30 empty years)
+    assert not PersonYear.objects.filter(person=person, year=LAST).exists()
 
 
 def test_a_proof_over_moved_in_years_alone_is_reissued_not_dropped(world: World) -> None:

@@ -169,9 +169,10 @@ def certified_years(
     for r in records.order_by("end_date", "pk").values_list(*_COLUMNS).iterator(chunk_size=10000):
         if r[1] in wanted:
             rows[r[1]].append(_source(dict(zip(_COLUMNS, r, strict=True))))
-    moved_in = moved_in_years(lo, hi, year)
+    moved_in = {pk: legacy for pk, legacy in moved_in_years(lo, hi, year).items() if pk in wanted}
+    # A year with nothing certified needs no verdict: a proof over empty years opens no requirement rows.
     if verdicts is None:
-        verdicts = year_verdicts(queryset, year)
+        verdicts = year_verdicts(queryset, year) if rows or moved_in else {}
     out: dict[int, YearStatus] = {}
     for pk in wanted:
         legacy = moved_in.get(pk)

@@ -19,7 +19,7 @@ import re
 import unicodedata
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from django.conf import settings
 from django.db import connection
@@ -37,6 +37,9 @@ from cecert.core import prepared
 
 # ``moved_in``: a serial of an annual certificate the current platform issued, moved in (ADR 0023): a
 # register entry without any signature of ours, never "genuine".
+if TYPE_CHECKING:
+    from cecert.movein.domain.history import LegacyCertificate
+
 Status = Literal["genuine", "revoked", "not_found", "tampered", "moved_in"]
 SERIAL_RE = re.compile(r"^P?\d{4}-\d{4}-\d{7}$")
 NUMBER_RE = re.compile(r"^\d{13}$")
@@ -248,7 +251,10 @@ def forget_public_result(serial: str) -> None:
     )
 
 
-def legacy_view(legacy: Any) -> dict[str, Any]:
+LEGACY_KIND_LABEL = "原平台年度证书（迁入）"
+
+
+def legacy_view(legacy: LegacyCertificate) -> dict[str, Any]:
     """What a verifier may see of a moved-in certificate (``movein.domain.history.LegacyCertificate``):
     the register entry as recorded, the holder's name masked. The page shows exactly these facts."""
     return {
@@ -265,9 +271,6 @@ def legacy_view(legacy: Any) -> dict[str, Any]:
         "issued_on": legacy.issued_on.isoformat(),
         "moved_in_on": legacy.moved_in_on.isoformat(),
     }
-
-
-LEGACY_KIND_LABEL = "原平台年度证书（迁入）"
 
 
 def lookup_moved_in(serial: str) -> tuple[str, Verification] | None:

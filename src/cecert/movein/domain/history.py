@@ -58,10 +58,6 @@ def _moved_in(row: LegacyYear) -> MovedInYear:
     )
 
 
-def moved_in_year(person_id: int, year: int) -> MovedInYear | None:
-    return moved_in_years(person_id, person_id, year).get(person_id)
-
-
 def moved_in_years(first_id: int, last_id: int, year: int) -> dict[int, MovedInYear]:
     """``{person id: moved-in year}`` of the people with ids ``first_id``–``last_id``: one query (a key
     range rather than a long ``IN`` list, like the batch's other reads)."""
