@@ -100,3 +100,24 @@ def imported(org: Organisation, kind: str, rows: list[list[Any]], by: User) -> I
 
 def issues_of(run: ImportRun) -> list[tuple[int, str, str, str]]:
     return [(i.row, i.column, i.code, i.message_zh) for i in run.issues.order_by("row", "pk")]
+
+
+def moved_in_with_a_year(
+    world: Any, year: int, public: str, professional: str, met: str, *, serial: str = "", name: str = "李四"
+) -> Any:
+    """``name``, moved in by 郑州 with number 4101050000500 and one past year (with its annual certificate
+    ``serial``, issued by 郑州 on 1 March of the next year, when given). Returns the person."""
+    from cecert.accounts.models import Person
+    from cecert.catalogs.enums import ImportKind
+
+    hr, officer = world.orgs["hr_zhengzhou"], world.users["hr_zhengzhou"]
+    imported(
+        hr,
+        ImportKind.MOVEIN_PEOPLE,
+        [person_row(name, new_id(1), "4101050000500", world.orgs["emp_jinshui"])],
+        officer,
+    )
+    certificate = {"年度证书编号": serial, "发证机构": hr.name, "发证日期": f"{year + 1}-03-01"} if serial else {}
+    row = year_row(name, new_id(1), year, public, professional, met, **certificate)
+    imported(hr, ImportKind.MOVEIN_YEARS, [row], officer)
+    return Person.objects.get(certificate_number="4101050000500")

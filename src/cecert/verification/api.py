@@ -46,6 +46,11 @@ def _too_many() -> Any:
     summary="证书查验（无需登录）/ public verification",
 )
 def verify(request: HttpRequest, payload: VerifyIn) -> Any:
+    """By ``number`` (a certificate serial or a 证书管理号) and the holder's ``name``, or by a ``qr`` payload.
+
+    ``status``: genuine / revoked / not_found / tampered, or ``moved_in`` for the serial of an annual
+    certificate moved in from the current platform: the register entry as the page shows it, with
+    ``signed: false`` — not issued or signed here, nothing of the document itself verified (ADR 0023)."""
     if over_limit(request, "verify"):
         return _too_many()
     if payload.qr:

@@ -47,6 +47,15 @@ _TEXTS = {
     "issuer": gettext_noop("发证部门"),
     "version": gettext_noop("版本"),
     "hours": gettext_noop("学时"),
+    # a certificate moved in from the current platform (ADR 0023)
+    "legacy_serial": gettext_noop("原证书编号"),
+    "legacy_met": gettext_noop("原平台记载的年度结论"),
+    "legacy_issuer": gettext_noop("发证部门（原平台记载）"),
+    "legacy_issued_on": gettext_noop("发证日期（原平台记载）"),
+    "moved_in_on": gettext_noop("迁入本平台日期"),
+    "signature": gettext_noop("本平台签章"),
+    "no_signature": gettext_noop("无（本平台未签发、未签章）"),
+    "legacy_note": gettext_noop("该证书由原平台发放，于 %(date)s 迁入本平台。"),
 }
 
 
@@ -115,6 +124,25 @@ def facts_html(v: dict[str, Any], labels: dict[str, str]) -> str:
     return "".join(f'<dt>{label}</dt><dd class="{css}">{value}</dd>' for css, label, value in rows)
 
 
+def legacy_html(v: dict[str, Any], labels: dict[str, str]) -> str:
+    """A moved-in certificate's register entry (``verification.legacy_view``): a sentence saying where it
+    came from, then the recorded facts; every value escaped. Nothing here says "genuine"."""
+    rows: list[tuple[str, str, str]] = [
+        ("serial", labels["legacy_serial"], _e(v["serial"])),
+        ("", labels["kind"], _e(v["kind_label"])),
+        ("", labels["holder"], _e(v["holder_name"])),
+        ("", labels["years"], _e(v["year_from"])),
+        ("", labels["legacy_met"], labels["met_yes"] if v["met"] else labels["met_no"]),
+        ("issuer", labels["legacy_issuer"], _e(v["issuer"])),
+        ("", labels["legacy_issued_on"], _e(v["issued_on"])),
+        ("moved-in-on", labels["moved_in_on"], _e(v["moved_in_on"])),
+        ("signature", labels["signature"], labels["no_signature"]),
+    ]
+    note = labels["legacy_note"].replace("%(date)s", _e(v["moved_in_on"]))
+    facts = "".join(f'<dt>{label}</dt><dd class="{css}">{value}</dd>' for css, label, value in rows)
+    return f'<p class="legacy-note">{note}</p><dl class="facts legacy" data-serial="{_e(v["serial"])}">{facts}</dl>'
+
+
 def result_page(status: str, views: list[dict[str, Any]], detail: str = "", *, language: str | None = None) -> str:
     """The whole result page for an answer (``verification.Verification``) in ``language`` (by default
     the active one)."""
@@ -122,7 +150,9 @@ def result_page(status: str, views: list[dict[str, Any]], detail: str = "", *, l
     labels = _labels(language)
     frame = (_frame if settings.DEBUG else _cached_frame)(language, status)
     certificates = "".join(
-        f'<dl class="facts certificate" data-serial="{html.escape(v["serial"])}">{facts_html(v, labels)}</dl>'
+        legacy_html(v, labels)
+        if v["status"] == "moved_in"
+        else f'<dl class="facts certificate" data-serial="{html.escape(v["serial"])}">{facts_html(v, labels)}</dl>'
         for v in views
     )
     return frame.replace(_DETAIL, html.escape(detail)).replace(_CERTIFICATES, certificates)

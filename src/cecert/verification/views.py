@@ -64,7 +64,8 @@ def verify(request: HttpRequest) -> HttpResponse:
     if request.method == "GET" and "number" not in request.GET:
         return render(request, "certificates/verify.html", {})
     data: Any = request.POST if request.method == "POST" else request.GET
-    number, name = data.get("number", "")[:40].strip().upper(), data.get("name", "")[:64]
+    written, name = data.get("number", "")[:40].strip(), data.get("name", "")[:64]
+    number = written.upper()
     if settings.CECERT_VERIFY_CACHE_SECONDS and verification.SERIAL_RE.match(number):
         # LocaleMiddleware's choice, the active language (a context-local look-up costs more)
         key = verification.public_cache_key(number, request.LANGUAGE_CODE)
@@ -84,7 +85,7 @@ def verify(request: HttpRequest) -> HttpResponse:
     limited = _limited(request)
     if limited is not None:
         return limited
-    return _result(verification.verify_by_number(number, name), "number")
+    return _result(verification.verify_by_number(written, name), "number")
 
 
 def _verify_serial_cached(
@@ -104,7 +105,8 @@ def _verify_serial_cached(
     if entry is None:
         found = verification.lookup_serial(serial)
         if found is None:
-            return _result(verification.Verification("not_found"), "number")
+            # Not issued here: perhaps a certificate moved in from the current platform (never cached).
+            return _result(verification.verify_moved_in(serial, name), "number")
         holder_name, result = found
         verdict: str = result.status
         body = result_page(result.status, result.public_views(), result.detail, language=language).encode()

@@ -161,6 +161,10 @@ def _content(person: Person, kind: str, years: list[sources.YearStatus], issuer:
             "professional": _hours(y.required_professional),
             "unit": y.unit,  # "credit" under an industry credit scheme (Article 5)
         }
+        if y.moved_in:
+            # The year's amounts include what the current platform certified (ADR 0023): say so, and
+            # only then, so other certificates keep their content digest.
+            content["moved_in"] = y.moved_in
     else:
         content["years"] = [
             {
@@ -408,7 +412,10 @@ def reissue_certificate(certificate: Certificate, reason: str, *, by: User | Non
             return getattr(locked, "replaced_by", None)
         person = _locked_person(locked.person)
         years = [sources.certified_year(person, y) for y in range(locked.year_from, locked.year_to + 1)]
-        if not any(y.records for y in years):
+        # What issuing would accept: an annual certificate needs records certified here, a proof may
+        # rest on moved-in years alone (``issue_completion_proof``).
+        proof = locked.kind == CertificateKind.COMPLETION_PROOF
+        if not any(y.records or (proof and y.moved_in) for y in years):
             _revoke(locked, reason, by=by)
             return None
         new = _issue(person, locked.kind, years, by=by, reason_if_changed=reason)

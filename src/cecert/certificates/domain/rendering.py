@@ -56,7 +56,8 @@ def to_render_snapshot(certificate: Certificate) -> CertificateSnapshot:
                 hours=Decimal(r["hours"]),
             )
             for r in s.get("records", [])
-        ),
+        )
+        + _moved_in_rows(s.get("moved_in")),
         years=tuple(
             YearSummary(
                 y["year"],
@@ -75,6 +76,22 @@ def to_render_snapshot(certificate: Certificate) -> CertificateSnapshot:
         version=s["version"],
         replaces_serial=s.get("replaces_serial"),
         status_at_issue=s.get("status_at_issue", "issued"),
+    )
+
+
+def _moved_in_rows(moved_in: dict[str, Any] | None) -> tuple[CertificateRecord, ...]:
+    """An annual certificate's amounts moved in from the current platform (ADR 0023), as rows of its table,
+    so that the rows add up to the stated hours and say where the rest came from."""
+    if not moved_in:
+        return ()
+    serial = moved_in.get("certificate_serial")
+    title = f"{moved_in['source']}（原证书编号 {serial}）" if serial else moved_in["source"]
+    return tuple(
+        CertificateRecord(
+            title=title, record_type=moved_in["source"], subject=subject, hours=Decimal(moved_in[subject])
+        )
+        for subject in ("public", "professional")
+        if Decimal(moved_in[subject])
     )
 
 

@@ -114,35 +114,15 @@ def _summarise(
 
 
 def certified_year(person: Person, year: int) -> YearStatus:
-    """The person's certified records of ``year``, hours by subject, and the engine's verdict.
+    """The person's certified records of ``year``, hours by subject, and the year status's verdict.
 
-    A year moved in from the current platform adds its certified amounts, and its verdict is the year
-    status's (``movein.domain.history``, ADR 0023).
+    The set-based :func:`certified_years` for one person: single issuance and batch issuance read a
+    year through the same function, so the same person and year give the same certificate whichever
+    path issues it (a year moved in from the current platform included, ADR 0023).
     """
-    from cecert.movein.domain.history import moved_in_year
-    from cecert.records.domain.years import certified_records, person_compliance
-
-    rows = [_source(r) for r in certified_records(person, year).values(*_COLUMNS)]
-    moved_in = moved_in_year(person.pk, year)
-    if not rows and moved_in is None:
-        return _summarise(person.pk, year, [], (0, 0, 0), False, "hour")
-    verdict = person_compliance(person, year)
-    req = verdict.required
-    status = _summarise(person.pk, year, rows, (req.total, req.public, req.professional), verdict.met, req.unit)
-    if moved_in is None:
-        return status
     from cecert.accounts.models import Person as PersonModel
 
-    # The year status reads the moved-in year beside the certified sums; its verdict is the one to state.
-    _, _, _, met, _ = year_verdicts(PersonModel.objects.filter(pk=person.pk), year)[person.pk]
-    return replace(
-        status,
-        public_hours=status.public_hours + moved_in.public_hours,
-        professional_hours=status.professional_hours + moved_in.professional_hours,
-        total_hours=status.total_hours + moved_in.public_hours + moved_in.professional_hours,
-        met=bool(met),
-        moved_in=moved_in.to_json(),
-    )
+    return certified_years([person], year, queryset=PersonModel.objects.filter(pk=person.pk))[person.pk]
 
 
 Verdict = tuple[Any, Any, Any, bool, str]  # required total, public, professional; met; unit
@@ -161,13 +141,19 @@ def year_verdicts(people: Any, year: int) -> dict[int, Verdict]:
 def certified_years(
     people: Iterable[Person], year: int, *, queryset: Any = None, verdicts: dict[int, Verdict] | None = None
 ) -> dict[int, YearStatus]:
-    """Set-based :func:`certified_year` for many people.
+    """Each person's certified records of ``year``, hours by subject, and the year status's verdict.
+
+    A year moved in from the current platform (``movein.domain.history``, ADR 0023) adds its certified
+    amounts to the records' and says where they came from; the verdict is the year status's
+    (``records.domain.years.year_status``), which judges the combined amounts. A person with nothing
+    certified that year, here or moved in, reads as an empty year (no requirement, not met).
 
     ``queryset`` (optional) selects the same people without a long ``IN`` list,
     e.g. a primary-key range of one department's people; rows of people not in
-    ``people`` are ignored. Two queries (plus the year preparation) per call.
+    ``people`` are ignored. Three queries (plus the year preparation) per call.
     """
     from cecert.accounts.models import Person as PersonModel
+    from cecert.movein.domain.history import moved_in_years
     from cecert.records.enums import RecordState
     from cecert.records.models import Record
 
@@ -183,26 +169,44 @@ def certified_years(
     for r in records.order_by("end_date", "pk").values_list(*_COLUMNS).iterator(chunk_size=10000):
         if r[1] in wanted:
             rows[r[1]].append(_source(dict(zip(_COLUMNS, r, strict=True))))
+    moved_in = {pk: legacy for pk, legacy in moved_in_years(lo, hi, year).items() if pk in wanted}
+    # A year with nothing certified needs no verdict: a proof over empty years opens no requirement rows.
     if verdicts is None:
-        verdicts = year_verdicts(queryset, year)
+        verdicts = year_verdicts(queryset, year) if rows or moved_in else {}
     out: dict[int, YearStatus] = {}
     for pk in wanted:
+        legacy = moved_in.get(pk)
+        if not rows.get(pk) and legacy is None:
+            out[pk] = _summarise(pk, year, [], (0, 0, 0), False, "hour")
+            continue
         verdict = verdicts.get(pk)
-        if verdict is not None:
-            total, public, professional, met, unit = verdict
-            out[pk] = _summarise(pk, year, rows.get(pk, []), (total, public, professional), met, unit)
+        if verdict is None:
+            continue
+        total, public, professional, met, unit = verdict
+        status = _summarise(pk, year, rows.get(pk, []), (total, public, professional), met, unit)
+        if legacy is not None:
+            status = replace(
+                status,
+                public_hours=status.public_hours + legacy.public_hours,
+                professional_hours=status.professional_hours + legacy.professional_hours,
+                total_hours=status.total_hours + legacy.public_hours + legacy.professional_hours,
+                moved_in=legacy.to_json(),
+            )
+        out[pk] = status
     return out
 
 
 def certified_year_status(people: Any, year: int, *, ensure: bool = True) -> Any:
     """``people`` with the year's status (records' ``year_status``: certified sums ⋈ requirement, one query),
-    limited to those with something certified that year (a row of zeros counts as nothing). ``ensure=False``
-    skips creating missing requirement rows: enough when only the certified sums are asked about."""
+    limited to those with something certified here that year (a row of zeros counts as nothing; a year
+    moved in from the current platform alone does not count: it gets no annual certificate here, ADR 0023).
+    ``ensure=False`` skips creating missing requirement rows: enough when only the certified sums are
+    asked about."""
     from django.db.models import Q
 
     from cecert.records.domain.years import year_status
 
-    something = Q(pub_t__gt=0) | Q(prof_t__gt=0) | Q(deemed_pub__gt=0) | Q(deemed_prof__gt=0)
+    something = Q(here_t__gt=0) | Q(deemed_pub__gt=0) | Q(deemed_prof__gt=0)
     return year_status(people, year, ensure=ensure).filter(something)
 
 

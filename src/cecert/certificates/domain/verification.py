@@ -1,7 +1,9 @@
 """Public verification: by number and name, by QR payload, by the PDF itself.
 
 Answers ``genuine``, ``revoked`` (when, why, which version replaces it),
-``not_found`` or ``tampered``. The number+name lookup does the same database
+``not_found`` or ``tampered``; a number and name of an annual certificate moved
+in from the current platform answer ``moved_in`` (ADR 0023: what the register
+recorded, no signature of ours). The number+name lookup does the same database
 work and the same constant-time comparison whether the number does not exist
 or the name is wrong, and answers both with the same ``not_found``: it cannot
 tell an enumerator who holds a number.
@@ -17,7 +19,7 @@ import re
 import unicodedata
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from django.conf import settings
 from django.db import connection
@@ -33,7 +35,12 @@ from cecert.certificates.pdf import verify_pdf
 from cecert.core import cache as shared_cache
 from cecert.core import prepared
 
-Status = Literal["genuine", "revoked", "not_found", "tampered"]
+# ``moved_in``: a serial of an annual certificate the current platform issued, moved in (ADR 0023): a
+# register entry without any signature of ours, never "genuine".
+if TYPE_CHECKING:
+    from cecert.movein.domain.history import LegacyCertificate
+
+Status = Literal["genuine", "revoked", "not_found", "tampered", "moved_in"]
 SERIAL_RE = re.compile(r"^P?\d{4}-\d{4}-\d{7}$")
 NUMBER_RE = re.compile(r"^\d{13}$")
 MAX_PDF_BYTES = 5 * 1024 * 1024
@@ -244,22 +251,70 @@ def forget_public_result(serial: str) -> None:
     )
 
 
+LEGACY_KIND_LABEL = "原平台年度证书（迁入）"
+
+
+def legacy_view(legacy: LegacyCertificate) -> dict[str, Any]:
+    """What a verifier may see of a moved-in certificate (``movein.domain.history.LegacyCertificate``):
+    the register entry as recorded, the holder's name masked. The page shows exactly these facts."""
+    return {
+        "serial": legacy.serial,
+        "kind": "legacy_annual",
+        "kind_label": LEGACY_KIND_LABEL,
+        "status": "moved_in",
+        "signed": False,  # no signature of this platform: nothing of the certificate itself is verified
+        "holder_name": mask_name(legacy.holder_name),
+        "year_from": legacy.year,
+        "year_to": legacy.year,
+        "met": legacy.met,
+        "issuer": legacy.issuer,
+        "issued_on": legacy.issued_on.isoformat(),
+        "moved_in_on": legacy.moved_in_on.isoformat(),
+    }
+
+
+def lookup_moved_in(serial: str) -> tuple[str, Verification] | None:
+    """The moved-in certificate with this serial (its public facts) and its holder's current name."""
+    from cecert.movein.domain.history import legacy_certificate  # movein builds on certificates
+
+    legacy = legacy_certificate(serial)
+    if legacy is None:
+        return None
+    return legacy.holder_name, Verification("moved_in", views=(legacy_view(legacy),))
+
+
+def _named(found: tuple[str, Verification] | None, name: str) -> Verification:
+    """``found``'s answer when ``name`` is its holder's; else ``not_found``, compared the same way either way."""
+    stored = found[0] if found else _DUMMY_NAME
+    if names_match(name, stored) and found is not None:
+        return found[1]
+    return Verification("not_found")
+
+
+def verify_moved_in(serial: str, name: str) -> Verification:
+    """A serial this platform did not issue: a moved-in certificate's register entry, or ``not_found``."""
+    return _named(lookup_moved_in(serial), name)
+
+
 def verify_by_number(number: str, name: str) -> Verification:
-    """``number`` is a certificate serial or a person's 13-digit certificate number (证书管理号)."""
-    number = (number or "").strip().upper()
+    """``number`` is a certificate serial, a person's 13-digit certificate number (证书管理号), or the serial
+    of an annual certificate moved in from the current platform (any text the import accepted)."""
+    written = (number or "").strip()
+    number = written.upper()
+    # Every answer looks for a moved-in certificate too, found here or not: the same database work
+    # whether the number is unknown or the name is wrong.
+    moved_in = lookup_moved_in(written)
     if SERIAL_RE.match(number):
-        found = lookup_serial(number)
-        stored = found[0] if found else _DUMMY_NAME
-        if names_match(name, stored) and found is not None:
-            return found[1]
-        return Verification("not_found")
+        return _named(lookup_serial(number) or moved_in, name)
     rows: list[Certificate] = []
     if NUMBER_RE.match(number):
         # The person's certificates: each latest version (valid ones and revoked without successor).
         qs = Certificate.objects.select_related(*_RELATED)
         rows = list(qs.filter(person__certificate_number=number).order_by("-year_to", "kind", "-version"))
-    stored = rows[0].person.name if rows else _DUMMY_NAME
-    if not names_match(name, stored) or not rows:
+    if not rows:
+        return _named(moved_in, name)
+    stored = rows[0].person.name
+    if not names_match(name, stored):
         return Verification("not_found")
     rows = [c for c in rows if c.status == CertificateStatus.VALID or getattr(c, "replaced_by", None) is None]
     if not rows:

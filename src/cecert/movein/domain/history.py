@@ -1,10 +1,11 @@
 """Moved-in years as the rest of the platform reads them (ADR 0023).
 
 * The year status (``records.domain.years.year_status``) joins ``LegacyYear``
-  1:1 beside the certified sums: a moved-in year adds its certified amounts and
-  counts as met when the current platform said so.
-* Completion proofs (``certificates.domain.sources.certified_year``) state a
-  moved-in year's amounts and verdict, and name where they came from.
+  1:1 beside the certified sums: a moved-in year adds its certified amounts, is
+  judged from the sum, and stays met when the current platform said so.
+* Certificates (``certificates.domain.sources.certified_years``, single and
+  batch issuance alike) state a moved-in year's amounts and verdict, and name
+  where they came from.
 * Article 14's checks (``reports.domain.certificates.annual_met_certificates``)
   accept a moved-in annual certificate that shows the year met: it was issued
   and sealed by the HR department named in it (Articles 12, 13) and is held here
@@ -46,10 +47,7 @@ class MovedInYear:
         }
 
 
-def moved_in_year(person_id: int, year: int) -> MovedInYear | None:
-    row = LegacyYear.objects.filter(person_id=person_id, year=year).select_related("issuer").first()
-    if row is None:
-        return None
+def _moved_in(row: LegacyYear) -> MovedInYear:
     return MovedInYear(
         public_hours=Decimal(row.public_tenths) / 10,
         professional_hours=Decimal(row.professional_tenths) / 10,
@@ -57,6 +55,55 @@ def moved_in_year(person_id: int, year: int) -> MovedInYear | None:
         certificate_serial=row.certificate_serial or "",
         issuer=row.issuer.name if row.issuer else "",
         issued_on=row.issued_on,
+    )
+
+
+def moved_in_years(first_id: int, last_id: int, year: int) -> dict[int, MovedInYear]:
+    """``{person id: moved-in year}`` of the people with ids ``first_id``–``last_id``: one query (a key
+    range rather than a long ``IN`` list, like the batch's other reads)."""
+    rows = LegacyYear.objects.filter(person_id__gte=first_id, person_id__lte=last_id, year=year)
+    return {row.person_id: _moved_in(row) for row in rows.select_related("issuer").iterator(chunk_size=5000)}
+
+
+@dataclass(frozen=True)
+class LegacyCertificate:
+    """A moved-in annual certificate as the register holds it: what public verification may say of it.
+
+    ``holder_name`` is compared with the name a verifier gives and never shown."""
+
+    serial: str
+    holder_name: str
+    year: int
+    issuer: str
+    issued_on: dt.date
+    moved_in_on: dt.date
+    met: bool
+
+
+def legacy_certificate(serial: str) -> LegacyCertificate | None:
+    """The moved-in annual certificate with this serial (as written, or in capitals: a verifier's form
+    capitalises what is typed), or ``None``. One indexed query."""
+    from django.utils import timezone
+
+    serial = serial.strip()
+    if not serial:
+        return None
+    rows = LegacyYear.objects.filter(certificate_serial__in={serial, serial.upper()}).values_list(
+        "certificate_serial", "person__name", "year", "issuer__name", "issued_on", "imported_at", "met"
+    )
+    found = sorted(rows, key=lambda row: row[0] != serial)  # the serial as written first
+    if not found:
+        return None
+    number, name, year, issuer, issued_on, imported_at, met = found[0]
+    assert number is not None and issued_on is not None  # a serial comes with its issuer and date (constraint)
+    return LegacyCertificate(
+        serial=number,
+        holder_name=name,
+        year=year,
+        issuer=issuer or "",
+        issued_on=issued_on,
+        moved_in_on=timezone.localdate(imported_at),
+        met=met,
     )
 
 

@@ -303,8 +303,9 @@ def year_status(people: QuerySet[Person], year: int, *, ensure: bool = True) -> 
     Only certified records count. The result equals ``assess_compliance`` for
     each person (see ``tests/records/test_year_status.py``), except for a year moved in from the
     current platform (``movein.LegacyYear``, joined 1:1 the same way, ADR 0023): its certified
-    amounts add to the sums; the year is met when the current platform said so, and a year it found
-    short stays short unless records certified here add to it.
+    amounts add to the sums and the verdict is taken from the sum against the year's requirement,
+    deemed completions of records certified here included; a year the current platform found met
+    stays met (``tests/records/test_moved_in_year_status.py``).
     """
     if ensure and ensure_person_years(people, year):
         people = people.using(DEFAULT_DB_ALIAS)  # rows just opened are read where they were written
@@ -328,6 +329,7 @@ def year_status(people: QuerySet[Person], year: int, *, ensure: bool = True) -> 
             + Coalesce(F("lg__professional_tenths"), 0, output_field=t),
             deemed_pub=Coalesce(F("cs__deems_public_records"), 0, output_field=t),
             deemed_prof=Coalesce(F("cs__deems_professional_records"), 0, output_field=t),
+            # what was certified here, without a moved-in year's amounts (annual certificates need it)
             here_t=Coalesce(F("cs__public_tenths") + F("cs__professional_tenths"), 0, output_field=t),
         )
         .annotate(
@@ -356,9 +358,9 @@ def year_status(people: QuerySet[Person], year: int, *, ensure: bool = True) -> 
             shortfall_professional=Tenths(F("short_prof_t")),
             shortfall_total=Tenths(F("short_total_t")),
             met=Case(
+                # A year the current platform found met stays met (ADR 0023): its certificate may rest on
+                # leave or deemed completions that did not move in, and more learning never makes a year short.
                 When(lg__met=True, then=True),
-                # a moved-in year found short stays short unless records certified here add to it
-                When(lg__met=False, here_t=0, then=False),
                 When(short_pub_t=0, short_prof_t=0, short_total_t=0, then=True),
                 default=False,
                 output_field=BooleanField(),
