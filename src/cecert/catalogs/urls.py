@@ -23,6 +23,7 @@ urlpatterns = [
     path("imports/", views.imports, name="imports"),
     path("imports/<int:pk>/", views.import_detail, name="import"),
     path("imports/<int:pk>/commit/", views.import_commit, name="import_commit"),
+    path("imports/<int:pk>/check/", views.import_check, name="import_check"),
     path("imports/<int:pk>/report.json", views.import_report_json, name="import_report"),
     path("imports/<int:pk>/errors.xlsx", views.import_errors, name="import_errors"),
     path("templates/<str:kind>.xlsx", views.template, name="template"),

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.imports, name="imports"),
     path("<int:pk>/", views.import_detail, name="import"),
     path("<int:pk>/commit/", views.import_commit, name="import_commit"),
+    path("<int:pk>/check/", views.import_check, name="import_check"),
     path("<int:pk>/errors.xlsx", views.import_errors, name="import_errors"),
     path("templates/<str:kind>.xlsx", views.template, name="template"),
 ]
