@@ -6,8 +6,9 @@
   page and command — sits beside it);
 - the demo world sits above every app and nothing imports it;
 - no import loop runs through the accounts models, the jurisdiction filters and the organisation
-  models, nor through certificate issuance and its sources; nor joins the pairs in ``UNTIED_PAIRS``. An import inside a function counts (it
-  only hides the loop); one under ``if TYPE_CHECKING:`` does not (it never runs: annotations only).
+  models, nor through certificate issuance and its sources, nor joins the pairs in ``UNTIED_PAIRS``.
+  An import inside a function counts (it only hides the loop); one under ``if TYPE_CHECKING:`` does
+  not (it never runs: annotations only).
 """
 
 from __future__ import annotations
