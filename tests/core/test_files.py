@@ -26,6 +26,7 @@ from cecert.catalogs.domain import imports as im
 from cecert.catalogs.domain.bases import enrol
 from cecert.catalogs.enums import ImportKind, ImportState
 from cecert.catalogs.models import ImportRow, ImportRun
+from cecert.catalogs.tasks import resume_interrupted_imports_task
 from cecert.certificates.domain import issuance
 from cecert.certificates.domain.rendering import cache_name, certificate_pdf
 from cecert.core.errors import DomainError
@@ -48,9 +49,9 @@ from tests.catalogs.conftest import csv_bytes, make_base, program
 from tests.catalogs.test_imports import COMPLETION_HEADER, _training_rows, upload
 from tests.certificates.factories import YEAR, full_year
 from tests.factories import VISIBLE_PEOPLE, World, employer_admin_of, logged_in, registered_person
-from tests.files import stored_names
+from tests.files import broken_stores, stored_names
 from tests.records.factories import PDF, PNG, declared
-from tests.s3_server import S3Server, free_port, moto_server, s3_environ
+from tests.s3_server import S3Server, moto_server, s3_environ
 
 KINDS = ["filesystem", "s3"]
 
@@ -84,18 +85,9 @@ def stores(request: pytest.FixtureRequest, settings: Any, tmp_path: Path) -> Sto
     return Stores("s3", server, bucket)
 
 
-def _broken_stores(kind: str, tmp_path: Path) -> dict[str, dict[str, Any]]:
-    """Stores that cannot work: under a path that is a file, or an S3 endpoint where nothing listens."""
-    if kind == "filesystem":
-        blocker = tmp_path / "not-a-directory"
-        blocker.write_text("x")
-        return file_stores({}, blocker)
-    return file_stores(s3_environ(f"http://127.0.0.1:{free_port()}", "cecert-nowhere"), tmp_path)
-
-
 @pytest.fixture(params=KINDS)
 def unreachable(request: pytest.FixtureRequest, settings: Any, tmp_path: Path) -> str:
-    settings.STORAGES = {**settings.STORAGES, **_broken_stores(request.param, tmp_path)}
+    settings.STORAGES = {**settings.STORAGES, **broken_stores(request.param, tmp_path)}
     return str(request.param)
 
 
@@ -116,7 +108,7 @@ class Outage:
 
 @pytest.fixture
 def outage(stores: Stores, settings: Any, tmp_path: Path) -> Outage:
-    return Outage(settings, dict(settings.STORAGES), _broken_stores(stores.kind, tmp_path))
+    return Outage(settings, dict(settings.STORAGES), broken_stores(stores.kind, tmp_path))
 
 
 def _no_exceptions_raised(client: Client) -> Client:
@@ -313,6 +305,36 @@ def test_a_commit_the_store_interrupts_keeps_what_it_wrote_says_why_and_resumes_
     assert ImportRow.objects.filter(run=run).count() == 120
     keys = list(Record.objects.filter(person__employer=employer).values_list("dedupe_key", flat=True))
     assert len(keys) == len(set(keys)) == 120
+
+
+def test_the_scheduled_job_resumes_what_an_outage_stopped_once_the_store_is_back(
+    world: World, outage: Outage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    employer = world.orgs["emp_jinshui"]
+    admin = employer_admin_of(employer)
+    people = [world.people["emp_jinshui"], *[registered_person(employer, name=f"员工{n}") for n in range(2)]]
+    monkeypatch.setattr(im.reading, "CHUNK_ROWS", 50)
+    rows = _training_rows(employer, people, 120, {})
+    committing, _ = upload(employer, admin, csv_bytes(rows), kind=ImportKind.EMPLOYER_RECORDS, activity_type="training")
+    checking, _ = upload(
+        employer, admin, csv_bytes(rows[:11]), kind=ImportKind.EMPLOYER_RECORDS, activity_type="training"
+    )
+    im.commit_import(im.check_import(committing), by=admin, max_chunks=1)
+
+    outage.down()
+    assert im.commit_import(committing, by=admin).state == ImportState.INTERRUPTED
+    assert im.check_import(checking).state == ImportState.FAILED
+    assert resume_interrupted_imports_task.call() == {"checked": [], "resumed": []}  # still away: both wait
+    assert ImportRun.objects.get(pk=committing.pk).state == ImportState.INTERRUPTED
+
+    outage.up()
+    assert resume_interrupted_imports_task.call() == {"checked": [checking.pk], "resumed": [committing.pk]}
+    committing.refresh_from_db()
+    checking.refresh_from_db()
+    assert (committing.state, committing.committed_rows) == (ImportState.COMMITTED, 120)
+    assert (checking.state, checking.total_rows, checking.message) == (ImportState.CHECKED, 10, "")
+    assert Record.objects.filter(person__employer=employer).count() == 120  # nothing written twice
+    assert resume_interrupted_imports_task.call() == {"checked": [], "resumed": []}
 
 
 # --- the certificate PDF cache ------------------------------------------------------------------------------------

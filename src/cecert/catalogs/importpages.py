@@ -51,21 +51,31 @@ def start_import(
     return run
 
 
+def next_steps(run: ImportRun) -> set[str]:
+    """What the report page offers: ``commit`` a checked run (or resume one that stopped: its worker died
+    or the file store did not answer), ``check`` again one whose dry run could not finish."""
+    if run.state in (ImportState.CHECKED, *RESUMABLE):
+        return {"commit"}
+    if run.state == ImportState.FAILED:
+        return {"check"}
+    return set()
+
+
 def report_context(run: ImportRun) -> dict[str, Any]:
-    """The report page's context: the report and which next step it offers."""
+    """The report page's context: the report and its buttons."""
+    steps = next_steps(run)
     return {
         "run": run,
         "report": import_report(run, limit=1000),
-        "can_commit": run.state in (ImportState.CHECKED, *RESUMABLE),
-        # a check that could not finish (the file store did not answer, or the file was refused) runs again
-        "can_check": run.state == ImportState.FAILED,
+        "can_commit": "commit" in steps,
+        "can_check": "check" in steps,
     }
 
 
 def queue(run: ImportRun, action: str, request: AuthenticatedHttpRequest) -> None:
-    """Queue the dry run again (``"check"``, only for a failed one) or the commit (``"commit"``: resumes an
-    interrupted one after its last finished chunk)."""
-    if action == "check" and run.state != ImportState.FAILED:
+    """Queue ``action`` (``"check"`` or ``"commit"``) if the run offers it now; say so if it does not."""
+    if action not in next_steps(run):
+        messages.info(request, "该导入当前不能执行此操作，请查看其状态")
         return
     enqueue_import(run, action, request.user.pk)
 

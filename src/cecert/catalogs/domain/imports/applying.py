@@ -51,7 +51,8 @@ def commit_import(
         elif run.state == ImportState.CHECKED:
             run.issues.all().delete()
             run.state, run.processed_rows, run.committed_rows, run.rejected_rows = ImportState.COMMITTING, 0, 0, 0
-            run.save(update_fields=["state", "processed_rows", "committed_rows", "rejected_rows"])
+            run.committed_by = by
+            run.save(update_fields=["state", "processed_rows", "committed_rows", "rejected_rows", "committed_by"])
     recognition = None
     if run.kind in BASE_KINDS:
         recognition = BaseRecognition.objects.filter(base=run.organisation).first()
