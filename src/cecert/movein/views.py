@@ -54,17 +54,10 @@ def import_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @role_required(HR, EMPLOYER)
 @require_POST
-def import_commit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+def import_step(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponse:
+    """The report page's buttons: ``commit`` (or resume) and ``check`` (again, after a failure)."""
     run = _run(request, pk)
-    queue(run, "commit", request)
-    return redirect("movein:import", pk=run.pk)
-
-
-@role_required(HR, EMPLOYER)
-@require_POST
-def import_check(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    run = _run(request, pk)
-    queue(run, "check", request)
+    queue(run, action, request)
     return redirect("movein:import", pk=run.pk)
 
 
