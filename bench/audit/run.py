@@ -52,9 +52,9 @@ from typing import Any
 from urllib.parse import urlparse, urlunparse
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))  # bench/, for siblings.py
+sys.path.insert(0, str(HERE.parent))  # bench/, for shared.py
 
-from siblings import load as load_bench  # noqa: E402  (another benchmark's builders)
+from shared import create_database, load  # noqa: E402
 
 DATABASE = "cecert_bench_audit"
 YEAR = 2026  # the records' year: the fresh world sets no deadline, so first review is allowed
@@ -76,7 +76,7 @@ def build_world(people: int, writers: int) -> list[dict[str, Any]]:
     """The rush's world with one employer and one employer admin per writer: [{reviewer, employer}]."""
     from cecert.accounts.models import Membership, Role
 
-    world = load_bench("rush").build_world(people, reviewers=writers, employers=writers, certificates=0)
+    world = load("rush").build_world(people, reviewers=writers, employers=writers, certificates=0)
     admins = Membership.objects.filter(
         user__username__in=[r["username"] for r in world["reviewers"]], role=Role.EMPLOYER_ADMIN
     ).values_list("user__username", "organisation_id")
@@ -367,7 +367,7 @@ def main() -> None:
     os.environ["DATABASE_URL"] = database_url
     if "CECERT_VAR_DIR" not in os.environ:  # the writers inherit it: its secrets are the world's
         os.environ["CECERT_VAR_DIR"] = tempfile.mkdtemp(prefix="audit-bench-var-")
-    load_bench("compliance")._create_database(base, args.database, fresh=True)
+    create_database(base, args.database, fresh=True)
     django.setup()
     from django.core.management import call_command
     from django.db import connection

@@ -22,9 +22,9 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))  # bench/, for siblings.py
+sys.path.insert(0, str(HERE.parent))  # bench/, for shared.py
 
-from siblings import load as load_bench  # noqa: E402  (another benchmark's builders)
+from shared import load  # noqa: E402
 
 YEAR = 2025
 
@@ -37,7 +37,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--reuse", action="store_true", help="keep an existing bench database and its data")
     args = parser.parse_args()
-    reports = load_bench("reports")
+    reports = load("reports")
     reports._setup(args.database, not args.reuse, args.people, args.records_per_person)
 
     from django.db import connection

@@ -33,17 +33,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse, urlunparse
 
 YEAR = 2025
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))  # bench/, for siblings.py
+sys.path.insert(0, str(HERE.parent))  # bench/, for shared.py
 
-from siblings import load as load_bench  # noqa: E402  (another benchmark's builders)
-
-
-def _bench_url(base: str, name: str) -> str:
-    return urlunparse(urlparse(base)._replace(path=f"/{name}"))
+from shared import create_database, database_url, load  # noqa: E402
 
 
 def _timed(label: str, fn: Callable[[], Any], runs: int) -> float:
@@ -60,9 +55,9 @@ def _setup(database: str, fresh: bool, people: int, per_person: int) -> None:
     base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
     if not base.startswith("postgres"):
         sys.exit("PostgreSQL only: set DATABASE_URL=postgres://…")
-    compliance = load_bench("compliance")
-    compliance._create_database(base, database, fresh=fresh)
-    os.environ["DATABASE_URL"] = _bench_url(base, database)
+    compliance = load("compliance")
+    create_database(base, database, fresh=fresh)
+    os.environ["DATABASE_URL"] = database_url(base, database)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cecert.settings")
     import django
 

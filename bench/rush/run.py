@@ -45,9 +45,9 @@ from typing import Any
 from urllib.parse import urlparse, urlunparse
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))  # bench/, for siblings.py
+sys.path.insert(0, str(HERE.parent))  # bench/, for shared.py
 
-from siblings import load as load_bench  # noqa: E402  (another benchmark's builders)
+from shared import create_database  # noqa: E402
 
 ROOT = HERE.parents[1]
 DATABASE = "cecert_bench_rush"
@@ -341,7 +341,7 @@ def main() -> None:
         django.setup()
         print(json.dumps(argon2_cost(args.argon2_verifications, args.argon2_runs)), flush=True)
         return
-    load_bench("compliance")._create_database(base, args.database, fresh=True)  # a fresh world each run
+    create_database(base, args.database, fresh=True)  # a fresh world each run
     django.setup()
     import redis
     from django.conf import settings
