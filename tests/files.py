@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import posixpath
+from pathlib import Path
+from typing import Any
 
 from django.core.files.storage import storages
+
+from cecert.core.filestores import file_stores
+from tests.s3_server import free_port, s3_environ
 
 
 def stored_names(alias: str) -> list[str]:
@@ -21,3 +26,13 @@ def stored_names(alias: str) -> list[str]:
         names += [posixpath.join(directory, name) for name in files]
         pending += [posixpath.join(directory, name) for name in directories if name != "health"]
     return sorted(names)
+
+
+def broken_stores(kind: str, tmp_path: Path) -> dict[str, dict[str, Any]]:
+    """``STORAGES`` entries of stores that cannot work (``kind`` "filesystem" or "s3"): under a path that
+    is a file, or an S3 endpoint where nothing listens."""
+    if kind == "filesystem":
+        blocker = tmp_path / "not-a-directory"
+        blocker.write_text("x")
+        return file_stores({}, blocker)
+    return file_stores(s3_environ(f"http://127.0.0.1:{free_port()}", "cecert-nowhere"), tmp_path)

@@ -35,7 +35,6 @@ scaling ratios writes/s(W)/writes/s(W=1) (medians over rounds); the verification
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import io
 import json
 import math
@@ -53,18 +52,13 @@ from typing import Any
 from urllib.parse import urlparse, urlunparse
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # bench/, for shared.py
+
+from shared import create_database, load  # noqa: E402
+
 DATABASE = "cecert_bench_audit"
 YEAR = 2026  # the records' year: the fresh world sets no deadline, so first review is allowed
 WRITER_NAME = "cecert-bench-audit-writer"  # application_name of the writers' connections
-
-
-def _bench(name: str) -> Any:
-    """``bench/<name>/run.py`` loaded as a module (the benchmarks share their world builders this way)."""
-    spec = importlib.util.spec_from_file_location(f"bench_{name}", HERE.parent / name / "run.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -82,7 +76,7 @@ def build_world(people: int, writers: int) -> list[dict[str, Any]]:
     """The rush's world with one employer and one employer admin per writer: [{reviewer, employer}]."""
     from cecert.accounts.models import Membership, Role
 
-    world = _bench("rush").build_world(people, reviewers=writers, employers=writers, certificates=0)
+    world = load("rush").build_world(people, reviewers=writers, employers=writers, certificates=0)
     admins = Membership.objects.filter(
         user__username__in=[r["username"] for r in world["reviewers"]], role=Role.EMPLOYER_ADMIN
     ).values_list("user__username", "organisation_id")
@@ -373,7 +367,7 @@ def main() -> None:
     os.environ["DATABASE_URL"] = database_url
     if "CECERT_VAR_DIR" not in os.environ:  # the writers inherit it: its secrets are the world's
         os.environ["CECERT_VAR_DIR"] = tempfile.mkdtemp(prefix="audit-bench-var-")
-    _bench("compliance")._create_database(base, args.database, fresh=True)
+    create_database(base, args.database, fresh=True)
     django.setup()
     from django.core.management import call_command
     from django.db import connection

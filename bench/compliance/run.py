@@ -32,27 +32,14 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse, urlunparse
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/, for shared.py
+
+from shared import create_database, database_url
 
 YEAR = 2025
-
-
-def _bench_url(base: str, name: str) -> str:
-    parts = urlparse(base)
-    return urlunparse(parts._replace(path=f"/{name}"))
-
-
-def _create_database(base: str, name: str, fresh: bool) -> None:
-    import psycopg
-
-    with psycopg.connect(base, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if exists and fresh:
-            conn.execute(f'DROP DATABASE "{name}"')
-            exists = None
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def _timed(label: str, fn: Callable[[], Any], runs: int) -> float:
@@ -291,8 +278,8 @@ def main() -> None:
     base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
     if not base.startswith("postgres"):
         sys.exit("PostgreSQL only: set DATABASE_URL=postgres://…")
-    _create_database(base, args.database, fresh=not args.reuse)
-    os.environ["DATABASE_URL"] = _bench_url(base, args.database)
+    create_database(base, args.database, fresh=not args.reuse)
+    os.environ["DATABASE_URL"] = database_url(base, args.database)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cecert.settings")
     import django
 

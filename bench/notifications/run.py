@@ -31,26 +31,14 @@ import os
 import resource
 import sys
 import time
-from urllib.parse import urlparse, urlunparse
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/, for shared.py
+
+from shared import create_database, database_url
 
 YEAR = 2025
 DATABASE = "cecert_bench_notifications"
-
-
-def _bench_url(base: str, name: str) -> str:
-    return urlunparse(urlparse(base)._replace(path=f"/{name}"))
-
-
-def _create_database(base: str, name: str, fresh: bool) -> None:
-    import psycopg
-
-    with psycopg.connect(base, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if exists and fresh:
-            conn.execute(f'DROP DATABASE "{name}"')
-            exists = None
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def _peak_mib() -> float:
@@ -189,8 +177,8 @@ def main() -> None:
     base = os.environ.get("DATABASE_URL", "")
     if not base.startswith("postgres"):
         sys.exit("DATABASE_URL must point at a PostgreSQL server (the bench makes its own database there)")
-    _create_database(base, DATABASE, fresh=not args.reuse)
-    os.environ["DATABASE_URL"] = _bench_url(base, DATABASE)
+    create_database(base, DATABASE, fresh=not args.reuse)
+    os.environ["DATABASE_URL"] = database_url(base, DATABASE)
     os.environ["CECERT_TASKS_BACKEND"] = "django_tasks_db.DatabaseBackend"
     os.environ["CECERT_QUIET_HOURS"] = ""  # the same work whatever the hour of the run
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cecert.settings")

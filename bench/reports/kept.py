@@ -16,23 +16,17 @@ Not part of the test suite.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # bench/, for shared.py
+
+from shared import load  # noqa: E402
+
 YEAR = 2025
-
-
-def _reports_bench() -> Any:
-    spec = importlib.util.spec_from_file_location("bench_reports", HERE / "run.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def main() -> None:
@@ -43,7 +37,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--reuse", action="store_true", help="keep an existing bench database and its data")
     args = parser.parse_args()
-    reports = _reports_bench()
+    reports = load("reports")
     reports._setup(args.database, not args.reuse, args.people, args.records_per_person)
 
     from django.db import connection

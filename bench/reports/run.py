@@ -25,7 +25,6 @@ Not part of the test suite.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import subprocess
@@ -34,23 +33,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse, urlunparse
 
 YEAR = 2025
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # bench/, for shared.py
 
-
-def _compliance_bench() -> Any:
-    """The records engineer's generator (``bench/compliance/run.py``), loaded as a module."""
-    spec = importlib.util.spec_from_file_location("bench_compliance", HERE.parent / "compliance" / "run.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def _bench_url(base: str, name: str) -> str:
-    return urlunparse(urlparse(base)._replace(path=f"/{name}"))
+from shared import create_database, database_url, load  # noqa: E402
 
 
 def _timed(label: str, fn: Callable[[], Any], runs: int) -> float:
@@ -67,9 +55,9 @@ def _setup(database: str, fresh: bool, people: int, per_person: int) -> None:
     base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
     if not base.startswith("postgres"):
         sys.exit("PostgreSQL only: set DATABASE_URL=postgres://…")
-    compliance = _compliance_bench()
-    compliance._create_database(base, database, fresh=fresh)
-    os.environ["DATABASE_URL"] = _bench_url(base, database)
+    compliance = load("compliance")
+    create_database(base, database, fresh=fresh)
+    os.environ["DATABASE_URL"] = database_url(base, database)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cecert.settings")
     import django
 

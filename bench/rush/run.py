@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import csv
 import functools
-import importlib.util
 import json
 import math
 import os
@@ -46,20 +45,15 @@ from typing import Any
 from urllib.parse import urlparse, urlunparse
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # bench/, for shared.py
+
+from shared import create_database  # noqa: E402
+
 ROOT = HERE.parents[1]
 DATABASE = "cecert_bench_rush"
 REDIS_URL = "redis://127.0.0.1:6379/12"
 PASSWORD = "Rush@2026cecert"  # noqa: S105  (a benchmark account's password, printed in the world file)
 CERTIFIED_YEAR = 2025
-
-
-def _compliance_bench() -> Any:
-    """``bench/compliance/run.py`` (database creation), loaded as a module."""
-    spec = importlib.util.spec_from_file_location("bench_compliance", HERE.parent / "compliance" / "run.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 # OWASP's Password Storage Cheat Sheet lists these Argon2id settings as equivalent minimums (memory KiB, passes).
@@ -347,7 +341,7 @@ def main() -> None:
         django.setup()
         print(json.dumps(argon2_cost(args.argon2_verifications, args.argon2_runs)), flush=True)
         return
-    _compliance_bench()._create_database(base, args.database, fresh=True)  # a fresh world each run
+    create_database(base, args.database, fresh=True)  # a fresh world each run
     django.setup()
     import redis
     from django.conf import settings

@@ -24,8 +24,9 @@ from django.urls import reverse
 
 from cecert.catalogs.domain import imports as im
 from cecert.catalogs.domain.bases import enrol
-from cecert.catalogs.enums import ImportState
-from cecert.catalogs.models import ImportRun
+from cecert.catalogs.enums import ImportKind, ImportState
+from cecert.catalogs.models import ImportRow, ImportRun
+from cecert.catalogs.tasks import resume_interrupted_imports_task
 from cecert.certificates.domain import issuance
 from cecert.certificates.domain.rendering import cache_name, certificate_pdf
 from cecert.core.errors import DomainError
@@ -42,15 +43,15 @@ from cecert.core.files import (
     save_file,
 )
 from cecert.core.filestores import file_stores
-from cecert.records.models import ProofFile
+from cecert.records.models import ProofFile, Record
 from cecert.records.storage import read_proof
 from tests.catalogs.conftest import csv_bytes, make_base, program
-from tests.catalogs.test_imports import COMPLETION_HEADER, upload
+from tests.catalogs.test_imports import COMPLETION_HEADER, _training_rows, upload
 from tests.certificates.factories import YEAR, full_year
-from tests.factories import VISIBLE_PEOPLE, World, logged_in
-from tests.files import stored_names
+from tests.factories import VISIBLE_PEOPLE, World, employer_admin_of, logged_in, registered_person
+from tests.files import broken_stores, stored_names
 from tests.records.factories import PDF, PNG, declared
-from tests.s3_server import S3Server, free_port, moto_server, s3_environ
+from tests.s3_server import S3Server, moto_server, s3_environ
 
 KINDS = ["filesystem", "s3"]
 
@@ -86,15 +87,28 @@ def stores(request: pytest.FixtureRequest, settings: Any, tmp_path: Path) -> Sto
 
 @pytest.fixture(params=KINDS)
 def unreachable(request: pytest.FixtureRequest, settings: Any, tmp_path: Path) -> str:
-    """Stores that cannot work: under a path that is a file, or an S3 endpoint where nothing listens."""
-    if request.param == "filesystem":
-        blocker = tmp_path / "not-a-directory"
-        blocker.write_text("x")
-        broken = file_stores({}, blocker)
-    else:
-        broken = file_stores(s3_environ(f"http://127.0.0.1:{free_port()}", "cecert-nowhere"), tmp_path)
-    settings.STORAGES = {**settings.STORAGES, **broken}
+    settings.STORAGES = {**settings.STORAGES, **broken_stores(request.param, tmp_path)}
     return str(request.param)
+
+
+@dataclass
+class Outage:
+    """The working stores of ``stores``, switched off and on again in the middle of a test."""
+
+    settings: Any
+    working: dict[str, Any]
+    broken: dict[str, Any]
+
+    def down(self) -> None:
+        self.settings.STORAGES = {**self.working, **self.broken}
+
+    def up(self) -> None:
+        self.settings.STORAGES = self.working
+
+
+@pytest.fixture
+def outage(stores: Stores, settings: Any, tmp_path: Path) -> Outage:
+    return Outage(settings, dict(settings.STORAGES), broken_stores(stores.kind, tmp_path))
 
 
 def _no_exceptions_raised(client: Client) -> Client:
@@ -223,6 +237,104 @@ def test_an_import_whose_file_went_missing_fails_with_a_clear_message(world: Wor
     run = im.check_import(run)
     assert run.state == ImportState.FAILED
     assert run.message == "导入文件已不在文件存储中，请重新上传"
+
+
+def _page(client: Client, run: ImportRun) -> str:
+    return client.get(reverse("catalogs:import", args=[run.pk])).content.decode()
+
+
+def test_a_dry_run_on_a_store_that_does_not_answer_fails_saying_so_and_runs_again_once_it_is_back(
+    world: World, outage: Outage
+) -> None:
+    base, admin = make_base("郑州继续教育基地", "410105", "base_admin", world.users["hr_jinshui"])
+    classroom = program(base, admin)
+    person = world.people["emp_jinshui"]
+    enrol(classroom, person.certificate_number, by=admin)
+    run, _ = upload(base, admin, csv_bytes([COMPLETION_HEADER, [person.certificate_number, "", classroom.pk, ""]]))
+    client = logged_in(admin)
+
+    outage.down()
+    run = im.check_import(run)
+    assert (run.state, run.message) == (ImportState.FAILED, im.reading.STORE_DOWN_CHECK)
+    assert "文件存储暂时不可用" in run.message
+    assert not run.issues.exists()  # the file is not at fault: no row is reported
+    page = _page(client, run)
+    assert "失败" in page and run.message in page and 'id="check-import"' in page
+    assert 'id="commit-import"' not in page
+    report = client.get(reverse("catalogs:import_report", args=[run.pk])).json()
+    assert (report["state"], report["message"]) == ("failed", im.reading.STORE_DOWN_CHECK)
+
+    outage.up()
+    assert client.post(reverse("catalogs:import_check", args=[run.pk])).status_code == 302
+    run.refresh_from_db()
+    assert (run.state, run.accepted_rows, run.message) == (ImportState.CHECKED, 1, "")
+    assert 'id="check-import"' not in _page(client, run)
+    assert client.post(reverse("catalogs:import_check", args=[run.pk])).status_code == 302  # only a failed one
+    run.refresh_from_db()
+    assert run.state == ImportState.CHECKED
+
+
+def test_a_commit_the_store_interrupts_keeps_what_it_wrote_says_why_and_resumes_once_it_is_back(
+    world: World, outage: Outage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    employer = world.orgs["emp_jinshui"]
+    admin = employer_admin_of(employer)
+    people = [world.people["emp_jinshui"], *[registered_person(employer, name=f"员工{n}") for n in range(2)]]
+    monkeypatch.setattr(im.reading, "CHUNK_ROWS", 50)
+    content = csv_bytes(_training_rows(employer, people, 120, {}))
+    run, _ = upload(employer, admin, content, kind=ImportKind.EMPLOYER_RECORDS, activity_type="training")
+    run = im.check_import(run)
+    assert (run.state, run.accepted_rows) == (ImportState.CHECKED, 120)
+    run = im.commit_import(run, by=admin, max_chunks=1)  # one chunk in when the store goes away
+    assert (run.state, run.committed_rows) == (ImportState.COMMITTING, 50)
+    client = logged_in(admin)
+
+    outage.down()
+    assert client.post(reverse("catalogs:import_commit", args=[run.pk])).status_code == 302
+    run.refresh_from_db()
+    assert (run.state, run.message, run.committed_rows) == (ImportState.INTERRUPTED, im.reading.STORE_DOWN_COMMIT, 50)
+    assert Record.objects.filter(person__employer=employer).count() == 50  # nothing lost, nothing half-written
+    assert im.check_import(run).state == ImportState.INTERRUPTED  # a dry run does not undo a started commit
+    page = _page(client, run)
+    assert "已中断" in page and run.message in page and "继续导入" in page
+
+    outage.up()
+    assert client.post(reverse("catalogs:import_commit", args=[run.pk])).status_code == 302
+    run.refresh_from_db()
+    assert (run.state, run.committed_rows, run.message) == (ImportState.COMMITTED, 120, "")
+    assert ImportRow.objects.filter(run=run).count() == 120
+    keys = list(Record.objects.filter(person__employer=employer).values_list("dedupe_key", flat=True))
+    assert len(keys) == len(set(keys)) == 120
+
+
+def test_the_scheduled_job_resumes_what_an_outage_stopped_once_the_store_is_back(
+    world: World, outage: Outage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    employer = world.orgs["emp_jinshui"]
+    admin = employer_admin_of(employer)
+    people = [world.people["emp_jinshui"], *[registered_person(employer, name=f"员工{n}") for n in range(2)]]
+    monkeypatch.setattr(im.reading, "CHUNK_ROWS", 50)
+    rows = _training_rows(employer, people, 120, {})
+    committing, _ = upload(employer, admin, csv_bytes(rows), kind=ImportKind.EMPLOYER_RECORDS, activity_type="training")
+    checking, _ = upload(
+        employer, admin, csv_bytes(rows[:11]), kind=ImportKind.EMPLOYER_RECORDS, activity_type="training"
+    )
+    im.commit_import(im.check_import(committing), by=admin, max_chunks=1)
+
+    outage.down()
+    assert im.commit_import(committing, by=admin).state == ImportState.INTERRUPTED
+    assert im.check_import(checking).state == ImportState.FAILED
+    assert resume_interrupted_imports_task.call() == {"checked": [], "resumed": []}  # still away: both wait
+    assert ImportRun.objects.get(pk=committing.pk).state == ImportState.INTERRUPTED
+
+    outage.up()
+    assert resume_interrupted_imports_task.call() == {"checked": [checking.pk], "resumed": [committing.pk]}
+    committing.refresh_from_db()
+    checking.refresh_from_db()
+    assert (committing.state, committing.committed_rows) == (ImportState.COMMITTED, 120)
+    assert (checking.state, checking.total_rows, checking.message) == (ImportState.CHECKED, 10, "")
+    assert Record.objects.filter(person__employer=employer).count() == 120  # nothing written twice
+    assert resume_interrupted_imports_task.call() == {"checked": [], "resumed": []}
 
 
 # --- the certificate PDF cache ------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from cecert.core.scheduler import JOBS, TIME_ZONE, configured_jobs, trigger
 EXPECTED = {
     "audit_checkpoint",
     "resume_interrupted_batches",
+    "resume_interrupted_imports",
     "certified_sums_check",
     "prune",
     "prune_codes",

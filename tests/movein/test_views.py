@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from cecert.accounts.models import Person
+from cecert.catalogs.domain.imports import check_import
+from cecert.catalogs.domain.imports.reading import STORE_DOWN_CHECK
 from cecert.catalogs.enums import ImportKind, ImportState
 from cecert.catalogs.models import ImportRun
 from tests.factories import World, logged_in
-from tests.movein.conftest import PEOPLE_HEADER, dry_run, new_id, person_row, xlsx_bytes
+from tests.files import broken_stores
+from tests.movein.conftest import PEOPLE_HEADER, dry_run, new_id, person_row, upload, xlsx_bytes
 
 PEOPLE = ImportKind.MOVEIN_PEOPLE
 
@@ -135,3 +140,28 @@ def test_the_record_import_pages_do_not_offer_moving_in(world: World) -> None:
         assert client.get(reverse("catalogs:template", args=[kind])).status_code == 404
     assert client.get(reverse("catalogs:template", args=["employer_records"]) + "?type=training").status_code == 200
     assert "原平台人员迁入" not in client.get(reverse("catalogs:imports")).content.decode()
+
+
+def test_a_file_store_outage_fails_the_dry_run_saying_so_and_check_again_runs_it(
+    world: World, settings: Any, tmp_path: Path
+) -> None:
+    hr = world.users["hr_zhengzhou"]
+    client = logged_in(hr)
+    row = person_row("李四", new_id(1), "4101050000500", world.orgs["emp_jinshui"])
+    run = upload(world.orgs["hr_zhengzhou"], PEOPLE, xlsx_bytes([PEOPLE_HEADER, row]), hr)
+    working = dict(settings.STORAGES)
+    settings.STORAGES = {**working, **broken_stores("filesystem", tmp_path)}
+
+    run = check_import(run)
+    assert (run.state, run.message) == (ImportState.FAILED, STORE_DOWN_CHECK)
+    page = client.get(reverse("movein:import", args=[run.pk])).content.decode()
+    assert STORE_DOWN_CHECK in page and 'id="check-import"' in page and 'id="commit-import"' not in page
+    client.post(reverse("movein:import_commit", args=[run.pk]))  # not offered: nothing queued
+    assert ImportRun.objects.get(pk=run.pk).state == ImportState.FAILED
+
+    settings.STORAGES = working
+    assert client.post(reverse("movein:import_check", args=[run.pk])).status_code == 302
+    run.refresh_from_db()
+    assert (run.state, run.accepted_rows, run.message) == (ImportState.CHECKED, 1, "")
+    client.post(reverse("movein:import_commit", args=[run.pk]))
+    assert Person.objects.filter(certificate_number="4101050000500").exists()

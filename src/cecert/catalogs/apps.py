@@ -15,3 +15,9 @@ class CatalogsConfig(AppConfig):
             "cecert.catalogs.tasks.prune_api_records_task",
             "清理对接接口的过期随机数和幂等记录",
         )
+        register_job(
+            "resume_interrupted_imports",
+            "*/15 * * * *",
+            "cecert.catalogs.tasks.resume_interrupted_imports_task",
+            "文件存储恢复后，继续因存储不可用而中断的批量导入",
+        )

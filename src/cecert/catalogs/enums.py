@@ -71,6 +71,8 @@ class ImportState(models.TextChoices):
     COMMITTING = "committing", _("导入中")
     COMMITTED = "committed", _("已导入")
     FAILED = "failed", _("失败")
+    # A commit stopped by the file store (not by the file): what it wrote stays, resumed from there.
+    INTERRUPTED = "interrupted", _("已中断")
 
 
 class FlagKind(models.TextChoices):

@@ -31,6 +31,39 @@ def enqueue_import(run: ImportRun, action: str, user_id: int) -> ImportRun:
 
 
 @task()
+def resume_interrupted_imports_task() -> dict[str, list[int]]:
+    """Once the ``imports`` store answers again, queue every import an outage stopped: a dry run that
+    failed on it checks again, an interrupted commit resumes after its last finished chunk in the name of
+    whoever started it (enqueued by ``cecert scheduler``). Each run is claimed by a conditional update,
+    so two overlapping runs of the job queue it once."""
+    from cecert.catalogs.domain.imports.reading import STORE_DOWN_CHECK
+    from cecert.catalogs.enums import ImportState
+    from cecert.core.files import IMPORTS, probe
+
+    try:
+        probe(IMPORTS)
+    except Exception:  # still away (the probe raises whatever the store raised): next time
+        return {"checked": [], "resumed": []}
+    checked: list[int] = []
+    for run in ImportRun.objects.filter(state=ImportState.FAILED, message=STORE_DOWN_CHECK).order_by("pk"):
+        if ImportRun.objects.filter(pk=run.pk, state=ImportState.FAILED, message=STORE_DOWN_CHECK).update(
+            state=ImportState.UPLOADED, message=""
+        ):
+            enqueue_import(run, "check", run.created_by_id)
+            checked.append(run.pk)
+    resumed: list[int] = []
+    interrupted = ImportRun.objects.filter(state=ImportState.INTERRUPTED, committed_by__isnull=False).order_by("pk")
+    for run in interrupted:
+        if ImportRun.objects.filter(pk=run.pk, state=ImportState.INTERRUPTED).update(
+            state=ImportState.COMMITTING, message=""
+        ):
+            assert run.committed_by_id is not None
+            enqueue_import(run, "commit", run.committed_by_id)
+            resumed.append(run.pk)
+    return {"checked": checked, "resumed": resumed}
+
+
+@task()
 def prune_api_records_task() -> dict[str, int]:
     """Integration-API nonces past the replay window and idempotency records past
     ``CECERT_IDEMPOTENCY_KEEP_DAYS``."""

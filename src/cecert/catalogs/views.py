@@ -39,10 +39,10 @@ from cecert.catalogs.domain.catalogs import (
     set_guide_co_authors,
     transition_catalog,
 )
-from cecert.catalogs.domain.imports import ACTIVITY_TYPES, create_import, error_sheet, import_report, template_bytes
+from cecert.catalogs.domain.imports import ACTIVITY_TYPES, import_report, template_bytes
 from cecert.catalogs.domain.progress import flags_for
 from cecert.catalogs.domain.scope import base_scope, catalog_scope, enrolment_scope, flag_scope, import_scope
-from cecert.catalogs.enums import ImportKind, ImportState, RecognitionState
+from cecert.catalogs.enums import ImportKind, RecognitionState
 from cecert.catalogs.forms import (
     CATALOG_KINDS,
     BaseApplicationForm,
@@ -53,6 +53,7 @@ from cecert.catalogs.forms import (
     ProgramForm_,
     UploadForm,
 )
+from cecert.catalogs.importpages import XLSX, error_sheet_response, queue, report_context, start_import
 from cecert.catalogs.models import (
     ApiCall,
     ApiCredential,
@@ -62,7 +63,6 @@ from cecert.catalogs.models import (
     Program,
     PublicGuide,
 )
-from cecert.catalogs.tasks import enqueue_import
 from cecert.core.errors import DomainError
 from cecert.core.ratelimit import over_limit
 from cecert.crediting.evaluation import today_in_henan
@@ -435,23 +435,15 @@ def imports(request: AuthenticatedHttpRequest) -> HttpResponse:
         if organisation is None:
             form.add_error("kind", "您不能导入该类别")
         else:
-            upload = form.cleaned_data["file"]
-            try:
-                run, created = create_import(
-                    organisation,
-                    kind=kind,
-                    filename=upload.name,
-                    content=upload,
-                    by=request.user,
-                    activity_type=form.cleaned_data["activity_type"],
-                )
-            except DomainError as exc:
-                form.add_error("file" if exc.field in ("file", "organisation") else None, exc.message_zh)
-            else:
-                if created:
-                    enqueue_import(run, "check", request.user.pk)
-                else:
-                    messages.info(request, "该文件已导入过，不会重复导入")
+            run = start_import(
+                request,
+                form,
+                organisation,
+                kind=kind,
+                activity_type=form.cleaned_data["activity_type"],
+                again="该文件已导入过，不会重复导入",
+            )
+            if run is not None:
                 return redirect("catalogs:import", pk=run.pk)
     runs = ImportRun.objects.filter(import_scope(request.user)).select_related("organisation")
     return render(
@@ -467,20 +459,15 @@ def _run(request: AuthenticatedHttpRequest, pk: int) -> ImportRun:
 
 @role_required(BASE, EMPLOYER)
 def import_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    run = _run(request, pk)
-    report = import_report(run, limit=1000)
-    return render(
-        request,
-        "catalogs/import.html",
-        {"run": run, "report": report, "can_commit": run.state in (ImportState.CHECKED, ImportState.COMMITTING)},
-    )
+    return render(request, "catalogs/import.html", report_context(_run(request, pk)))
 
 
 @role_required(BASE, EMPLOYER)
 @require_POST
-def import_commit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+def import_step(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponse:
+    """The report page's buttons: ``commit`` (or resume) and ``check`` (again, after a failure)."""
     run = _run(request, pk)
-    enqueue_import(run, "commit", request.user.pk)
+    queue(run, action, request)
     return redirect("catalogs:import", pk=run.pk)
 
 
@@ -492,12 +479,7 @@ def import_report_json(request: AuthenticatedHttpRequest, pk: int) -> JsonRespon
 @role_required(BASE, EMPLOYER)
 def import_errors(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     run = _run(request, pk)
-    response = HttpResponse(error_sheet(run), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="import-{run.pk}-errors.xlsx"'
-    return response
-
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return error_sheet_response(run, f"import-{run.pk}-errors.xlsx")
 
 
 @role_required(BASE, EMPLOYER)

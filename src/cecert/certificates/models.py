@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from cecert.accounts.models import Person, User
+from cecert.certificates.domain.reasons import REASONS
 from cecert.organisations.models import Organisation
 
 
@@ -336,8 +337,6 @@ class SuspiciousVerification(models.Model):
     @property
     def reason_label(self) -> str:
         """The reason in Chinese, as the verification page showed it."""
-        from cecert.certificates.domain.verification import REASONS
-
         return REASONS.get(self.reason, self.reason)
 
 

@@ -22,6 +22,7 @@ import logging
 import os
 import secrets
 import shutil
+import stat
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -157,7 +158,16 @@ def local_copy(alias: str, name: str) -> Iterator[Path]:
     except NotImplementedError:  # a remote store has no local path
         pass
     else:
-        if not path.is_file():
+        # ``is_file()`` would answer False for a store that cannot be reached at all (an unmounted or
+        # unreadable directory): only "no such file" means missing, any other error is the store's.
+        try:
+            regular = stat.S_ISREG(path.stat().st_mode)
+        except FileNotFoundError:
+            regular = False
+        except OSError as error:
+            logger.exception("文件存储读取失败 / file store read failed: %s/%s", alias, name)
+            raise FileStoreUnavailable(alias, error) from error
+        if not regular:
             raise StoredFileMissing(alias, name)
         yield path
         return

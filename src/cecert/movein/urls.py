@@ -6,7 +6,8 @@ app_name = "movein"
 urlpatterns = [
     path("", views.imports, name="imports"),
     path("<int:pk>/", views.import_detail, name="import"),
-    path("<int:pk>/commit/", views.import_commit, name="import_commit"),
+    path("<int:pk>/commit/", views.import_step, {"action": "commit"}, name="import_commit"),
+    path("<int:pk>/check/", views.import_step, {"action": "check"}, name="import_check"),
     path("<int:pk>/errors.xlsx", views.import_errors, name="import_errors"),
     path("templates/<str:kind>.xlsx", views.template, name="template"),
 ]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from io import BytesIO
 
 from django import forms
-from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,16 +12,13 @@ from django.views.decorators.http import require_POST
 
 from cecert.accounts.decorators import AuthenticatedHttpRequest, role_required
 from cecert.accounts.models import Role
-from cecert.catalogs.domain.imports import create_import, error_sheet, import_report
-from cecert.catalogs.enums import ImportKind, ImportState
+from cecert.catalogs.enums import ImportKind
+from cecert.catalogs.importpages import XLSX, error_sheet_response, queue, report_context, start_import
 from cecert.catalogs.models import ImportRun
-from cecert.catalogs.tasks import enqueue_import
-from cecert.core.errors import DomainError
 from cecert.movein.domain import layout
 from cecert.movein.domain.scope import importers, movein_import_scope
 
 HR, EMPLOYER = Role.HR_OFFICER, Role.EMPLOYER_ADMIN
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class UploadForm(forms.Form):
@@ -40,18 +36,8 @@ def imports(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None, kinds=list(allowed))
     if allowed and request.method == "POST" and form.is_valid():
         kind = form.cleaned_data["kind"]
-        upload = form.cleaned_data["file"]
-        try:
-            run, created = create_import(
-                allowed[kind][0], kind=kind, filename=upload.name, content=upload, by=request.user
-            )
-        except DomainError as exc:
-            form.add_error("file" if exc.field in ("file", "organisation") else None, exc.message_zh)
-        else:
-            if created:
-                enqueue_import(run, "check", request.user.pk)
-            else:
-                messages.info(request, "该文件已上传过，不会重复导入")
+        run = start_import(request, form, allowed[kind][0], kind=kind, again="该文件已上传过，不会重复导入")
+        if run is not None:
             return redirect("movein:import", pk=run.pk)
     runs = ImportRun.objects.filter(movein_import_scope(request.user)).select_related("organisation")
     return render(request, "movein/imports.html", {"form": form, "runs": runs[:100], "kinds": list(allowed)})
@@ -63,29 +49,22 @@ def _run(request: AuthenticatedHttpRequest, pk: int) -> ImportRun:
 
 @role_required(HR, EMPLOYER)
 def import_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    run = _run(request, pk)
-    report = import_report(run, limit=1000)
-    return render(
-        request,
-        "movein/import.html",
-        {"run": run, "report": report, "can_commit": run.state in (ImportState.CHECKED, ImportState.COMMITTING)},
-    )
+    return render(request, "movein/import.html", report_context(_run(request, pk)))
 
 
 @role_required(HR, EMPLOYER)
 @require_POST
-def import_commit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+def import_step(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponse:
+    """The report page's buttons: ``commit`` (or resume) and ``check`` (again, after a failure)."""
     run = _run(request, pk)
-    enqueue_import(run, "commit", request.user.pk)
+    queue(run, action, request)
     return redirect("movein:import", pk=run.pk)
 
 
 @role_required(HR, EMPLOYER)
 def import_errors(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     run = _run(request, pk)
-    response = HttpResponse(error_sheet(run), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="movein-{run.pk}-errors.xlsx"'
-    return response
+    return error_sheet_response(run, f"movein-{run.pk}-errors.xlsx")
 
 
 @role_required(HR, EMPLOYER)

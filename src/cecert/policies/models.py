@@ -14,6 +14,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cecert.organisations.models import Industry, Organisation
+from cecert.policies.domain.generation import bump_generation
 from cecert.regions.models import Region
 
 
@@ -77,8 +78,6 @@ class CreditingPolicy(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         super().save(*args, **kwargs)
-        from cecert.policies.domain.registry import bump_generation
-
         bump_generation()
 
     @property

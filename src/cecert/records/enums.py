@@ -16,6 +16,10 @@ class RecordState(models.TextChoices):
     OVERTURNED = "overturned", _("抽查撤销")
 
 
+# Activity types that are training (Article 6(1), 7(1)/(2), online learning): the ones a guide or catalog covers
+# (Article 4); a record of one that names neither is flagged to its reviewer.
+TRAINING_TYPES = frozenset({"training", "training_base", "online_course"})
+
 # Groupings used by queries and pages.
 PENDING_STATES = (RecordState.SUBMITTED, RecordState.EMPLOYER_APPROVED)
 EDITABLE_STATES = (RecordState.DRAFT, RecordState.RETURNED)

@@ -8,7 +8,7 @@ from django import forms
 
 from cecert.crediting.forms import activity_type_choices
 from cecert.records.domain.declaring import Declaration
-from cecert.records.enums import LeaveKind, RecordSubject
+from cecert.records.enums import TRAINING_TYPES, LeaveKind, RecordSubject
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -36,7 +36,6 @@ class DeclarationForm(forms.Form):
     def __init__(self, *args: Any, activity_type: str = "", **kwargs: Any) -> None:
         from cecert.catalogs.enums import GuideState
         from cecert.catalogs.models import CatalogItem, GuideCourse
-        from cecert.records.domain.references import TRAINING_TYPES
 
         super().__init__(*args, **kwargs)
         if activity_type not in TRAINING_TYPES:

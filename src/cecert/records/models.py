@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cecert.accounts.models import Person
 from cecert.organisations.models import Organisation
-from cecert.records.enums import Channel, LeaveKind, LeaveState, RecordState, RecordSubject
+from cecert.records.enums import TRAINING_TYPES, Channel, LeaveKind, LeaveState, RecordState, RecordSubject
 
 if TYPE_CHECKING:
     from cecert.accounts.models import User
@@ -162,9 +162,7 @@ class Record(models.Model):
     @property
     def outside_guide_and_catalogs(self) -> bool:
         """Article 4: declared training that names neither a guide course nor a filed catalog entry."""
-        from cecert.records.domain.references import is_outside_guide_and_catalogs
-
-        return is_outside_guide_and_catalogs(self)
+        return self.activity_type in TRAINING_TYPES and self.guide_course_id is None and self.catalog_item_id is None
 
 
 class ProofFile(models.Model):

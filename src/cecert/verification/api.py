@@ -39,6 +39,14 @@ def _too_many() -> Any:
     )
 
 
+def _answer(request: HttpRequest, result: verification.Verification, route: VerificationRoute, verdict: str) -> Any:
+    """What every file or code route does with its answer: a forged or tampered one recorded for the
+    issuing department, the verdict counted, the answer returned."""
+    suspicious.record(result, route=route, client=client_address(request))
+    count_verdict(verdict, result.status)
+    return result.as_dict()
+
+
 @router.post(
     "/verify",
     auth=None,
@@ -54,10 +62,7 @@ def verify(request: HttpRequest, payload: VerifyIn) -> Any:
     if over_limit(request, "verify"):
         return _too_many()
     if payload.qr:
-        result = verification.verify_qr(payload.qr[:4096])
-        suspicious.record(result, route=VerificationRoute.QR_API, client=client_address(request))
-        count_verdict("api_qr", result.status)
-        return result.as_dict()
+        return _answer(request, verification.verify_qr(payload.qr[:4096]), VerificationRoute.QR_API, "api_qr")
     result = verification.verify_by_number(payload.number[:40], payload.name[:64])
     count_verdict("api_number", result.status)
     return result.as_dict()
@@ -76,10 +81,7 @@ def verify_pdf(request: HttpRequest, file: UploadedFile = File(...)) -> Any:  # 
     Rate-limited like the page; a tampered file is recorded for the issuing department."""
     if over_limit(request, "verify"):
         return _too_many()
-    result = verification.verify_upload(file)
-    suspicious.record(result, route=VerificationRoute.API_UPLOAD, client=client_address(request))
-    count_verdict("api_upload", result.status)
-    return result.as_dict()
+    return _answer(request, verification.verify_upload(file), VerificationRoute.API_UPLOAD, "api_upload")
 
 
 @router.post(
@@ -93,10 +95,7 @@ def verify_credential(request: HttpRequest, file: UploadedFile = File(...)) -> A
     (ADR 0024). Answers like ``/verify/pdf``; a forged or tampered credential is recorded."""
     if over_limit(request, "verify"):
         return _too_many()
-    result = verify_credential_upload(file)
-    suspicious.record(result, route=VerificationRoute.CREDENTIAL_API, client=client_address(request))
-    count_verdict("api_credential", result.status)
-    return result.as_dict()
+    return _answer(request, verify_credential_upload(file), VerificationRoute.CREDENTIAL_API, "api_credential")
 
 
 @router.get(

@@ -1,7 +1,7 @@
 """Why an uploaded credential (ADR 0024) was refused: stable codes, the Chinese sentence a page shows
 (naming the part of the credential at fault) and the English an API or CLI answer adds.
 
-Kept apart from ``verification.REASONS``, which takes these in, so that the public verification code
+Kept apart from ``reasons.REASONS``, which takes these in, so that the public verification code
 can move without this list and the list without it.
 """
 

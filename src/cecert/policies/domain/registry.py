@@ -15,46 +15,13 @@ reads the table per record.
 from __future__ import annotations
 
 import json
-import threading
-import uuid
 from datetime import date
 from typing import Any
 
-from django.core.cache import cache
-from django.db import transaction
-
 from cecert.crediting.policies import Policy, PolicySet, load_policies, select_policy
+from cecert.policies.domain.generation import current_generation, memo
 from cecert.policies.models import CreditingPolicy, PolicyState
 from cecert.regions.models import PROVINCE_CODE, Region
-
-GENERATION_KEY = "cecert:policies:generation"
-_local = threading.local()
-
-
-def _set_generation() -> None:
-    try:
-        cache.set(GENERATION_KEY, uuid.uuid4().hex, None)
-    except Exception:
-        _local.memo = None
-
-
-def bump_generation() -> None:
-    """Mark every process's cached policy set stale (now, and again once the transaction commits)."""
-    _local.memo = None
-    _set_generation()
-    transaction.on_commit(_set_generation)
-
-
-def _generation() -> str | None:
-    """The current generation; ``None`` when the cache cannot be reached (then nothing is memoised)."""
-    try:
-        generation = cache.get(GENERATION_KEY)
-        if generation is None:
-            cache.add(GENERATION_KEY, uuid.uuid4().hex, None)
-            generation = cache.get(GENERATION_KEY)
-    except Exception:
-        return None
-    return None if generation is None else str(generation)
 
 
 def policy_from_row(row: CreditingPolicy) -> Policy:
@@ -90,14 +57,14 @@ def _build() -> tuple[PolicySet, dict[str, Policy]]:
 
 
 def _cached() -> tuple[PolicySet, dict[str, Policy]]:
-    generation = _generation()
+    generation = current_generation()
     if generation is None:
         return _build()
-    memo = getattr(_local, "memo", None)
-    if memo is None or memo[0] != generation:
-        memo = (generation, *_build())
-        _local.memo = memo
-    return memo[1], memo[2]
+    built = getattr(memo, "built", None)
+    if built is None or built[0] != generation:
+        built = (generation, *_build())
+        memo.built = built
+    return built[1], built[2]
 
 
 def filed_policy_set() -> PolicySet:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from cecert.core.errors import DomainError
-from cecert.records.enums import RecordSubject
+from cecert.records.enums import TRAINING_TYPES, RecordSubject
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -22,13 +22,9 @@ if TYPE_CHECKING:
     from cecert.catalogs.models import CatalogItem, GuideCourse
     from cecert.organisations.models import Organisation
 
-# Activity types that are training (Article 6(1), 7(1)/(2), online learning): the ones a guide or catalog covers.
-TRAINING_TYPES = frozenset({"training", "training_base", "online_course"})
+__all__ = ["OUTSIDE_LABEL", "TRAINING_TYPES", "catalog_items_for", "check_references", "guide_courses_for"]
+
 OUTSIDE_LABEL = "未列入公需科目指南/专业科目目录"
-
-
-def is_outside_guide_and_catalogs(record: Any) -> bool:
-    return record.activity_type in TRAINING_TYPES and record.guide_course_id is None and record.catalog_item_id is None
 
 
 def guide_courses_for(year: int) -> QuerySet[GuideCourse]:

@@ -288,7 +288,9 @@ def base_section(user: User) -> Section | None:
     if not bases:
         return None
     not_recognised = BaseRecognition.objects.filter(base__in=bases).exclude(state=RecognitionState.RECOGNISED)
-    imports = ImportRun.objects.filter(organisation__in=bases, state__in=[ImportState.CHECKED, ImportState.FAILED])
+    imports = ImportRun.objects.filter(
+        organisation__in=bases, state__in=[ImportState.CHECKED, ImportState.FAILED, ImportState.INTERRUPTED]
+    )
     ended = Enrolment.objects.filter(
         program__base__in=bases, state=EnrolmentState.ENROLLED, program__end_date__lt=today_in_henan()
     )
@@ -303,7 +305,7 @@ def base_section(user: User) -> Section | None:
                 reverse("catalogs:bases"),
                 note="备案认可后方可登记学时",
             ),
-            _item("imports_waiting", "待确认导入或导入失败的文件", imports.count(), reverse("catalogs:imports")),
+            _item("imports_waiting", "待确认、失败或中断的导入", imports.count(), reverse("catalogs:imports")),
             _item("enrolments_to_complete", "培训已结束、待登记结业的学员", ended.count(), reverse("catalogs:bases")),
             _item("progress_flags", "被拒绝采信的网络学习进度", flagged.count(), reverse("catalogs:flags")),
         ],

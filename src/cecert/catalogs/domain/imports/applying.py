@@ -23,7 +23,11 @@ from cecert.catalogs.enums import EnrolmentState, ImportKind, ImportState, Recog
 from cecert.catalogs.models import BaseRecognition, Enrolment, ImportRow, ImportRun
 from cecert.core.bulk import insert_rows
 from cecert.core.errors import DomainError
+from cecert.core.files import FileStoreUnavailable
 from cecert.records.enums import Channel, RecordState
+
+# The states a commit resumes from: a worker that died (still committing) or a store that stopped answering.
+RESUMABLE = (ImportState.COMMITTING, ImportState.INTERRUPTED)
 
 
 def commit_import(
@@ -37,46 +41,32 @@ def commit_import(
         run = ImportRun.objects.select_for_update().select_related("organisation").get(pk=run.pk)
         if run.state == ImportState.COMMITTED:
             return run
-        if run.state not in (ImportState.CHECKED, ImportState.COMMITTING):
+        if run.state not in (ImportState.CHECKED, *RESUMABLE):
             raise DomainError("state", "请先完成试导入检查", "run the dry run first")
         if not by.is_active or not _may_import(run.organisation, run.kind, by):
             raise DomainError("organisation", "无权为该机构导入", "you may not import for this organisation")
-        resuming = run.state == ImportState.COMMITTING
-        if not resuming:
+        if run.state == ImportState.INTERRUPTED:
+            run.state, run.message = ImportState.COMMITTING, ""
+            run.save(update_fields=["state", "message"])
+        elif run.state == ImportState.CHECKED:
             run.issues.all().delete()
             run.state, run.processed_rows, run.committed_rows, run.rejected_rows = ImportState.COMMITTING, 0, 0, 0
-            run.save(update_fields=["state", "processed_rows", "committed_rows", "rejected_rows"])
+            run.committed_by = by
+            run.save(update_fields=["state", "processed_rows", "committed_rows", "rejected_rows", "committed_by"])
     recognition = None
     if run.kind in BASE_KINDS:
         recognition = BaseRecognition.objects.filter(base=run.organisation).first()
         if recognition is None or recognition.state != RecognitionState.RECOGNISED:
             raise DomainError("organisation", "基地未经备案认可，不能导入", "the base is not recognised")
-    opened = _open(run)
-    checker = opened.checker
-    if checker is None:
-        raise DomainError("file", opened.issues[0].message_zh, opened.issues[0].message_en)
-    # Rows already written (the ledger) are skipped; their natural keys still count for duplicates.
-    done_rows = _ledger_keys(run, checker)
-    last_row = run.last_row
-    chunks = 0
-    for chunk in _chunks(opened.rows, reading.CHUNK_ROWS):
-        if chunk[-1][0] <= last_row:
-            continue  # finished before the interruption: records, ledger and issues are all stored
-        if max_chunks is not None and chunks >= max_chunks:
-            return ImportRun.objects.get(pk=run.pk)
-        with transaction.atomic():
-            accepted, issues = checker.check(chunk, skip=done_rows)
-            written = _write(run, accepted, by=by, recognition=recognition)
-            _save_issues(run, issues)
-            ImportRun.objects.filter(pk=run.pk).update(
-                processed_rows=F("processed_rows") + len(chunk),
-                committed_rows=F("committed_rows") + written,
-                rejected_rows=F("rejected_rows") + len({i.row for i in issues}),
-                last_row=chunk[-1][0],
-            )
-        chunks += 1
-        if progress:
-            progress(run)
+    try:
+        finished = _commit_chunks(run, by=by, recognition=recognition, progress=progress, max_chunks=max_chunks)
+    except FileStoreUnavailable:
+        # The chunks written so far are whole (records, ledger, issues, counters in one transaction each):
+        # the run says why it stopped and resumes after its last finished chunk once the store is back.
+        ImportRun.objects.filter(pk=run.pk).update(state=ImportState.INTERRUPTED, message=reading.STORE_DOWN_COMMIT)
+        return ImportRun.objects.get(pk=run.pk)
+    if not finished:
+        return ImportRun.objects.get(pk=run.pk)
     with transaction.atomic():
         ImportRun.objects.filter(pk=run.pk).update(
             state=ImportState.COMMITTED, committed_at=timezone.now(), total_rows=F("processed_rows")
@@ -90,6 +80,44 @@ def commit_import(
             after={"rows": run.total_rows, "committed": run.committed_rows, "rejected": run.rejected_rows},
         )
     return run
+
+
+def _commit_chunks(
+    run: ImportRun,
+    *,
+    by: User,
+    recognition: BaseRecognition | None,
+    progress: Callable[[ImportRun], None] | None,
+    max_chunks: int | None,
+) -> bool:
+    """Write the chunks after ``run.last_row``; False when ``max_chunks`` stopped it before the end."""
+    opened = _open(run)
+    checker = opened.checker
+    if checker is None:
+        raise DomainError("file", opened.issues[0].message_zh, opened.issues[0].message_en)
+    # Rows already written (the ledger) are skipped; their natural keys still count for duplicates.
+    done_rows = _ledger_keys(run, checker)
+    last_row = run.last_row
+    chunks = 0
+    for chunk in _chunks(opened.rows, reading.CHUNK_ROWS):
+        if chunk[-1][0] <= last_row:
+            continue  # finished before the interruption: records, ledger and issues are all stored
+        if max_chunks is not None and chunks >= max_chunks:
+            return False
+        with transaction.atomic():
+            accepted, issues = checker.check(chunk, skip=done_rows)
+            written = _write(run, accepted, by=by, recognition=recognition)
+            _save_issues(run, issues)
+            ImportRun.objects.filter(pk=run.pk).update(
+                processed_rows=F("processed_rows") + len(chunk),
+                committed_rows=F("committed_rows") + written,
+                rejected_rows=F("rejected_rows") + len({i.row for i in issues}),
+                last_row=chunk[-1][0],
+            )
+        chunks += 1
+        if progress:
+            progress(run)
+    return True
 
 
 def _write(run: ImportRun, accepted: list[Accepted], *, by: User, recognition: BaseRecognition | None) -> int:
@@ -158,6 +186,6 @@ def _ledger(run: ImportRun, rows: Sequence[tuple[int, int | None, int | None]]) 
 def run_import(run: ImportRun, *, by: User, dry_run: bool) -> ImportRun:
     """Check, and unless ``dry_run`` commit (the CLI and the task)."""
     run = check_import(run) if run.state in (ImportState.UPLOADED, ImportState.CHECKING, ImportState.FAILED) else run
-    if dry_run or run.state not in (ImportState.CHECKED, ImportState.COMMITTING):
+    if dry_run or run.state not in (ImportState.CHECKED, *RESUMABLE):
         return run
     return commit_import(run, by=by)

@@ -17,6 +17,7 @@ from cecert.catalogs.domain.imports.uploads import stored_rows
 from cecert.catalogs.domain.imports.validation import Issue
 from cecert.catalogs.enums import ImportState
 from cecert.catalogs.models import ImportIssue, ImportRun
+from cecert.core.files import FileStoreUnavailable
 
 
 def _save_issues(run: ImportRun, issues: list[Issue]) -> None:
@@ -40,19 +41,19 @@ def _save_issues(run: ImportRun, issues: list[Issue]) -> None:
 def check_import(run: ImportRun, *, progress: Callable[[ImportRun], None] | None = None) -> ImportRun:
     """The dry run: validate every row, store the report (issues, counts); no record, enrolment or ledger row."""
     run = ImportRun.objects.select_related("organisation").get(pk=run.pk)
-    if run.state in (ImportState.COMMITTING, ImportState.COMMITTED):
+    if run.state in (ImportState.COMMITTING, ImportState.INTERRUPTED, ImportState.COMMITTED):
         return run
     ImportRun.objects.filter(pk=run.pk).update(state=ImportState.CHECKING, processed_rows=0)
     run.issues.all().delete()
-    opened = _open(run)
     total = accepted_count = rejected = 0
-    if opened.checker is None:
-        _save_issues(run, opened.issues)
-        ImportRun.objects.filter(pk=run.pk).update(
-            state=ImportState.FAILED, message=opened.issues[0].message_zh, checked_at=timezone.now()
-        )
-        return ImportRun.objects.get(pk=run.pk)
     try:
+        opened = _open(run)
+        if opened.checker is None:
+            _save_issues(run, opened.issues)
+            ImportRun.objects.filter(pk=run.pk).update(
+                state=ImportState.FAILED, message=opened.issues[0].message_zh, checked_at=timezone.now()
+            )
+            return ImportRun.objects.get(pk=run.pk)
         for chunk in _chunks(opened.rows, reading.CHUNK_ROWS):
             accepted, issues = opened.checker.check(chunk, skip=set())
             _save_issues(run, issues)
@@ -64,6 +65,14 @@ def check_import(run: ImportRun, *, progress: Callable[[ImportRun], None] | None
                 progress(run)
     except sheets.SheetError as exc:
         ImportRun.objects.filter(pk=run.pk).update(state=ImportState.FAILED, message=exc.message_zh)
+        return ImportRun.objects.get(pk=run.pk)
+    except FileStoreUnavailable:
+        # Not left "checking" for ever: failed, saying why, and checked again from the start once the store is
+        # back (a partial report would read as the file's fault).
+        run.issues.all().delete()
+        ImportRun.objects.filter(pk=run.pk).update(
+            state=ImportState.FAILED, processed_rows=0, message=reading.STORE_DOWN_CHECK
+        )
         return ImportRun.objects.get(pk=run.pk)
     ImportRun.objects.filter(pk=run.pk).update(
         state=ImportState.CHECKED,

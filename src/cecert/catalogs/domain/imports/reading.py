@@ -16,6 +16,13 @@ from cecert.catalogs.models import ImportRun
 
 CHUNK_ROWS = 2000
 
+# What a run says when the ``imports`` store does not answer: the file is not at fault, so the user is told
+# to retry once the store is back, not to upload again.
+STORE_DOWN_CHECK = "文件存储暂时不可用，未能读取导入文件，未写入任何数据；存储恢复后请点击“重新检查”"
+STORE_DOWN_COMMIT = (
+    "文件存储暂时不可用，导入已中断；已导入的行均已保存，存储恢复后请点击“继续导入”，从中断处继续，不会重复导入"
+)
+
 
 def _header(run: ImportRun, columns: list[Column], cells: list[Any]) -> tuple[dict[str, int], list[Issue]]:
     index: dict[str, int] = {}
