@@ -18,7 +18,9 @@ few a year). Then, in the same run, on the same data:
    table/index sizes before and after (summed over the partitions);
 3. **partitioned**: the same queries;
 4. ``detach_year`` and ``attach_year`` of the oldest year (attaching checks every row lies in the
-   year, and that the default partition holds none of them), and ``ensure_years`` for a new year.
+   year, and that the default partition holds none of them), ``ensure_years`` for a new year, and
+   ``ensure_years`` for a year whose audit entries the default partition caught (a year's worth,
+   moved into the new partition in one transaction).
 
 The queries, each the median of ``--runs``:
 
@@ -312,6 +314,33 @@ def ensure_new_year() -> None:
         sys.exit(f"ensure_years made {created}, not [{last + 1}]")
 
 
+def ensure_caught_year(people: int, per_person: int) -> None:
+    """A year the default partition caught (the daily job missed a New Year two years ahead): a year's
+    worth of audit entries written there first, then ``ensure_years`` moves them into the year's own."""
+    from cecert.core import partitioning
+
+    table, column, key = AUDIT
+    far = max(p.year for p in partitioning.year_partitions(table) if p.year is not None) + 2
+    generate_audit(people, per_person, [far])
+    default = partitioning.partition_name(table, None)
+    rows = _scalar(f'SELECT count(*) FROM "{default}"')
+    start = time.perf_counter()
+    created = partitioning.ensure_years(table, column, key, [far])
+    seconds = time.perf_counter() - start
+    emit(
+        "ensure_years_moving",
+        table=table,
+        years=created,
+        rows=rows,
+        seconds=round(seconds, 4),
+        rows_per_s=round(rows / seconds) if seconds else None,
+    )
+    moved = _scalar(f'SELECT count(*) FROM "{partitioning.partition_name(table, far)}"')
+    left = _scalar(f'SELECT count(*) FROM "{default}"')
+    if created != [far] or moved != rows or left:
+        sys.exit(f"ensure_years {far}: made {created}, moved {moved} of {rows}, {left} left in {default}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--people", type=int, default=1_000_000)
@@ -400,6 +429,8 @@ def main() -> None:
     measure_queries("partitioned", year, ids, people, submitted, args.runs)
     detach_attach(args.years[0])
     ensure_new_year()
+    if args.audit_per_person:
+        ensure_caught_year(args.people // len(args.years), args.audit_per_person)
     emit("done", partitioned=partitioning.is_partitioned(RECORDS[0]), records=records)
 
 

@@ -92,6 +92,8 @@ def test_the_bench_measures_both_layouts_and_leaves_the_records_partitioned_and_
     assert by_name["detach_year"][0]["year"] == by_name["attach_year"][0]["year"] == 2018
     assert by_name["detach_year"][0]["rows"] == by_name["attach_year"][0]["rows"] > 0
     assert len(by_name["ensure_years"][0]["years"]) == 1
+    moving = by_name["ensure_years_moving"][0]
+    assert (moving["table"], len(moving["years"]), moving["rows"]) == ("audit_auditentry", 1, 370)  # 300 // 8 × 10
     assert by_name["done"] == [{"measurement": "done", "partitioned": True, "records": 3000}]
 
     with psycopg.connect(bench_url) as conn:
