@@ -339,7 +339,7 @@ def ensure_years(
                 cursor.execute(f'CREATE TABLE "{name}" (LIKE "{table}" INCLUDING DEFAULTS INCLUDING CONSTRAINTS)')
                 # The rows move, nothing is deleted: a row trigger on delete (the audit trail's append-only
                 # refusal) stays out of it. Constraint triggers stay on: they run at commit, when the rows
-                # are in their new partition (and disabling one would fail while any are pending).
+                # are in their new partition.
                 triggers = [
                     t
                     for (t,) in _rows(

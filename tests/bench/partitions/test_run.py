@@ -30,7 +30,7 @@ def bench_url() -> Iterator[str]:
     if connection.vendor != "postgresql":
         pytest.skip("the partitions benchmark measures PostgreSQL's partitions; SQLite has none")
     base = urlparse(os.environ["DATABASE_URL"])
-    name = f"{base.path.lstrip('/')}_bench_partitions"
+    name = f"{base.path.lstrip('/')}_bench_partitions_smoke"  # not the bench's own default database
     yield urlunparse(base._replace(path=f"/{name}"))
     with psycopg.connect(urlunparse(base._replace(path="/postgres")), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
