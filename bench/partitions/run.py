@@ -429,7 +429,8 @@ def main() -> None:
         audit_seconds=round(audit_seconds, 1),
     )
 
-    # The same sample for both layouts: ids over the whole table, people with records in the year.
+    # The same sample for every layout: ids over the whole table, people over all of them (most have
+    # records in the year), the year's first submitted records.
     rng = random.Random(17)
     low, high = _scalar("SELECT MIN(id) FROM records_record"), _scalar("SELECT MAX(id) FROM records_record")
     # Distinct ids, all present: the generator took them from one sequence, so they are dense.
