@@ -31,7 +31,7 @@ import argparse
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +52,9 @@ def _timed(label: str, fn: Callable[[], Any], runs: int) -> float:
     return best
 
 
-def generate(people: int, per_person: int) -> None:
+def generate(people: int, per_person: int, years: Sequence[int] = ()) -> None:
+    """People under 500 employers and ``per_person`` records each: 9 in 10 in ``YEAR``, the rest the year
+    before, or, given ``years``, each person's records over those years in turn (``bench/partitions/run.py``)."""
     from django.db import connection
 
     from cecert.accounts.models import Membership, Role, User
@@ -140,19 +142,25 @@ def generate(people: int, per_person: int) -> None:
             cur.execute(f'ALTER TABLE records_record DROP CONSTRAINT "{name}"')
         cur.execute("ALTER TABLE records_record DISABLE TRIGGER USER")
         # Ten records a person: mostly certified, in the benchmark year, subjects and amounts mixed.
+        year_sql, year_params = (
+            # Shifted by the person, so that each year gets every state, subject and amount.
+            ("(%s::int[])[1 + ((g %% %s) + (g / %s)) %% %s]", [list(years), per_person, per_person, len(years)])
+            if years
+            else ("CASE WHEN g %% 10 = 9 THEN %s - 1 ELSE %s END", [YEAR, YEAR])
+        )
         cur.execute(
             "INSERT INTO records_record (person_id, year, activity_type, activity, subject, title, form, start_date,"
             " end_date, assessment, hours, amount, unit, deems_public, deems_professional, explanation, clause,"
             " completes, policy_id, channel, state, state_reason, state_changed_at, provenance, dedupe_key,"
             " created_by_id, created_at, updated_at)"
-            " SELECT %s + 1 + (g / %s), CASE WHEN g %% 10 = 9 THEN %s - 1 ELSE %s END, 'online_course',"
+            f" SELECT %s + 1 + (g / %s), {year_sql}, 'online_course',"
             ' \'{"type": "online_course", "subject": "public", "hours": 6}\'::jsonb,'
             " CASE WHEN g %% 3 = 0 THEN 'public' ELSE 'professional' END, '课程', '', '2025-06-01', '2025-06-01', '',"
             " (g %% 7) * 2.5, (g %% 7) * 2.5, 'hour', g %% 9973 = 0, g %% 997 = 0, '-', '7(1)', '[]'::jsonb,"
             " 'henan-2017-121@2017-08-17', 'person', CASE WHEN g %% 8 = 0 THEN 'submitted' ELSE 'certified' END, '',"
             " now(), '[]'::jsonb, md5(g::text), %s, now(), now()"
             " FROM generate_series(0, %s - 1) g",
-            [person0, per_person, YEAR, YEAR, officer.pk, people * per_person],
+            [person0, per_person, *year_params, officer.pk, people * per_person],
         )
         print(f"records generated in {time.perf_counter() - start:.1f} s", flush=True)
         start = time.perf_counter()

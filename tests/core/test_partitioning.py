@@ -13,7 +13,7 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.core.management import CommandError, call_command
-from django.db import IntegrityError, connection, models, transaction
+from django.db import DatabaseError, IntegrityError, connection, models, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
@@ -143,6 +143,39 @@ def test_a_year_caught_by_the_default_partition_moves_into_its_own_partition(wor
         assert cursor.fetchone() == (0,)
     assert Record.objects.get(pk=record_.pk).year == far
     assert certified_sum_mismatches() == []
+
+
+def test_audit_entries_caught_by_the_default_partition_move_despite_the_append_only_rule(
+    db: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by bench/partitions: the move deleted the entries from the default partition, which the
+    trail's append-only trigger refused, so the daily job failed for good once a year was missed."""
+    far = THIS_YEAR + 6
+    monkeypatch.setattr(timezone, "now", lambda: dt.datetime(far, 6, 1, 12, 0, tzinfo=PROVINCE))
+    for n in range(3):
+        record(f"test.far_{n}")
+    monkeypatch.undo()
+    immediately()  # as if committed long before the job runs (it runs in a transaction of its own)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM audit_auditentry_default")
+        assert cursor.fetchone() == (3,)
+
+    assert partitioning.ensure_years("audit_auditentry", "at", "local_year_of_timestamp", [far]) == [far]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM audit_auditentry_y{far}")
+        assert cursor.fetchone() == (3,)
+        cursor.execute("SELECT count(*) FROM audit_auditentry_default")
+        assert cursor.fetchone() == (0,)
+    assert chain_problems() == []
+    # The rule holds again on every partition once the rows have moved.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT tgenabled FROM pg_trigger WHERE tgname = 'audit_auditentry_append_only' "
+            "AND tgrelid <> 'audit_auditentry'::regclass"
+        )
+        assert cursor.fetchall() == [("O",)]
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM audit_auditentry_y{far}")
 
 
 def test_the_daily_job_keeps_two_years_ahead(db: None) -> None:

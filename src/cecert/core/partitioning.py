@@ -315,6 +315,9 @@ def ensure_years(
 
     Rows of such a year already caught by the default partition move into the new partition in
     the same transaction (PostgreSQL refuses to attach a range the default partition still holds).
+    A move needs a transaction without deferred checks pending on the default partition (the daily
+    job and ``cecert partitions ensure`` have their own): PostgreSQL refuses to switch its delete
+    triggers off for the move while any are.
     """
     connection = using or default_connection
     if not is_partitioned(table, connection):
@@ -334,10 +337,26 @@ def ensure_years(
                 cursor.execute(f'CREATE TABLE "{name}" PARTITION OF "{table}" FOR VALUES {_bounds(key, year)}')
             else:
                 cursor.execute(f'CREATE TABLE "{name}" (LIKE "{table}" INCLUDING DEFAULTS INCLUDING CONSTRAINTS)')
+                # The rows move, nothing is deleted: a row trigger on delete (the audit trail's append-only
+                # refusal) stays out of it. Constraint triggers stay on: they run at commit, when the rows
+                # are in their new partition.
+                triggers = [
+                    t
+                    for (t,) in _rows(
+                        cursor,
+                        "SELECT tgname FROM pg_trigger WHERE tgrelid = %s::regclass AND NOT tgisinternal "
+                        "AND tgenabled <> 'D' AND tgconstraint = 0 AND tgtype & 9 = 9",  # row (1), delete (8)
+                        [default],
+                    )
+                ]
+                for trigger in triggers:
+                    cursor.execute(f'ALTER TABLE "{default}" DISABLE TRIGGER "{trigger}"')
                 cursor.execute(
                     f'WITH moved AS (DELETE FROM "{default}" WHERE {condition} RETURNING *) '
                     f'INSERT INTO "{name}" SELECT * FROM moved'
                 )
+                for trigger in triggers:
+                    cursor.execute(f'ALTER TABLE "{default}" ENABLE TRIGGER "{trigger}"')
                 cursor.execute(f'ALTER TABLE "{table}" ATTACH PARTITION "{name}" FOR VALUES {_bounds(key, year)}')
         created.append(year)
     return created
