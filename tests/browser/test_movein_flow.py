@@ -68,3 +68,27 @@ def test_move_people_in_through_the_pages(page: Any, transactional_db: None, tmp
     assert page.inner_text("#committed-rows") == "1"
     shots(page, folder, "movein-result")
     assert Person.objects.get(certificate_number="4101050000500").name == "李四"
+
+
+def test_a_moved_in_certificate_is_looked_up_and_says_it_carries_no_signature_of_ours(
+    page: Any, transactional_db: None, tmp_path: Path
+) -> None:
+    """The public page for an old platform's serial: the register entry, and plainly not "genuine"."""
+    from cecert.crediting.evaluation import today_in_henan
+    from tests.movein.conftest import moved_in_with_a_year
+
+    folder = Path(os.environ.get("CECERT_SHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    year = today_in_henan().year - 1
+    moved_in_with_a_year(build_world(), year, "30", "60", "是", serial=f"ZZ-{year}-000500")
+    page.goto("/verify/")
+    page.fill("input[name=number]", f"ZZ-{year}-000500")
+    page.fill("input[name=name]", "李四")
+    page.locator("form button[type=submit]").first.click()
+    result = page.locator("#verify-result")
+    result.wait_for()
+    assert "原平台发放的证书（迁入记录）" in result.inner_text()
+    assert "没有本平台的数字签名" in result.inner_text()
+    assert "李*" in result.inner_text() or "*四" in result.inner_text()  # the holder masked
+    assert "真" not in result.locator("h2").inner_text()  # never headed as genuine
+    shots(page, folder, "verify-moved-in")
