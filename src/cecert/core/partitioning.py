@@ -137,6 +137,22 @@ def _runner(schema_editor: Any) -> Any:
     return lambda sql: schema_editor.execute(sql, None)
 
 
+# The table's indexes other than those of its primary key and unique constraints: (name, definition).
+INDEXES_SQL = (
+    "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.schemaname = current_schema() "
+    "AND i.tablename = %s AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = "
+    "(quote_ident(i.schemaname) || '.' || quote_ident(i.indexname))::regclass AND c.contype IN ('p', 'u'))"
+)
+# The table's own primary key, unique and foreign-key constraints (not their clones on partitions):
+# (name, kind, definition, columns in order).
+CONSTRAINTS_SQL = (
+    "SELECT conname, contype, pg_get_constraintdef(oid), "
+    "ARRAY(SELECT attname FROM unnest(conkey) WITH ORDINALITY k(n, o) "
+    "JOIN pg_attribute ON attrelid = conrelid AND attnum = k.n ORDER BY k.o) "
+    "FROM pg_constraint WHERE conrelid = %s::regclass AND contype IN ('p', 'u', 'f') AND conparentid = 0"
+)
+
+
 def _reference_trigger_name(referencing: str, column: str) -> str:
     return f"ref_{referencing}_{column}"[:63]
 
@@ -155,21 +171,8 @@ def partition_by_year(
     run = _runner(schema_editor)
     plain = f"{table}_unpartitioned"
     with schema_editor.connection.cursor() as cursor:
-        indexes = _rows(
-            cursor,
-            "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.schemaname = current_schema() "
-            "AND i.tablename = %s AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = "
-            "(quote_ident(i.schemaname) || '.' || quote_ident(i.indexname))::regclass AND c.contype IN ('p', 'u'))",
-            [table],
-        )
-        constraints = _rows(
-            cursor,
-            "SELECT conname, contype, pg_get_constraintdef(oid), "
-            "ARRAY(SELECT attname FROM unnest(conkey) WITH ORDINALITY k(n, o) "
-            "JOIN pg_attribute ON attrelid = conrelid AND attnum = k.n ORDER BY k.o) "
-            "FROM pg_constraint WHERE conrelid = %s::regclass AND contype IN ('p', 'u', 'f')",
-            [table],
-        )
+        indexes = _rows(cursor, INDEXES_SQL, [table])
+        constraints = _rows(cursor, CONSTRAINTS_SQL, [table])
         incoming = _rows(
             cursor,
             "SELECT c.conname, c.conrelid::regclass::text, a.attname FROM pg_constraint c "
@@ -409,21 +412,8 @@ def unpartition(schema_editor: Any, table: str) -> None:
     references = [(r, c) for r, c in references if _references_table(connection, r, c, table)]
     partitioned = f"{table}_partitioned"
     with connection.cursor() as cursor:
-        indexes = _rows(
-            cursor,
-            "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.schemaname = current_schema() "
-            "AND i.tablename = %s AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = "
-            "(quote_ident(i.schemaname) || '.' || quote_ident(i.indexname))::regclass AND c.contype IN ('p', 'u'))",
-            [table],
-        )
-        constraints = _rows(
-            cursor,
-            "SELECT conname, contype, pg_get_constraintdef(oid), "
-            "ARRAY(SELECT attname FROM unnest(conkey) WITH ORDINALITY k(n, o) "
-            "JOIN pg_attribute ON attrelid = conrelid AND attnum = k.n ORDER BY k.o) "
-            "FROM pg_constraint WHERE conrelid = %s::regclass AND contype IN ('p', 'u', 'f') AND conparentid = 0",
-            [table],
-        )
+        indexes = _rows(cursor, INDEXES_SQL, [table])
+        constraints = _rows(cursor, CONSTRAINTS_SQL, [table])
         triggers = _rows(
             cursor,
             "SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger WHERE tgrelid = %s::regclass "
